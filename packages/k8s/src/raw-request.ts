@@ -1,0 +1,51 @@
+import { request } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** The status, headers and body of a raw API-server response. */
+export interface RawResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Options of {@link rawRequest}. */
+export interface RawRequestOptions {
+  readonly method?: string;
+  readonly body?: string;
+  readonly contentType?: string;
+  /** Abort after this many milliseconds; default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Sends one HTTPS request to the current cluster of `kc`, with its credentials, and returns the status and
+ * body whatever the status is. For the paths typed clients don't cover: `/readyz`, `/metrics`, discovery.
+ */
+export async function rawRequest(
+  kc: KubeConfig,
+  path: string,
+  options: RawRequestOptions = {},
+): Promise<RawResponse> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('rawRequest: the kubeconfig has no current cluster; set current-context');
+  const url = new URL(path, cluster.server);
+  const httpsOptions: Parameters<typeof request>[1] = {
+    method: options.method ?? 'GET',
+    headers: options.contentType ? { 'content-type': options.contentType } : {},
+    timeout: options.timeoutMs ?? 10_000,
+  };
+  await kc.applyToHTTPSOptions(httpsOptions);
+  return new Promise((resolve, reject) => {
+    const req = request(url, httpsOptions, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${httpsOptions.method} ${url} timed out`)));
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}

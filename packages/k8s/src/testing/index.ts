@@ -1,0 +1,46 @@
+/**
+ * `@nimbus-ts/k8s/testing` — a real Kubernetes control plane for tests, the TypeScript counterpart of
+ * controller-runtime's envtest: etcd, kube-apiserver and kube-controller-manager built from Go modules,
+ * started on loopback with their own PKI and RBAC.
+ *
+ * @example
+ * ```ts
+ * const cp = await startControlPlane();
+ * await cp.installCRDs(['deploy/crds']);
+ * const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+ * // ...
+ * await cp.stop();
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  BIN_DIR_ENV,
+  type ControlPlaneBinaries,
+  cacheRoot,
+  defaultBinDir,
+  type EnsureBinariesOptions,
+  ETCD_VERSION,
+  ensureControlPlaneBinaries,
+  KUBERNETES_VERSION,
+} from './binaries.js';
+export {
+  CONTROLLERS,
+  type ControlPlane,
+  type ControlPlaneLogs,
+  type ControlPlaneOptions,
+  startControlPlane,
+} from './control-plane.js';
+export { type CRDSource, installCRDs, readCRDs } from './crds.js';
+export { type KubeconfigParams, kubeConfigFrom, renderKubeconfig } from './kubeconfig.js';
+export { createTestNamespace, type TestNamespace } from './namespace.js';
+export {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  createSigningKeyPair,
+  importCertificateAuthority,
+  type KeyPairPem,
+} from './pki.js';
+export { pollUntil } from './poll.js';
+export { freeLoopbackPorts } from './ports.js';
+export { createUser, type TestUser } from './users.js';

@@ -1,0 +1,75 @@
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Component, PortInUseError } from '../../src/testing/component.js';
+import { pollUntil } from '../../src/testing/poll.js';
+import type { Reaper } from '../../src/testing/reaper.js';
+
+const watched: number[] = [];
+const reaper: Reaper = { watch: (pgid) => watched.push(pgid), dismiss: () => {} };
+
+async function script(body: string): Promise<{ bin: string; log: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'component-'));
+  const bin = join(dir, 'fake');
+  await writeFile(bin, `#!/bin/sh\n${body}\n`);
+  await chmod(bin, 0o755);
+  return { bin, log: join(dir, 'fake.log') };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('Component', () => {
+  afterEach(() => {
+    for (const pgid of watched.splice(0)) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+
+  it('logs to its file and reports death with the exit code, log path and log tail', async () => {
+    const { bin, log } = await script('echo "flag provided but not defined: -bogus"; exit 3');
+    const c = new Component('fake-apiserver', bin, [], log, reaper);
+    c.start();
+    await pollUntil('exit', 5_000, () => c.died);
+    expect(() => c.assertAlive()).toThrow(/fake-apiserver exited with code 3\. Log: .*fake\.log\n.*-bogus/s);
+    expect(await readFile(log, 'utf8')).toContain('flag provided but not defined');
+  });
+
+  it('turns "address already in use" into a PortInUseError so the caller can retry', async () => {
+    const { bin, log } = await script(
+      'echo "listen tcp 127.0.0.1:1234: bind: address already in use" >&2; exit 1',
+    );
+    const c = new Component('fake-etcd', bin, [], log, reaper);
+    c.start();
+    await pollUntil('exit', 5_000, () => c.died);
+    expect(() => c.assertAlive()).toThrow(PortInUseError);
+  });
+
+  it('stop() kills the whole process group, grandchildren included', async () => {
+    const { bin, log } = await script('sleep 300 & echo $! > "$0.child"; wait');
+    const c = new Component('fake-group', bin, [], log, reaper);
+    c.start();
+    await pollUntil(
+      'grandchild pid',
+      5_000,
+      async () => (await readFile(`${bin}.child`, 'utf8').catch(() => '')) !== '',
+    );
+    const grandchild = Number((await readFile(`${bin}.child`, 'utf8')).trim());
+    expect(alive(grandchild)).toBe(true);
+    await c.stop();
+    expect(c.died).toBe(false);
+    await pollUntil('grandchild to die', 5_000, () => !alive(grandchild));
+    expect(watched).toContain(c.pid);
+  });
+});

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+const k8sTesting = './packages/k8s/src/testing';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/unit/**/*.test.ts', 'examples/*/test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/integration/**/*.test.ts', 'examples/*/test/integration/**/*.test.ts'],
+          // One real control plane per run, started before any test file and stopped after the last.
+          globalSetup: [`${k8sTesting}/vitest-global-setup.ts`],
+          setupFiles: [`${k8sTesting}/vitest-setup.ts`],
+          // Two cores: files run one after another so a slow apiserver never turns into a flaky timeout.
+          fileParallelism: false,
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
