@@ -83,6 +83,8 @@ export interface ControlPlane {
   installCRDs(sources: readonly CRDSource[]): Promise<string[]>;
   /** Runs kubectl against this control plane as admin; rejects with its stderr on a non-zero exit. */
   kubectl(args: readonly string[]): Promise<string>;
+  /** The pid (and process-group id) of each running component, by executable name. */
+  pids(): Readonly<Record<string, number | undefined>>;
   /** Stops and starts kube-apiserver on the same port and data, e.g. to test that watches recover. */
   restartApiServer(): Promise<void>;
   /** Stops every component and removes the working directory (unless kept). Safe to call twice. */
@@ -264,12 +266,10 @@ async function startOnce(
     if (!keepDir) await rm(dir, { recursive: true, force: true });
   };
 
-  const waitReady = async (component: Component, what: string, check: () => Promise<boolean>) => {
+  const waitReady = async (component: Component, what: string, probe: () => Promise<boolean>) => {
     try {
-      await pollUntil(`${component.name} ${what}`, timeoutMs, async () => {
-        component.assertAlive();
-        return check();
-      });
+      // A dead component ends the wait at once; assertAlive() below then says why.
+      await pollUntil(`${component.name} ${what}`, timeoutMs, async () => component.died || (await probe()));
     } catch (err) {
       component.assertAlive();
       throw new Error(
@@ -277,6 +277,7 @@ async function startOnce(
           'Fix: read the log; on a slow or loaded machine raise readyTimeoutMs.',
       );
     }
+    component.assertAlive();
   };
   const apiReady = () =>
     waitReady(
@@ -329,6 +330,7 @@ async function startOnce(
     addUser: (name, groups = []) => createUser(ca, server, join(dir, 'users'), name, groups),
     installCRDs: (sources) => installCRDs(kubeConfig, sources),
     kubectl: (args) => runKubectl(binaries.kubectl, kubeconfigPath, args),
+    pids: () => Object.fromEntries(components.map((c) => [c.name, c.pid])),
     async restartApiServer() {
       await kubeApiserver.stop();
       kubeApiserver.start();

@@ -4,8 +4,6 @@ import {
   ApiextensionsV1Api,
   type KubeConfig,
   type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
@@ -22,6 +20,15 @@ async function yamlFilesIn(path: string): Promise<string[]> {
   if (!(await stat(path)).isDirectory()) return [path];
   const names = (await readdir(path)).filter((n) => ['.yaml', '.yml', '.json'].includes(extname(n))).sort();
   return names.map((n) => join(path, n));
+}
+
+/** The `message` of a Kubernetes Status body, or the body itself. */
+function statusMessage(body: string): string {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body;
+  }
 }
 
 /** Reads every CustomResourceDefinition document from the given sources; other kinds are ignored. */
@@ -54,11 +61,21 @@ export async function installCRDs(
   timeoutMs = 60_000,
 ): Promise<string[]> {
   const crds = await readCRDs(sources);
-  const objects = KubernetesObjectApi.makeApiClient(kc);
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of crds) {
-    const body = { ...crd, apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
-    await objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    const name = crd.metadata?.name;
+    if (!name) throw new Error(`a CustomResourceDefinition without metadata.name cannot be installed`);
+    // Sent as raw JSON: client-node's typed serializer renames schema keywords such as `default` and would
+    // silently drop them from a plain object.
+    const body = JSON.stringify({ ...crd, apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' });
+    const res = await rawRequest(
+      kc,
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=${FIELD_MANAGER}&force=true`,
+      { method: 'PATCH', contentType: 'application/apply-patch+yaml', body },
+    );
+    if (res.status >= 300) {
+      throw new Error(`installing CRD ${name} failed with HTTP ${res.status}: ${statusMessage(res.body)}`);
+    }
   }
   for (const crd of crds) {
     const name = crd.metadata?.name ?? '';
