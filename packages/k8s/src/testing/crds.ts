@@ -67,7 +67,11 @@ export async function installCRDs(
     if (!name) throw new Error(`a CustomResourceDefinition without metadata.name cannot be installed`);
     // Sent as raw JSON: client-node's typed serializer renames schema keywords such as `default` and would
     // silently drop them from a plain object.
-    const body = JSON.stringify({ ...crd, apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' });
+    const body = JSON.stringify({
+      ...crd,
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+    });
     const res = await rawRequest(
       kc,
       `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=${FIELD_MANAGER}&force=true`,

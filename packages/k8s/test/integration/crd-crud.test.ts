@@ -31,7 +31,12 @@ describe('installCRDs and custom objects', () => {
       version,
       namespace,
       plural,
-      body: { apiVersion: `${group}/${version}`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } },
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'Widget',
+        metadata: { name: 'w1' },
+        spec: { size: 3 },
+      },
     });
     // The structural schema's default is applied by the real API server.
     expect(created.spec).toEqual({ size: 3, colour: 'blue' });
@@ -50,9 +55,9 @@ describe('installCRDs and custom objects', () => {
     expect(patched.spec.size).toBe(3);
 
     await api.deleteNamespacedCustomObject({ group, version, namespace, plural, name: 'w1' });
-    await expect(api.getNamespacedCustomObject({ group, version, namespace, plural, name: 'w1' })).rejects.toMatchObject(
-      { code: 404 },
-    );
+    await expect(
+      api.getNamespacedCustomObject({ group, version, namespace, plural, name: 'w1' }),
+    ).rejects.toMatchObject({ code: 404 });
   });
 
   it('rejects an object that violates the schema with 422 and the field in the message', async () => {
@@ -62,7 +67,12 @@ describe('installCRDs and custom objects', () => {
         version,
         namespace: ns.name,
         plural,
-        body: { apiVersion: `${group}/${version}`, kind: 'Widget', metadata: { name: 'bad' }, spec: { size: 0 } },
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: 'Widget',
+          metadata: { name: 'bad' },
+          spec: { size: 0 },
+        },
       })
       .then(
         () => undefined,

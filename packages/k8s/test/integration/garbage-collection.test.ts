@@ -42,7 +42,9 @@ describe('kube-controller-manager', () => {
     await pollUntil('the garbage collector to delete the dependent', 60_000, () =>
       core.readNamespacedConfigMap({ namespace, name: 'dependent' }).then(() => false, notFound),
     );
-    await expect(core.readNamespacedConfigMap({ namespace, name: 'dependent' })).rejects.toMatchObject({ code: 404 });
+    await expect(core.readNamespacedConfigMap({ namespace, name: 'dependent' })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it('runs the deployment controller, and cascades a Deployment deletion to its ReplicaSet', async () => {

@@ -25,7 +25,10 @@ interface Started {
 
 function startOwner(mode: 'hang' | 'crash'): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OWNER, mode], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [OWNER, mode], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let out = '';
     let err = '';
     // Kept for the failure message; the "crash" owner's stack trace is expected and not worth printing.
@@ -49,7 +52,9 @@ function startOwner(mode: 'hang' | 'crash'): Promise<Started> {
 describe('no control-plane process outlives its owner', () => {
   beforeAll(() => {
     if (!existsSync(BUILT)) {
-      throw new Error(`${BUILT} is missing. Fix: run 'pnpm build' (scripts/test does) before the integration tests.`);
+      throw new Error(
+        `${BUILT} is missing. Fix: run 'pnpm build' (scripts/test does) before the integration tests.`,
+      );
     }
   });
 

@@ -27,7 +27,9 @@ describe('RBAC on the harness API server', () => {
       (e: unknown) => e as { code: number; body: string },
     );
     expect(denied?.code).toBe(403);
-    expect(JSON.parse(denied?.body ?? '{}').message).toContain('User "alice" cannot list resource "configmaps"');
+    expect(JSON.parse(denied?.body ?? '{}').message).toContain(
+      'User "alice" cannot list resource "configmaps"',
+    );
 
     await rbac.createNamespacedRole({
       namespace: ns.name,
@@ -54,7 +56,9 @@ describe('RBAC on the harness API server', () => {
     const list = await asAlice.listNamespacedConfigMap({ namespace: ns.name });
     expect(list.items.map((c) => c.metadata?.name)).toContain('visible');
 
-    await expect(asAlice.listNamespacedConfigMap({ namespace: other.name })).rejects.toMatchObject({ code: 403 });
+    await expect(asAlice.listNamespacedConfigMap({ namespace: other.name })).rejects.toMatchObject({
+      code: 403,
+    });
     await expect(
       asAlice.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: 'x' } } }),
     ).rejects.toMatchObject({ code: 403 });
