@@ -102,13 +102,16 @@ export async function ensureControlPlaneBinaries(
 
   const versionDir = dirname(binDir);
   await mkdir(versionDir, { recursive: true });
-  progress(`envtest: waiting for the build lock ${versionDir}.lock`);
+  const lockOptions = { lockfilePath: `${versionDir}.lock`, stale: 60_000 };
+  if (await lockfile.check(versionDir, lockOptions)) {
+    progress(`envtest: another process is building the binaries (lock ${versionDir}.lock); waiting for it`);
+  }
   const release = await lockfile.lock(versionDir, {
-    lockfilePath: `${versionDir}.lock`,
-    // A build takes many minutes; the lock stays fresh because proper-lockfile touches it every `update` ms.
-    stale: 60_000,
+    ...lockOptions,
+    // A build takes many minutes; the lock stays fresh because proper-lockfile touches it every `update` ms,
+    // and a lock left by a killed build goes stale after a minute.
     update: 10_000,
-    retries: { retries: 1_000_000, minTimeout: 2_000, maxTimeout: 5_000 },
+    retries: { retries: 1_000_000, minTimeout: 500, maxTimeout: 5_000 },
   });
   try {
     // Another process may have finished the build while we waited for the lock.

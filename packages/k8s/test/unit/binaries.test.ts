@@ -47,3 +47,47 @@ describe('binary resolution', () => {
     expect(findGo({ PATH: '/nonexistent' }, [process.execPath])).toBe(process.execPath);
   });
 });
+
+describe('building the binaries', () => {
+  // A stand-in `go` that records each call and produces the files the real build would.
+  const FAKE_GO = `#!/bin/sh
+echo "$*" >> "$FAKE_GO_CALLS"
+sleep 1
+if [ "$1" = install ]; then
+  for b in kube-apiserver kube-controller-manager kubectl; do printf '#!/bin/sh\\n' > "$GOBIN/$b"; chmod +x "$GOBIN/$b"; done
+else
+  while [ "$1" != -o ]; do shift; done
+  printf '#!/bin/sh\\n' > "$2"; chmod +x "$2"
+fi
+`;
+
+  it('builds once when two callers race, and publishes all four executables', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'envtest-build-'));
+    const goDir = join(root, 'go-bin');
+    const { mkdir, readFile } = await import('node:fs/promises');
+    await mkdir(goDir);
+    await writeFile(join(goDir, 'go'), FAKE_GO);
+    await chmod(join(goDir, 'go'), 0o755);
+    const calls = join(root, 'calls');
+    const env = {
+      NIMBUS_CACHE_DIR: join(root, 'cache'),
+      PATH: `${goDir}:/usr/bin:/bin`,
+      FAKE_GO_CALLS: calls,
+    };
+    const lines: string[] = [];
+    const [a, b] = await Promise.all([
+      ensureControlPlaneBinaries({ env, progress: (l) => lines.push(l) }),
+      ensureControlPlaneBinaries({ env, progress: (l) => lines.push(l) }),
+    ]);
+    expect(a).toEqual(b);
+    expect(a).toEqual(binariesIn(defaultBinDir(env)));
+    const invocations = (await readFile(calls, 'utf8')).trim().split('\n');
+    expect(invocations).toHaveLength(2);
+    expect(invocations[0]).toMatch(/^install -trimpath -ldflags .*version\.gitVersion=v1\.36\.\d+.* tool$/);
+    expect(invocations[1]).toMatch(/^build .* go\.etcd\.io\/etcd\/server\/v3$/);
+    expect(lines.some((l) => l.includes('control-plane binaries ready'))).toBe(true);
+    // A third call finds the cache and builds nothing.
+    await ensureControlPlaneBinaries({ env, progress: () => {} });
+    expect((await readFile(calls, 'utf8')).trim().split('\n')).toHaveLength(2);
+  });
+});
