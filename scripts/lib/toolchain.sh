@@ -77,6 +77,14 @@ ensure_dependencies() {
     fail "pnpm install failed" "read the output above; if pnpm-lock.yaml is out of date run 'pnpm install' and commit it"
 }
 
+# Builds @nimbus-ts/k8s (the harness) and, once per machine, the control-plane binaries it runs.
+ensure_control_plane_binaries() {
+  step "control-plane binaries (built from Go modules once per machine)"
+  (cd "$NIMBUS_ROOT" && pnpm turbo run build --filter=@nimbus-ts/k8s --output-logs=errors-only >/dev/null) ||
+    fail "building @nimbus-ts/k8s failed" "run 'pnpm turbo run build --filter=@nimbus-ts/k8s' to see why"
+  node "$NIMBUS_ROOT/packages/k8s/dist/testing/cli.js" build >/dev/null
+}
+
 ensure_toolchain() {
   export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 NPM_CONFIG_UPDATE_NOTIFIER=false
   ensure_node

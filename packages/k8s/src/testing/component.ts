@@ -85,7 +85,8 @@ export class Component {
     const detail = `${this.name} exited with code ${this.exitCode}. Log: ${this.logPath}\n${tail}`;
     if (/address already in use|bind: address/.test(tail)) {
       throw new PortInUseError(
-        `${detail}\nCause: a port was taken by another process between reservation and bind.`,
+        `${detail}\nCause: a port was taken by another process between reservation and bind. ` +
+          'Fix: re-run; if it keeps happening, find what binds loopback ports so fast (ss -ltnp).',
       );
     }
     throw new Error(
