@@ -1,10 +1,50 @@
 /**
  * `@nimbus-ts/k8s` — the Kubernetes plumbing every nimbus-ts component and third-party adapter builds on.
  *
- * Today: structured logging and raw API requests. The controller runtime and the adapter SDK join as their
- * issues land. Test helpers live in the separate `@nimbus-ts/k8s/testing` entry point.
+ * Structured logging, raw API requests, and the controller runtime: reflectors that keep caches in sync,
+ * a keyed work queue, `Controller` with `owns`/`watches`, idempotent child writes and owned status
+ * updates. The adapter SDK joins with its issue. Test helpers live in the separate `@nimbus-ts/k8s/testing` entry point.
  *
  * @packageDocumentation
  */
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-request.js';
+export { Action } from './runtime/action.js';
+export { ApiError, isConflict, isNotFound } from './runtime/api-error.js';
+export { Backoff, type BackoffOptions, sleep } from './runtime/backoff.js';
+export {
+  type Condition,
+  type ConditionInput,
+  findCondition,
+  removeCondition,
+  setCondition,
+} from './runtime/conditions.js';
+export {
+  backoffErrorPolicy,
+  Controller,
+  type ControllerOptions,
+  type ErrorPolicy,
+  type Mapper,
+  type Reconciler,
+} from './runtime/controller.js';
+export {
+  ObjectClient,
+  ownedFieldsEqual,
+  type WriteResult,
+  withOwnedFields,
+} from './runtime/object-client.js';
+export { type ChangeListener, Reflector, type ReflectorOptions } from './runtime/reflector.js';
+export {
+  collectionPath,
+  describeRef,
+  type ObjectRef,
+  objectPath,
+  parseKey,
+  type ResourceType,
+  refKey,
+  refOf,
+} from './runtime/resource.js';
+export { semanticEqual } from './runtime/semantic-equal.js';
+export { updateStatus, type WithStatus } from './runtime/status.js';
+export { createStore, type Store, type StoreWriter } from './runtime/store.js';
+export { type KeyHandler, WorkQueue, type WorkQueueOptions } from './runtime/work-queue.js';

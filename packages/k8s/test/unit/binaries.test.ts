@@ -89,5 +89,5 @@ fi
     // A third call finds the cache and builds nothing.
     await ensureControlPlaneBinaries({ env, progress: () => {} });
     expect((await readFile(calls, 'utf8')).trim().split('\n')).toHaveLength(2);
-  });
+  }, 30_000);
 });

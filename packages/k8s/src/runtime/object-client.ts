@@ -1,0 +1,189 @@
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { rawRequest } from '../raw-request.js';
+import { ApiError, isConflict, isNotFound } from './api-error.js';
+import {
+  collectionPath,
+  describeRef,
+  type ObjectRef,
+  objectPath,
+  type ResourceType,
+  refOf,
+} from './resource.js';
+import { semanticEqual } from './semantic-equal.js';
+
+/** What a write did. */
+export type WriteResult = 'unchanged' | 'created' | 'updated';
+
+/** How often a write re-reads and retries after a resourceVersion conflict. */
+const CONFLICT_RETRIES = 5;
+
+/**
+ * Plain-JSON CRUD for any resource type. It bypasses client-node's typed serializer, which renames or drops
+ * fields of objects it does not know, so custom objects round-trip exactly.
+ */
+export class ObjectClient {
+  /**
+   * @param kc - credentials and cluster.
+   * @param fieldManager - recorded in managedFields for every write, e.g. `nimbus-core-operator`.
+   */
+  constructor(
+    readonly kc: KubeConfig,
+    readonly fieldManager: string,
+  ) {}
+
+  private async call<T>(
+    operation: string,
+    path: string,
+    method: string,
+    body?: unknown,
+    contentType?: string,
+  ) {
+    const res = await rawRequest(this.kc, path, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), contentType: contentType ?? 'application/json' }),
+    });
+    if (res.status >= 300) throw ApiError.from(operation, res.status, res.body);
+    return JSON.parse(res.body) as T;
+  }
+
+  private withManager(path: string): string {
+    return `${path}?fieldManager=${encodeURIComponent(this.fieldManager)}`;
+  }
+
+  /** Reads one object, or undefined when it does not exist. */
+  async get<T extends KubernetesObject>(resource: ResourceType, ref: ObjectRef): Promise<T | undefined> {
+    try {
+      return await this.call<T>(`get ${describeRef(resource, ref)}`, objectPath(resource, ref), 'GET');
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates an object; rejects with ApiError 409 `AlreadyExists` when it exists. */
+  create<T extends KubernetesObject>(resource: ResourceType, obj: T): Promise<T> {
+    const ref = refOf(obj);
+    return this.call<T>(
+      `create ${describeRef(resource, ref)}`,
+      this.withManager(collectionPath(resource, ref.namespace)),
+      'POST',
+      obj,
+    );
+  }
+
+  /** Replaces an object; `obj.metadata.resourceVersion` makes it conditional (409 Conflict if stale). */
+  replace<T extends KubernetesObject>(resource: ResourceType, obj: T): Promise<T> {
+    const ref = refOf(obj);
+    return this.call<T>(
+      `update ${describeRef(resource, ref)}`,
+      this.withManager(objectPath(resource, ref)),
+      'PUT',
+      obj,
+    );
+  }
+
+  /** Deletes an object; returns false when it was already gone. */
+  async delete(resource: ResourceType, ref: ObjectRef, preconditionUid?: string): Promise<boolean> {
+    try {
+      const body = preconditionUid ? { preconditions: { uid: preconditionUid } } : undefined;
+      await this.call(`delete ${describeRef(resource, ref)}`, objectPath(resource, ref), 'DELETE', body);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Merge-patches the status subresource. Include `metadata.resourceVersion` in the patch to make it conditional. */
+  patchStatus<T extends KubernetesObject>(
+    resource: ResourceType,
+    ref: ObjectRef,
+    patch: unknown,
+  ): Promise<T> {
+    return this.call<T>(
+      `patch status of ${describeRef(resource, ref)}`,
+      this.withManager(`${objectPath(resource, ref)}/status`),
+      'PATCH',
+      patch,
+      'application/merge-patch+json',
+    );
+  }
+
+  /**
+   * Makes the object match `desired` in the fields the caller owns — labels, annotations given in desired,
+   * owner references and the content (`spec`, `data`, …) — writing only when they differ.
+   *
+   * @param live - the current object as the caller's cache sees it (may be stale or undefined). On a
+   *   conflict the object is re-read from the API server and the comparison repeated.
+   */
+  async createOrUpdate<T extends KubernetesObject>(
+    resource: ResourceType,
+    desired: T,
+    live: T | undefined,
+  ): Promise<{ result: WriteResult; object: T }> {
+    let current = live;
+    for (let attempt = 0; ; attempt++) {
+      if (!current) {
+        try {
+          return { result: 'created', object: await this.create(resource, desired) };
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 409)) throw err;
+          // Created by someone else, or our cache was behind: compare with the real thing.
+          current = await this.get<T>(resource, refOf(desired));
+          if (!current) throw err;
+        }
+      }
+      if (ownedFieldsEqual(desired, current)) return { result: 'unchanged', object: current };
+      try {
+        const merged = withOwnedFields(current, desired);
+        return { result: 'updated', object: await this.replace(resource, merged) };
+      } catch (err) {
+        if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
+        current = await this.get<T>(resource, refOf(desired));
+      }
+    }
+  }
+}
+
+/** Top-level fields that are not content: identity, server-managed metadata and the status subresource. */
+const NOT_CONTENT = new Set(['apiVersion', 'kind', 'metadata', 'status']);
+
+/** The content of an object: every top-level field but apiVersion, kind, metadata and status (spec, data, rules …). */
+function contentOf(obj: KubernetesObject): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => !NOT_CONTENT.has(k)));
+}
+
+/**
+ * True when `live` already has the labels, the annotations named in `desired`, the owner references and the
+ * content (spec, data, … — every top-level field but metadata and status) of `desired`.
+ */
+export function ownedFieldsEqual(desired: KubernetesObject, live: KubernetesObject): boolean {
+  const d = desired.metadata ?? {};
+  const l = live.metadata ?? {};
+  const annotationsMatch = Object.entries(d.annotations ?? {}).every(([k, v]) => l.annotations?.[k] === v);
+  return (
+    annotationsMatch &&
+    semanticEqual(d.labels, l.labels) &&
+    semanticEqual(d.ownerReferences, l.ownerReferences) &&
+    semanticEqual(contentOf(desired), contentOf(live))
+  );
+}
+
+/** `live` with the owned fields of `desired`, keeping live's resourceVersion, status and other metadata. */
+export function withOwnedFields<T extends KubernetesObject>(live: T, desired: T): T {
+  const merged: Record<string, unknown> = {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: {
+      ...live.metadata,
+      labels: desired.metadata?.labels,
+      annotations: { ...live.metadata?.annotations, ...desired.metadata?.annotations },
+      ownerReferences: desired.metadata?.ownerReferences,
+    },
+    ...contentOf(desired),
+  };
+  if ('status' in live) merged.status = (live as { status?: unknown }).status;
+  return merged as T;
+}
