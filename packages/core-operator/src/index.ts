@@ -1,10 +1,15 @@
 /**
  * The nimbus-ts core operator.
  *
- * It will reconcile SecurityIntent, SecurityIntentBinding and ClusterSecurityIntentBinding objects into
- * NimbusPolicy and ClusterNimbusPolicy objects (see docs/ARCHITECTURE.md). The package exists now so the
- * workspace, build and release pipeline are in place; its code lands with the core-operator issue.
+ * Today it ships the CustomResourceDefinitions of `intent.security.nimbus.com/v1alpha1` (SecurityIntent,
+ * SecurityIntentBinding, ClusterSecurityIntentBinding, NimbusPolicy, ClusterNimbusPolicy; see
+ * {@link crdDirectory}), TypeScript types generated from them, and the constants that address them. The CRD
+ * files are the single source of truth: the types are regenerated from them and checked for drift.
+ *
+ * The controllers that reconcile bindings into NimbusPolicy and ClusterNimbusPolicy objects come with the
+ * core-operator issue (see docs/ARCHITECTURE.md).
  *
  * @packageDocumentation
  */
-export {};
+export * from './api/index.js';
+export { crdDirectory } from './crds.js';
