@@ -13,3 +13,4 @@
  */
 export * from './api/index.js';
 export { crdDirectory } from './crds.js';
+export { createOperator, FIELD_MANAGER, type Operator, type OperatorOptions } from './operator.js';

@@ -87,6 +87,16 @@ export interface ClusterNimbusPolicySpec {
      */
     description?: string;
     /**
+     * The intent's severity (default Low), carried so that engines that grade findings can use
+     * it. An addition to upstream, which drops it.
+     */
+    severity?: string;
+    /**
+     * The intent's tags, carried into engine policies that support tags (an addition to
+     * upstream).
+     */
+    tags?: string[];
+    /**
      * What to enforce.
      */
     rule: {
@@ -394,6 +404,16 @@ export interface NimbusPolicySpec {
      * The intent's description.
      */
     description?: string;
+    /**
+     * The intent's severity (default Low), carried so that engines that grade findings can use
+     * it. An addition to upstream, which drops it.
+     */
+    severity?: string;
+    /**
+     * The intent's tags, carried into engine policies that support tags (an addition to
+     * upstream).
+     */
+    tags?: string[];
     /**
      * What to enforce.
      */

@@ -131,6 +131,11 @@ export class Controller<T extends KubernetesObject> {
     this.queue.add(refKey(ref));
   }
 
+  /** Queues every cached primary object: a full resync, as after a missed event. */
+  enqueueAll(): void {
+    for (const obj of this.primary.store.list()) this.queue.add(refKey(refOf(obj)));
+  }
+
   /** Keys waiting in the queue (for metrics). */
   get queueDepth(): number {
     return this.queue.depth;

@@ -1,0 +1,12 @@
+import type { Logger, ObjectClient } from '@nimbus-ts/k8s';
+
+/** What every core-operator reconciler gets besides the object. */
+export interface OperatorContext {
+  /** Writes to the API server (field manager `nimbus-core-operator`). */
+  readonly client: ObjectClient;
+  readonly logger: Logger;
+  /** The clock; tests may pin it. */
+  readonly now: () => Date;
+  /** How long after a successful reconcile an object is reconciled again anyway (level-triggered safety net). */
+  readonly resyncMs: number;
+}

@@ -1,0 +1,36 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Action, Controller, type ControllerOptions, setCondition, updateStatus } from '@nimbus-ts/k8s';
+import { RESOURCES } from '../api/constants.js';
+import type { SecurityIntent, SecurityIntentStatus } from '../api/generated.js';
+import { ready } from '../build/conditions.js';
+import { STATUS_CREATED } from '../build/status.js';
+import type { OperatorContext } from './context.js';
+
+/** Records an intent's id and action in its status, as upstream does, plus a Ready condition. */
+export async function reconcileSecurityIntent(si: SecurityIntent, ctx: OperatorContext): Promise<Action> {
+  const { id, action } = si.spec.intent;
+  await updateStatus<SecurityIntentStatus>(ctx.client, RESOURCES.SecurityIntent, si, (status) => ({
+    id,
+    action,
+    status: STATUS_CREATED,
+    conditions: setCondition(
+      status?.conditions,
+      ready(
+        true,
+        'Accepted',
+        `intent ${id} with action ${action} is ready to be bound`,
+        si.metadata.generation,
+      ),
+      ctx.now,
+    ),
+  }));
+  return Action.requeue(ctx.resyncMs);
+}
+
+/** The SecurityIntent controller. */
+export function securityIntentController(
+  kc: KubeConfig,
+  options: ControllerOptions,
+): Controller<SecurityIntent> {
+  return new Controller<SecurityIntent>(kc, RESOURCES.SecurityIntent, options);
+}

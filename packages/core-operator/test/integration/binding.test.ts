@@ -1,0 +1,175 @@
+import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
+import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RESOURCES } from '../../src/api/constants.js';
+import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '../../src/api/generated.js';
+import { crdDirectory } from '../../src/crds.js';
+import { createOperator, type Operator } from '../../src/operator.js';
+import { nimbusWrites } from './metrics.js';
+
+const API = 'intent.security.nimbus.com/v1alpha1';
+
+describe('SecurityIntentBinding → NimbusPolicy', () => {
+  const env = envtest();
+  const client = new ObjectClient(env.kubeConfig, 'test-user');
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const siName = (n: string) => `${n}-${suffix}`;
+  let ns: TestNamespace;
+  let operator: Operator;
+
+  const intent = (name: string, id: string, action: string, extra: Record<string, unknown> = {}) =>
+    client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name: siName(name) },
+      spec: { intent: { id, action, ...extra } },
+    } as SecurityIntent);
+  const binding = (name: string, intents: string[], labels?: Record<string, string>) =>
+    client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
+      apiVersion: API,
+      kind: 'SecurityIntentBinding',
+      metadata: { name, namespace: ns.name, ...(labels ? { labels } : {}) },
+      spec: {
+        intents: intents.map((n) => ({ name: siName(n) })),
+        selector: { workloadSelector: { matchLabels: { app: 'web' } } },
+      },
+    });
+  const policy = (name: string) =>
+    client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name });
+  const sib = (name: string) =>
+    client.get<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name });
+
+  beforeAll(async () => {
+    await env.installCRDs([crdDirectory()]);
+    ns = await env.namespace('sib');
+    operator = createOperator(env.kubeConfig, { logger: createLogger('core-operator', { level: 'warn' }) });
+    await operator.start();
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await ns?.delete();
+    for (const n of ['pkg', 'dns', 'late'])
+      await client.delete(RESOURCES.SecurityIntent, { name: siName(n) });
+  });
+
+  it('builds the NimbusPolicy with upstream names, labels, owner, selector and rules in binding order', async () => {
+    await intent('pkg', 'swDeploymentTools', 'Block', { description: 'no package managers', tags: ['t1'] });
+    await intent('dns', 'dnsManipulation', 'Enforce', { params: { dns: ['8.8.8.8'] } });
+    const created = await binding('web', ['dns', 'missing', 'pkg'], { team: 'a' });
+    await pollUntil('the NimbusPolicy', 30_000, async () => (await policy('web'))?.spec.rules.length === 2);
+    const np = await policy('web');
+    expect(np?.metadata.labels).toEqual({ team: 'a' });
+    expect(np?.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: API,
+        kind: 'SecurityIntentBinding',
+        name: 'web',
+        uid: created.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    expect(np?.spec).toEqual({
+      selector: { matchLabels: { app: 'web' } },
+      rules: [
+        { id: 'dnsManipulation', severity: 'Low', rule: { action: 'Block', params: { dns: ['8.8.8.8'] } } },
+        {
+          id: 'swDeploymentTools',
+          description: 'no package managers',
+          severity: 'Low',
+          tags: ['t1'],
+          rule: { action: 'Block' },
+        },
+      ],
+    });
+    await pollUntil('statuses', 30_000, async () => (await sib('web'))?.status?.nimbusPolicy === 'web');
+    const status = (await sib('web'))?.status;
+    expect(status).toMatchObject({
+      status: 'Created',
+      numberOfBoundIntents: 2,
+      boundIntents: [siName('dns'), siName('pkg')],
+      nimbusPolicy: 'web',
+    });
+    const resolvedCondition = status?.conditions?.find((c) => c.type === 'IntentsResolved');
+    expect(resolvedCondition).toMatchObject({ status: 'False', reason: 'SecurityIntentsNotFound' });
+    expect(resolvedCondition?.message).toContain(siName('missing'));
+    await pollUntil(
+      'NimbusPolicy status',
+      30_000,
+      async () => (await policy('web'))?.status?.status === 'Created',
+    );
+  });
+
+  it('adds an intent created after its binding, and follows intent changes', async () => {
+    await binding('late-binder', ['late']);
+    await intent('late', 'escapeToHost', 'Audit');
+    await pollUntil(
+      'the late rule',
+      30_000,
+      async () => (await policy('late-binder'))?.spec.rules[0]?.id === 'escapeToHost',
+    );
+    const si = await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: siName('late') });
+    await client.replace(RESOURCES.SecurityIntent, {
+      ...(si as SecurityIntent),
+      spec: { intent: { ...(si as SecurityIntent).spec.intent, action: 'Block' } },
+    });
+    await pollUntil(
+      'the new action',
+      30_000,
+      async () => (await policy('late-binder'))?.spec.rules[0]?.rule.action === 'Block',
+    );
+  });
+
+  it('repairs an edited or deleted NimbusPolicy', async () => {
+    const np = (await policy('web')) as NimbusPolicy;
+    await client.replace(RESOURCES.NimbusPolicy, { ...np, spec: { ...np.spec, rules: [] } });
+    await pollUntil(
+      'the edit to be reverted',
+      30_000,
+      async () => (await policy('web'))?.spec.rules.length === 2,
+    );
+    await client.delete(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'web' });
+    await pollUntil('the policy to be re-created', 30_000, async () => {
+      const again = await policy('web');
+      return again !== undefined && again.metadata.uid !== np.metadata.uid && again.spec.rules.length === 2;
+    });
+  });
+
+  it('makes no write when nothing changed, as the API server counts them', async () => {
+    await pollUntil('the operator to settle', 30_000, async () => {
+      const before = await nimbusWrites(env.kubeConfig);
+      await new Promise((r) => setTimeout(r, 1500));
+      return (await nimbusWrites(env.kubeConfig)) === before;
+    });
+    const writesBefore = await nimbusWrites(env.kubeConfig);
+    const reconcilesBefore = operator.reconciles.success;
+    operator.resyncAll();
+    await pollUntil('a full resync', 30_000, () => operator.reconciles.success >= reconcilesBefore + 4);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await nimbusWrites(env.kubeConfig)).toBe(writesBefore);
+    expect(operator.reconciles.error).toBe(0);
+  });
+
+  it('deletes the NimbusPolicy when none of its intents exists any more, and says so', async () => {
+    await client.delete(RESOURCES.SecurityIntent, { name: siName('late') });
+    await pollUntil('the policy to go', 30_000, async () => (await policy('late-binder')) === undefined);
+    await pollUntil(
+      'the binding status',
+      30_000,
+      async () => (await sib('late-binder'))?.status?.nimbusPolicy === '',
+    );
+    const status = (await sib('late-binder'))?.status;
+    expect(status?.numberOfBoundIntents).toBe(0);
+    expect(status?.boundIntents).toBeUndefined();
+    expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NoSecurityIntents',
+    });
+  });
+
+  it('leaves garbage collection of the NimbusPolicy to Kubernetes when the binding is deleted', async () => {
+    await client.delete(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name: 'web' });
+    await pollUntil('the garbage collector', 60_000, async () => (await policy('web')) === undefined);
+  });
+});
