@@ -1,7 +1,18 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
 import { type Controller, type Logger, ObjectClient } from '@nimbus-ts/k8s';
 import { RESOURCES } from './api/constants.js';
-import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from './api/generated.js';
+import type {
+  ClusterNimbusPolicy,
+  ClusterSecurityIntentBinding,
+  NimbusPolicy,
+  SecurityIntent,
+  SecurityIntentBinding,
+} from './api/generated.js';
+import {
+  clusterSecurityIntentBindingController,
+  NAMESPACES,
+  reconcileClusterBinding,
+} from './controllers/cluster-security-intent-binding.js';
 import type { OperatorContext } from './controllers/context.js';
 import { reconcileSecurityIntent, securityIntentController } from './controllers/security-intent.js';
 import { reconcileBinding, securityIntentBindingController } from './controllers/security-intent-binding.js';
@@ -30,7 +41,7 @@ export interface Operator {
   readonly reconciles: { success: number; error: number };
 }
 
-/** Wires the SecurityIntent and SecurityIntentBinding controllers onto one client. */
+/** Wires the SecurityIntent, SecurityIntentBinding and ClusterSecurityIntentBinding controllers onto one client. */
 export function createOperator(kc: KubeConfig, options: OperatorOptions): Operator {
   const reconciles = { success: 0, error: 0 };
   const common = {
@@ -55,16 +66,28 @@ export function createOperator(kc: KubeConfig, options: OperatorOptions): Operat
       policies: bindings.store<NimbusPolicy>(RESOURCES.NimbusPolicy),
     },
   };
-  const controllers: Controller<SecurityIntent | SecurityIntentBinding>[] = [
-    intents as Controller<SecurityIntent | SecurityIntentBinding>,
-    bindings as Controller<SecurityIntent | SecurityIntentBinding>,
-  ];
+  const clusterBindings = clusterSecurityIntentBindingController(kc, {
+    ...common,
+    name: 'clustersecurityintentbinding',
+  });
+  const clusterBindingCtx = {
+    ...ctx,
+    stores: {
+      intents: clusterBindings.store<SecurityIntent>(RESOURCES.SecurityIntent),
+      clusterPolicies: clusterBindings.store<ClusterNimbusPolicy>(RESOURCES.ClusterNimbusPolicy),
+      policies: clusterBindings.store<NimbusPolicy>(RESOURCES.NimbusPolicy),
+      namespaces: clusterBindings.store<V1Namespace>(NAMESPACES),
+    },
+  };
+  type AnyPrimary = SecurityIntent | SecurityIntentBinding | ClusterSecurityIntentBinding;
+  const controllers = [intents, bindings, clusterBindings] as unknown as Controller<AnyPrimary>[];
   return {
     reconciles,
     async start() {
       await Promise.all([
         intents.start(reconcileSecurityIntent, ctx),
         bindings.start(reconcileBinding, bindingCtx),
+        clusterBindings.start(reconcileClusterBinding, clusterBindingCtx),
       ]);
     },
     async stop() {

@@ -12,7 +12,6 @@ import {
 import { RESOURCES } from '../api/constants.js';
 import type {
   NimbusPolicy,
-  NimbusPolicyStatus,
   SecurityIntent,
   SecurityIntentBinding,
   SecurityIntentBindingStatus,
@@ -23,6 +22,7 @@ import { isControlledBy } from '../build/owner.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
 import type { OperatorContext } from './context.js';
+import { markCreated } from './mark-created.js';
 
 /** The caches the binding reconciler reads. */
 export interface BindingStores {
@@ -68,9 +68,7 @@ export async function reconcileBinding(
       buildNimbusPolicy(sib, resolved.rules),
       live,
     );
-    await updateStatus<NimbusPolicyStatus>(client, RESOURCES.NimbusPolicy, object, (status) =>
-      withLastUpdated<NimbusPolicyStatus>({ status: STATUS_CREATED }, status, semanticEqual, now),
-    );
+    await markCreated(client, RESOURCES.NimbusPolicy, object, now);
     policyName = ref.name;
     readyCondition = ready(
       true,
