@@ -1,5 +1,5 @@
 import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
-import { type Controller, type Logger, ObjectClient } from '@nimbus-ts/k8s';
+import { type Controller, type ControllerMetrics, type Logger, ObjectClient } from '@nimbus-ts/k8s';
 import { RESOURCES } from './api/constants.js';
 import type {
   ClusterNimbusPolicy,
@@ -27,6 +27,8 @@ export interface OperatorOptions {
   readonly resyncMs?: number;
   /** Most concurrent reconciles per controller. Default 4. */
   readonly concurrency?: number;
+  /** Records reconciles and queue depths, when given. */
+  readonly metrics?: ControllerMetrics;
 }
 
 /** A running core operator. */
@@ -39,17 +41,24 @@ export interface Operator {
   resyncAll(): void;
   /** Reconciles finished so far (successes and failures), for tests and metrics. */
   readonly reconciles: { success: number; error: number };
+  /** True once every controller's caches are filled. */
+  readonly ready: boolean;
 }
 
 /** Wires the SecurityIntent, SecurityIntentBinding and ClusterSecurityIntentBinding controllers onto one client. */
 export function createOperator(kc: KubeConfig, options: OperatorOptions): Operator {
   const reconciles = { success: 0, error: 0 };
-  const common = {
-    logger: options.logger,
-    concurrency: options.concurrency ?? 4,
-    onReconciled: (outcome: 'success' | 'error') => {
-      reconciles[outcome]++;
-    },
+  const common = (name: string) => {
+    const record = options.metrics?.recorder(name);
+    return {
+      name,
+      logger: options.logger,
+      concurrency: options.concurrency ?? 4,
+      onReconciled: (outcome: 'success' | 'error', durationMs: number) => {
+        reconciles[outcome]++;
+        record?.(outcome, durationMs);
+      },
+    };
   };
   const ctx: OperatorContext = {
     client: new ObjectClient(kc, FIELD_MANAGER),
@@ -57,8 +66,8 @@ export function createOperator(kc: KubeConfig, options: OperatorOptions): Operat
     now: () => new Date(),
     resyncMs: options.resyncMs ?? 5 * 60_000,
   };
-  const intents = securityIntentController(kc, { ...common, name: 'securityintent' });
-  const bindings = securityIntentBindingController(kc, { ...common, name: 'securityintentbinding' });
+  const intents = securityIntentController(kc, common('securityintent'));
+  const bindings = securityIntentBindingController(kc, common('securityintentbinding'));
   const bindingCtx = {
     ...ctx,
     stores: {
@@ -66,10 +75,7 @@ export function createOperator(kc: KubeConfig, options: OperatorOptions): Operat
       policies: bindings.store<NimbusPolicy>(RESOURCES.NimbusPolicy),
     },
   };
-  const clusterBindings = clusterSecurityIntentBindingController(kc, {
-    ...common,
-    name: 'clustersecurityintentbinding',
-  });
+  const clusterBindings = clusterSecurityIntentBindingController(kc, common('clustersecurityintentbinding'));
   const clusterBindingCtx = {
     ...ctx,
     stores: {
@@ -81,8 +87,18 @@ export function createOperator(kc: KubeConfig, options: OperatorOptions): Operat
   };
   type AnyPrimary = SecurityIntent | SecurityIntentBinding | ClusterSecurityIntentBinding;
   const controllers = [intents, bindings, clusterBindings] as unknown as Controller<AnyPrimary>[];
+  for (const [name, c] of [
+    ['securityintent', intents],
+    ['securityintentbinding', bindings],
+    ['clustersecurityintentbinding', clusterBindings],
+  ] as const) {
+    options.metrics?.trackQueue(name, () => c.queueDepth);
+  }
   return {
     reconciles,
+    get ready() {
+      return controllers.every((c) => c.ready);
+    },
     async start() {
       await Promise.all([
         intents.start(reconcileSecurityIntent, ctx),

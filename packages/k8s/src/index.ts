@@ -33,6 +33,7 @@ export {
   type WriteResult,
   withOwnedFields,
 } from './runtime/object-client.js';
+export { type ProbeServer, type ProbeServerOptions, startProbeServer } from './runtime/probe-server.js';
 export { type ChangeListener, Reflector, type ReflectorOptions } from './runtime/reflector.js';
 export {
   collectionPath,

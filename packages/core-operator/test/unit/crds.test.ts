@@ -120,6 +120,9 @@ const RULE = {
   id: 'string',
   type: 'string',
   description: 'string',
+  // Our additions: severity and tags travel from the SecurityIntent to the rule.
+  severity: 'string',
+  tags: ['string'],
   rule: { action: 'string', params: PARAMS },
 };
 const INTENT_REFS = [{ name: 'string' }];
