@@ -27,6 +27,8 @@ export {
   type Mapper,
   type Reconciler,
 } from './runtime/controller.js';
+export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
+export { ControllerMetrics } from './runtime/metrics.js';
 export {
   ObjectClient,
   ownedFieldsEqual,
