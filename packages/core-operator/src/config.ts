@@ -62,7 +62,10 @@ function bool(flag: string, text: string): boolean {
  *
  * @throws an Error naming the flag and what it accepts, for unknown flags and bad values.
  */
-export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): OperatorConfig {
+export function parseConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): OperatorConfig {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,

@@ -44,6 +44,7 @@ export class Reflector<T extends KubernetesObject> {
   private readonly listeners: ChangeListener<T>[] = [];
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
+  private listCount = 0;
 
   /**
    * @param kc - credentials and cluster.
@@ -55,6 +56,11 @@ export class Reflector<T extends KubernetesObject> {
     private readonly options: ReflectorOptions = {},
   ) {
     [this.store, this.writer] = createStore<T>();
+  }
+
+  /** How many complete lists this reflector has made: 1 after start, one more after each `410 Gone`. */
+  get lists(): number {
+    return this.listCount;
   }
 
   /** Registers a listener; call before `start()` to hear about the initial list too. */
@@ -110,6 +116,7 @@ export class Reflector<T extends KubernetesObject> {
       resourceVersion = page.metadata?.resourceVersion ?? '';
     } while (continueToken);
     const gone = this.writer.replace(items);
+    this.listCount++;
     for (const obj of items) this.notify(obj, 'applied');
     for (const obj of gone) this.notify(obj, 'deleted');
     return resourceVersion;
