@@ -1,4 +1,5 @@
-import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
+import type { KubeConfig, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import { defaultRegistry, type IntentRegistry } from '@nimbus-ts/idpool';
 import { type Controller, type ControllerMetrics, type Logger, ObjectClient } from '@nimbus-ts/k8s';
 import { RESOURCES } from './api/constants.js';
 import type {
@@ -15,7 +16,11 @@ import {
 } from './controllers/cluster-security-intent-binding.js';
 import type { OperatorContext } from './controllers/context.js';
 import { reconcileSecurityIntent, securityIntentController } from './controllers/security-intent.js';
-import { reconcileBinding, securityIntentBindingController } from './controllers/security-intent-binding.js';
+import {
+  PODS,
+  reconcileBinding,
+  securityIntentBindingController,
+} from './controllers/security-intent-binding.js';
 
 /** The field manager of every write the core operator makes. */
 export const FIELD_MANAGER = 'nimbus-core-operator';
@@ -29,6 +34,8 @@ export interface OperatorOptions {
   readonly concurrency?: number;
   /** Records reconciles and queue depths, when given. */
   readonly metrics?: ControllerMetrics;
+  /** The intent ID pool; default the built-in one. */
+  readonly intentPool?: IntentRegistry;
 }
 
 /** A running core operator. */
@@ -65,6 +72,7 @@ export function createOperator(kc: KubeConfig, options: OperatorOptions): Operat
     logger: options.logger,
     now: () => new Date(),
     resyncMs: options.resyncMs ?? 5 * 60_000,
+    intentPool: options.intentPool ?? defaultRegistry,
   };
   const intents = securityIntentController(kc, common('securityintent'));
   const bindings = securityIntentBindingController(kc, common('securityintentbinding'));
@@ -73,6 +81,7 @@ export function createOperator(kc: KubeConfig, options: OperatorOptions): Operat
     stores: {
       intents: bindings.store<SecurityIntent>(RESOURCES.SecurityIntent),
       policies: bindings.store<NimbusPolicy>(RESOURCES.NimbusPolicy),
+      pods: bindings.store<V1Pod>(PODS),
     },
   };
   const clusterBindings = clusterSecurityIntentBindingController(kc, common('clustersecurityintentbinding'));

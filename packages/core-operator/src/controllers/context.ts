@@ -1,3 +1,4 @@
+import type { IntentRegistry } from '@nimbus-ts/idpool';
 import type { Logger, ObjectClient } from '@nimbus-ts/k8s';
 
 /** What every core-operator reconciler gets besides the object. */
@@ -9,4 +10,6 @@ export interface OperatorContext {
   readonly now: () => Date;
   /** How long after a successful reconcile an object is reconciled again anyway (level-triggered safety net). */
   readonly resyncMs: number;
+  /** Known intent IDs; third-party adapters may register more. */
+  readonly intentPool: IntentRegistry;
 }

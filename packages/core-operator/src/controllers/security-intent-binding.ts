@@ -1,9 +1,11 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import {
   Action,
+  type ConditionInput,
   Controller,
   type ControllerOptions,
   refOf,
+  removeCondition,
   type Store,
   semanticEqual,
   setCondition,
@@ -17,17 +19,71 @@ import type {
   SecurityIntentBindingStatus,
 } from '../api/generated.js';
 import { buildNimbusPolicy } from '../build/binding.js';
-import { intentsResolved, ready } from '../build/conditions.js';
+import { describeCelError, resolveCelSelector } from '../build/cel-selector.js';
+import { ConditionType, intentsResolved, ready } from '../build/conditions.js';
 import { isControlledBy } from '../build/owner.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
 import type { OperatorContext } from './context.js';
 import { markCreated } from './mark-created.js';
 
+/** The Pod resource, watched for bindings with CEL selectors. */
+export const PODS = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true } as const;
+
 /** The caches the binding reconciler reads. */
 export interface BindingStores {
   readonly intents: Store<SecurityIntent>;
   readonly policies: Store<NimbusPolicy>;
+  readonly pods: Store<V1Pod>;
+}
+
+/** What the binding's CEL expressions contribute: labels to select by, or why there are none. */
+type CelOutcome = { labels: Record<string, string>; condition: ConditionInput | undefined; usable: boolean };
+
+/**
+ * Evaluates the binding's CEL expressions over the pods of its namespace. An unusable result (invalid
+ * expression, no pod matched, no shared labels) blocks writing the NimbusPolicy: a policy without the
+ * intended selector could select every pod of the namespace.
+ */
+function celOutcome(sib: SecurityIntentBinding, pods: readonly V1Pod[]): CelOutcome {
+  const generation = sib.metadata.generation;
+  const candidates = pods
+    .filter((p) => !p.metadata?.deletionTimestamp)
+    .map((p) => ({ name: p.metadata?.name ?? '', labels: p.metadata?.labels ?? {} }));
+  const result = resolveCelSelector(sib.spec.cel ?? [], candidates);
+  if (result === undefined) return { labels: {}, condition: undefined, usable: true };
+  const selector = ConditionType.SelectorResolved;
+  if (result.kind !== 'selection') {
+    const reason = {
+      invalid: 'InvalidCEL',
+      noMatch: 'CELMatchedNoPods',
+      noCommonLabels: 'CELNoCommonLabels',
+    }[result.kind];
+    return {
+      labels: {},
+      usable: false,
+      condition: {
+        type: selector,
+        status: 'False',
+        reason,
+        message: describeCelError(result),
+        observedGeneration: generation,
+      },
+    };
+  }
+  const broader =
+    result.broader.length > 0 ? `; note: these labels also select ${result.broader.join(', ')}` : '';
+  return {
+    labels: result.matchLabels,
+    usable: true,
+    condition: {
+      type: selector,
+      status: 'True',
+      reason: 'CELResolved',
+      message: `spec.cel selects ${result.selected.join(', ')} by ${JSON.stringify(result.matchLabels)}${broader}`,
+      observedGeneration: generation,
+    },
+  };
 }
 
 /**
@@ -44,6 +100,7 @@ export async function reconcileBinding(
   const resolved = resolveRules(sib.spec.intents, (name) => stores.intents.get({ name }));
   const live = stores.policies.get(ref);
   const foreign = live !== undefined && !isControlledBy(live.metadata.ownerReferences, sib);
+  const cel = celOutcome(sib, stores.pods.list(ref.namespace));
 
   let policyName = '';
   let readyCondition = ready(
@@ -62,12 +119,18 @@ export async function reconcileBinding(
     );
   } else if (resolved.rules.length === 0) {
     if (live) await client.delete(RESOURCES.NimbusPolicy, ref, live.metadata.uid);
-  } else {
-    const { object } = await client.createOrUpdate(
-      RESOURCES.NimbusPolicy,
-      buildNimbusPolicy(sib, resolved.rules),
-      live,
+  } else if (!cel.usable) {
+    // Keep the last good policy (if any) rather than guess a selector; the condition says what to fix.
+    policyName = live ? ref.name : '';
+    readyCondition = ready(
+      false,
+      'SelectorUnresolved',
+      cel.condition?.message ?? 'spec.cel is unusable',
+      generation,
     );
+  } else {
+    const desired = buildNimbusPolicy(sib, resolved.rules, cel.labels);
+    const { object } = await client.createOrUpdate(RESOURCES.NimbusPolicy, desired, live);
     await markCreated(client, RESOURCES.NimbusPolicy, object, now);
     policyName = ref.name;
     readyCondition = ready(
@@ -79,11 +142,14 @@ export async function reconcileBinding(
   }
 
   await updateStatus<SecurityIntentBindingStatus>(client, RESOURCES.SecurityIntentBinding, sib, (status) => {
-    const conditions = setCondition(
+    let conditions = setCondition(
       setCondition(status?.conditions, intentsResolved(resolved.missing, generation), now),
       readyCondition,
       now,
     );
+    conditions = cel.condition
+      ? setCondition(conditions, cel.condition, now)
+      : removeCondition(conditions, ConditionType.SelectorResolved);
     return withLastUpdated<SecurityIntentBindingStatus>(
       {
         status: STATUS_CREATED,
@@ -102,7 +168,8 @@ export async function reconcileBinding(
 
 /**
  * The SecurityIntentBinding controller: reconciles a binding when it changes, when a NimbusPolicy it
- * controls changes or disappears (drift), and when a SecurityIntent it names changes.
+ * controls changes or disappears (drift), when a SecurityIntent it names changes, and, for bindings with
+ * CEL selectors, when a pod of its namespace changes.
  */
 export function securityIntentBindingController(
   kc: KubeConfig,
@@ -112,10 +179,17 @@ export function securityIntentBindingController(
     RESOURCES.NimbusPolicy,
   );
   const bindings = controller.store<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding);
-  return controller.watches<SecurityIntent>(RESOURCES.SecurityIntent, (si) =>
-    bindings
-      .list()
-      .filter((sib) => sib.spec.intents.some((i) => i.name === si.metadata.name))
-      .map(refOf),
-  );
+  return controller
+    .watches<SecurityIntent>(RESOURCES.SecurityIntent, (si) =>
+      bindings
+        .list()
+        .filter((sib) => sib.spec.intents.some((i) => i.name === si.metadata.name))
+        .map(refOf),
+    )
+    .watches<V1Pod>(PODS, (pod) =>
+      bindings
+        .list(pod.metadata?.namespace)
+        .filter((sib) => (sib.spec.cel?.length ?? 0) > 0)
+        .map(refOf),
+    );
 }

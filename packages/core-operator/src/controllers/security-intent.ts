@@ -2,11 +2,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Action, Controller, type ControllerOptions, setCondition, updateStatus } from '@nimbus-ts/k8s';
 import { RESOURCES } from '../api/constants.js';
 import type { SecurityIntent, SecurityIntentStatus } from '../api/generated.js';
-import { ready } from '../build/conditions.js';
+import { intentSupported, ready } from '../build/conditions.js';
 import { STATUS_CREATED } from '../build/status.js';
 import type { OperatorContext } from './context.js';
 
-/** Records an intent's id and action in its status, as upstream does, plus a Ready condition. */
+/**
+ * Records an intent's id and action in its status, as upstream does, plus Ready and IntentSupported
+ * conditions.
+ */
 export async function reconcileSecurityIntent(si: SecurityIntent, ctx: OperatorContext): Promise<Action> {
   const { id, action } = si.spec.intent;
   await updateStatus<SecurityIntentStatus>(ctx.client, RESOURCES.SecurityIntent, si, (status) => ({
@@ -14,13 +17,18 @@ export async function reconcileSecurityIntent(si: SecurityIntent, ctx: OperatorC
     action,
     status: STATUS_CREATED,
     conditions: setCondition(
-      status?.conditions,
-      ready(
-        true,
-        'Accepted',
-        `intent ${id} with action ${action} is ready to be bound`,
-        si.metadata.generation,
+      setCondition(
+        status?.conditions,
+        ready(
+          true,
+          'Accepted',
+          `intent ${id} with action ${action} is ready to be bound`,
+          si.metadata.generation,
+        ),
+        ctx.now,
       ),
+      // IDs outside the pool are accepted (third-party adapters may enforce them) but flagged.
+      intentSupported(id, ctx.intentPool.resolve(id)?.engines, si.metadata.generation),
       ctx.now,
     ),
   }));

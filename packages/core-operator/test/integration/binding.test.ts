@@ -1,3 +1,4 @@
+import { CoreV1Api } from '@kubernetes/client-node';
 import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
@@ -49,7 +50,7 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   afterAll(async () => {
     await operator?.stop();
     await ns?.delete();
-    for (const n of ['pkg', 'dns', 'late'])
+    for (const n of ['pkg', 'dns', 'late', 'custom'])
       await client.delete(RESOURCES.SecurityIntent, { name: siName(n) });
   });
 
@@ -166,6 +167,72 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
       status: 'False',
       reason: 'NoSecurityIntents',
     });
+  });
+
+  it('accepts an intent ID outside the ID pool and flags it in a condition', async () => {
+    await intent('custom', 'acmeCustomGuard', 'Audit');
+    await pollUntil('the condition', 30_000, async () => {
+      const si = await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: siName('custom') });
+      return si?.status?.conditions?.some((c) => c.type === 'IntentSupported') === true;
+    });
+    const si = await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: siName('custom') });
+    const supported = si?.status?.conditions?.find((c) => c.type === 'IntentSupported');
+    expect(supported).toMatchObject({ status: 'False', reason: 'UnknownIntentID' });
+    expect(supported?.message).toContain('acmeCustomGuard');
+    await binding('custom', ['custom']);
+    await pollUntil(
+      'a policy with the custom rule',
+      30_000,
+      async () => (await policy('custom'))?.spec.rules[0]?.id === 'acmeCustomGuard',
+    );
+    const known = await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: siName('pkg') });
+    expect(known?.status?.conditions?.find((c) => c.type === 'IntentSupported')).toMatchObject({
+      status: 'True',
+    });
+  });
+
+  it('selects workloads with CEL over real pods, and reports an invalid expression until it is fixed', async () => {
+    const core = env.kubeConfig.makeApiClient(CoreV1Api);
+    const pod = (name: string, labels: Record<string, string>) =>
+      pollUntil(`pod ${name}`, 60_000, () =>
+        core
+          .createNamespacedPod({
+            namespace: ns.name,
+            body: { metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+          })
+          .then(() => true),
+      );
+    await pod('shop-1', { app: 'shop', tier: 'web', 'pod-template-hash': 'a1' });
+    await pod('shop-2', { app: 'shop', tier: 'web', 'pod-template-hash': 'b2' });
+    await pod('other', { app: 'other', tier: 'web' });
+    await client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
+      apiVersion: API,
+      kind: 'SecurityIntentBinding',
+      metadata: { name: 'cel', namespace: ns.name },
+      spec: { intents: [{ name: siName('pkg') }], selector: {}, cel: ['labels["app" =='] },
+    });
+    const celBinding = () => sib('cel');
+    await pollUntil(
+      'the CEL condition',
+      30_000,
+      async () =>
+        (await celBinding())?.status?.conditions?.some((c) => c.type === 'SelectorResolved') === true,
+    );
+    const invalid = (await celBinding())?.status?.conditions?.find((c) => c.type === 'SelectorResolved');
+    expect(invalid).toMatchObject({ status: 'False', reason: 'InvalidCEL' });
+    expect(invalid?.message).toContain('spec.cel[0]');
+    expect(await policy('cel')).toBeUndefined();
+
+    const live = (await celBinding()) as SecurityIntentBinding;
+    await client.replace(RESOURCES.SecurityIntentBinding, {
+      ...live,
+      spec: { ...live.spec, cel: ['labels["app"] == "shop"', 'has(labels.tier)'] },
+    });
+    await pollUntil('the CEL-selected policy', 30_000, async () => (await policy('cel')) !== undefined);
+    expect((await policy('cel'))?.spec.selector).toEqual({ matchLabels: { app: 'shop', tier: 'web' } });
+    const resolved = (await celBinding())?.status?.conditions?.find((c) => c.type === 'SelectorResolved');
+    expect(resolved).toMatchObject({ status: 'True', reason: 'CELResolved' });
+    expect(resolved?.message).toContain('shop-1, shop-2');
   });
 
   it('leaves garbage collection of the NimbusPolicy to Kubernetes when the binding is deleted', async () => {

@@ -117,6 +117,9 @@ describe('the core-operator process', () => {
     const np = () => client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'web' });
     await pollUntil('the leader to build the NimbusPolicy', 60_000, async () => (await np()) !== undefined);
 
+    await pollUntil('both replicas to serve probes', 30_000, () =>
+      replicas.every((r) => r.probePort !== undefined),
+    );
     for (const r of [leader, standby]) {
       expect((await get(r.probePort, '/healthz')).status).toBe(200);
       expect((await get(r.probePort, '/readyz')).status).toBe(200);
