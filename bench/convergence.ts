@@ -3,6 +3,7 @@
 //
 //   pnpm bench                 # 1,000 bindings
 //   BENCH_BINDINGS=200 pnpm bench
+//   BENCH_CONCURRENCY=4 pnpm bench   # reconciles at once per controller (default 16)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,7 @@ try {
       '--metrics-port=0',
       '--probe-port=0',
       '--log-level=warn',
+      `--concurrency=${process.env.BENCH_CONCURRENCY ?? 16}`,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );

@@ -1,5 +1,21 @@
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * One keep-alive agent per KubeConfig: without it every request pays a TCP and TLS handshake, which
+ * dominates the cost of a controller's small writes. The agent keys its pool by the TLS options, so
+ * different identities never share a connection.
+ */
+const agents = new WeakMap<KubeConfig, Agent>();
+
+function agentFor(kc: KubeConfig): Agent {
+  let agent = agents.get(kc);
+  if (!agent) {
+    agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
+    agents.set(kc, agent);
+  }
+  return agent;
+}
 
 /** The status, headers and body of a raw API-server response. */
 export interface RawResponse {
@@ -32,6 +48,7 @@ export async function rawRequest(
     method: options.method ?? 'GET',
     headers: options.contentType ? { 'content-type': options.contentType } : {},
     timeout: options.timeoutMs ?? 10_000,
+    agent: agentFor(kc),
   };
   await kc.applyToHTTPSOptions(httpsOptions);
   return new Promise((resolve, reject) => {
