@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../src/testing/poll.js';
+import { alive } from '../support/process.js';
 
 const OWNER = fileURLToPath(new URL('./fixtures/owner-process.mjs', import.meta.url));
 const BUILT = fileURLToPath(new URL('../../dist/testing/index.js', import.meta.url));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 interface Started {
   child: ChildProcess;

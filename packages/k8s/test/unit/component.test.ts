@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Component, PortInUseError } from '../../src/testing/component.js';
 import { pollUntil } from '../../src/testing/poll.js';
 import type { Reaper } from '../../src/testing/reaper.js';
+import { alive } from '../support/process.js';
 
 const watched: number[] = [];
 const reaper: Reaper = { watch: (pgid) => watched.push(pgid), dismiss: () => {} };
@@ -16,15 +17,6 @@ async function script(body: string): Promise<{ bin: string; log: string }> {
   await chmod(bin, 0o755);
   return { bin, log: join(dir, 'fake.log') };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('Component', () => {
   afterEach(() => {
