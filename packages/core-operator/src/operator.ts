@@ -1,6 +1,12 @@
 import type { KubeConfig, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { defaultRegistry, type IntentRegistry } from '@nimbus-ts/idpool';
-import { type Controller, type ControllerMetrics, type Logger, ObjectClient } from '@nimbus-ts/k8s';
+import {
+  type Controller,
+  type ControllerMetrics,
+  EventRecorder,
+  type Logger,
+  ObjectClient,
+} from '@nimbus-ts/k8s';
 import { RESOURCES } from './api/constants.js';
 import type {
   ClusterNimbusPolicy,
@@ -36,6 +42,8 @@ export interface OperatorOptions {
   readonly metrics?: ControllerMetrics;
   /** The intent ID pool; default the built-in one. */
   readonly intentPool?: IntentRegistry;
+  /** This replica's name on the Events it records; default `nimbus-core-operator`. */
+  readonly identity?: string;
 }
 
 /** A running core operator. */
@@ -67,8 +75,10 @@ export function createOperator(kc: KubeConfig, options: OperatorOptions): Operat
       },
     };
   };
+  const client = new ObjectClient(kc, FIELD_MANAGER);
   const ctx: OperatorContext = {
-    client: new ObjectClient(kc, FIELD_MANAGER),
+    client,
+    events: new EventRecorder(client, FIELD_MANAGER, options.identity ?? FIELD_MANAGER, options.logger),
     logger: options.logger,
     now: () => new Date(),
     resyncMs: options.resyncMs ?? 5 * 60_000,

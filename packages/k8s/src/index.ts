@@ -27,6 +27,7 @@ export {
   type Mapper,
   type Reconciler,
 } from './runtime/controller.js';
+export { EVENTS, EventRecorder, type EventType } from './runtime/events.js';
 export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
 export { ControllerMetrics } from './runtime/metrics.js';
 export {

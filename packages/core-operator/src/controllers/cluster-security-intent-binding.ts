@@ -31,6 +31,7 @@ import { intentsResolved, ready } from '../build/conditions.js';
 import { isControlledBy } from '../build/owner.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../build/status.js';
+import { announceReady, announceWrite } from './announce.js';
 import type { OperatorContext } from './context.js';
 import { markCreated } from './mark-created.js';
 
@@ -98,6 +99,12 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
 
   const invalid = validateClusterBinding(csib);
   if (invalid) {
+    await announceReady(
+      ctx,
+      csib,
+      csib.status?.conditions,
+      ready(false, 'InvalidSelector', invalid, generation),
+    );
     await setStatus((s) => ({
       status: STATUS_VALIDATION_FAIL,
       conditions: setCondition(s?.conditions, ready(false, 'InvalidSelector', invalid, generation), now),
@@ -123,10 +130,13 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
       generation,
     );
   } else if (resolved.rules.length === 0) {
-    if (live) await client.delete(RESOURCES.ClusterNimbusPolicy, { name }, live.metadata.uid);
+    if (live && (await client.delete(RESOURCES.ClusterNimbusPolicy, { name }, live.metadata.uid))) {
+      await announceWrite(ctx, csib, 'deleted', `ClusterNimbusPolicy ${name}`);
+    }
   } else {
     const desired = buildClusterNimbusPolicy(csib, resolved.rules);
-    const { object } = await client.createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live);
+    const { object, result } = await client.createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live);
+    await announceWrite(ctx, csib, result, `ClusterNimbusPolicy ${name}`);
     await markCreated(client, RESOURCES.ClusterNimbusPolicy, object, now);
     clusterPolicy = name;
   }
@@ -139,6 +149,7 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
       generation,
     );
   }
+  await announceReady(ctx, csib, csib.status?.conditions, readyCondition);
   await setStatus((s) => ({
     status: STATUS_CREATED,
     numberOfBoundIntents: clusterPolicy ? resolved.rules.length : 0,

@@ -1,5 +1,5 @@
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { Logger, ObjectClient } from '@nimbus-ts/k8s';
+import type { EventRecorder, Logger, ObjectClient } from '@nimbus-ts/k8s';
 
 /** What every core-operator reconciler gets besides the object. */
 export interface OperatorContext {
@@ -10,6 +10,8 @@ export interface OperatorContext {
   readonly now: () => Date;
   /** How long after a successful reconcile an object is reconciled again anyway (level-triggered safety net). */
   readonly resyncMs: number;
+  /** Records Kubernetes Events about bindings. */
+  readonly events: EventRecorder;
   /** Known intent IDs; third-party adapters may register more. */
   readonly intentPool: IntentRegistry;
 }

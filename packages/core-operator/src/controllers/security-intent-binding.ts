@@ -24,6 +24,7 @@ import { ConditionType, intentsResolved, ready } from '../build/conditions.js';
 import { isControlledBy } from '../build/owner.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
+import { announceReady, announceWrite } from './announce.js';
 import type { OperatorContext } from './context.js';
 import { markCreated } from './mark-created.js';
 
@@ -118,7 +119,9 @@ export async function reconcileBinding(
       generation,
     );
   } else if (resolved.rules.length === 0) {
-    if (live) await client.delete(RESOURCES.NimbusPolicy, ref, live.metadata.uid);
+    if (live && (await client.delete(RESOURCES.NimbusPolicy, ref, live.metadata.uid))) {
+      await announceWrite(ctx, sib, 'deleted', `NimbusPolicy ${ref.namespace}/${ref.name}`);
+    }
   } else if (!cel.usable) {
     // Keep the last good policy (if any) rather than guess a selector; the condition says what to fix.
     policyName = live ? ref.name : '';
@@ -130,7 +133,8 @@ export async function reconcileBinding(
     );
   } else {
     const desired = buildNimbusPolicy(sib, resolved.rules, cel.labels);
-    const { object } = await client.createOrUpdate(RESOURCES.NimbusPolicy, desired, live);
+    const { object, result } = await client.createOrUpdate(RESOURCES.NimbusPolicy, desired, live);
+    await announceWrite(ctx, sib, result, `NimbusPolicy ${ref.namespace}/${ref.name}`);
     await markCreated(client, RESOURCES.NimbusPolicy, object, now);
     policyName = ref.name;
     readyCondition = ready(
@@ -141,6 +145,7 @@ export async function reconcileBinding(
     );
   }
 
+  await announceReady(ctx, sib, sib.status?.conditions, readyCondition);
   await updateStatus<SecurityIntentBindingStatus>(client, RESOURCES.SecurityIntentBinding, sib, (status) => {
     let conditions = setCondition(
       setCondition(status?.conditions, intentsResolved(resolved.missing, generation), now),

@@ -41,6 +41,15 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   const sib = (name: string) =>
     client.get<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name });
 
+  const eventsAbout = async (name: string) => {
+    const core = env.kubeConfig.makeApiClient(CoreV1Api);
+    const list = await core.listNamespacedEvent({
+      namespace: ns.name,
+      fieldSelector: `involvedObject.name=${name}`,
+    });
+    return list.items;
+  };
+
   beforeAll(async () => {
     await env.installCRDs([crdDirectory()]);
     ns = await env.namespace('sib');
@@ -222,6 +231,9 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     expect(invalid).toMatchObject({ status: 'False', reason: 'InvalidCEL' });
     expect(invalid?.message).toContain('spec.cel[0]');
     expect(await policy('cel')).toBeUndefined();
+    await pollUntil('a Warning Event naming the problem', 30_000, async () =>
+      (await eventsAbout('cel')).some((e) => e.type === 'Warning' && e.reason === 'SelectorUnresolved'),
+    );
 
     const live = (await celBinding()) as SecurityIntentBinding;
     await client.replace(RESOURCES.SecurityIntentBinding, {
