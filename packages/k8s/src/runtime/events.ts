@@ -59,7 +59,11 @@ export class EventRecorder {
         count: 1,
       } as KubernetesObject);
     } catch (err) {
-      this.logger?.warn('could not record an Event', { object: `${obj.kind} ${name}`, reason, error: (err as Error).message });
+      this.logger?.warn('could not record an Event', {
+        object: `${obj.kind} ${name}`,
+        reason,
+        error: (err as Error).message,
+      });
     }
   }
 }
