@@ -1,6 +1,7 @@
-import type { KubeConfig, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { defaultRegistry, type IntentRegistry } from '@nimbus-ts/idpool';
 import {
+  type ApiServerAccess,
   type Controller,
   type ControllerMetrics,
   EventRecorder,
@@ -61,7 +62,7 @@ export interface Operator {
 }
 
 /** Wires the SecurityIntent, SecurityIntentBinding and ClusterSecurityIntentBinding controllers onto one client. */
-export function createOperator(kc: KubeConfig, options: OperatorOptions): Operator {
+export function createOperator(kc: ApiServerAccess, options: OperatorOptions): Operator {
   const reconciles = { success: 0, error: 0 };
   const common = (name: string) => {
     const record = options.metrics?.recorder(name);

@@ -7,6 +7,13 @@
  *
  * @packageDocumentation
  */
+export {
+  type ApiServerAccess,
+  ClusterConnection,
+  connectionFromKubeconfig,
+  type LoadConnectionOptions,
+  loadClusterConnection,
+} from './cluster-connection.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-request.js';
 export { Action } from './runtime/action.js';

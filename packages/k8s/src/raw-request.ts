@@ -1,14 +1,14 @@
 import { Agent, request } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiServerAccess } from './cluster-connection.js';
 
 /**
- * One keep-alive agent per KubeConfig: without it every request pays a TCP and TLS handshake, which
+ * One keep-alive agent per connection (kubeconfig): without it every request pays a TCP and TLS handshake, which
  * dominates the cost of a controller's small writes. The agent keys its pool by the TLS options, so
  * different identities never share a connection.
  */
-const agents = new WeakMap<KubeConfig, Agent>();
+const agents = new WeakMap<ApiServerAccess, Agent>();
 
-function agentFor(kc: KubeConfig): Agent {
+function agentFor(kc: ApiServerAccess): Agent {
   let agent = agents.get(kc);
   if (!agent) {
     agent = new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
@@ -37,7 +37,7 @@ export interface RawRequestOptions {
  * body whatever the status is. For the paths typed clients don't cover: `/readyz`, `/metrics`, discovery.
  */
 export async function rawRequest(
-  kc: KubeConfig,
+  kc: ApiServerAccess,
   path: string,
   options: RawRequestOptions = {},
 ): Promise<RawResponse> {

@@ -1,6 +1,7 @@
-import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
+import type { V1Namespace } from '@kubernetes/client-node';
 import {
   Action,
+  type ApiServerAccess,
   Controller,
   type ControllerOptions,
   type ObjectClient,
@@ -172,7 +173,7 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
  * and when a namespace it may target appears, terminates or disappears.
  */
 export function clusterSecurityIntentBindingController(
-  kc: KubeConfig,
+  kc: ApiServerAccess,
   options: ControllerOptions,
 ): Controller<ClusterSecurityIntentBinding> {
   const controller = new Controller<ClusterSecurityIntentBinding>(

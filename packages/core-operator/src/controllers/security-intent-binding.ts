@@ -1,6 +1,7 @@
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import {
   Action,
+  type ApiServerAccess,
   type ConditionInput,
   Controller,
   type ControllerOptions,
@@ -177,7 +178,7 @@ export async function reconcileBinding(
  * CEL selectors, when a pod of its namespace changes.
  */
 export function securityIntentBindingController(
-  kc: KubeConfig,
+  kc: ApiServerAccess,
   options: ControllerOptions,
 ): Controller<SecurityIntentBinding> {
   const controller = new Controller<SecurityIntentBinding>(kc, RESOURCES.SecurityIntentBinding, options).owns(

@@ -1,5 +1,11 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Action, Controller, type ControllerOptions, setCondition, updateStatus } from '@nimbus-ts/k8s';
+import {
+  Action,
+  type ApiServerAccess,
+  Controller,
+  type ControllerOptions,
+  setCondition,
+  updateStatus,
+} from '@nimbus-ts/k8s';
 import { RESOURCES } from '../api/constants.js';
 import type { SecurityIntent, SecurityIntentStatus } from '../api/generated.js';
 import { intentSupported, ready } from '../build/conditions.js';
@@ -37,7 +43,7 @@ export async function reconcileSecurityIntent(si: SecurityIntent, ctx: OperatorC
 
 /** The SecurityIntent controller. */
 export function securityIntentController(
-  kc: KubeConfig,
+  kc: ApiServerAccess,
   options: ControllerOptions,
 ): Controller<SecurityIntent> {
   return new Controller<SecurityIntent>(kc, RESOURCES.SecurityIntent, options);

@@ -1,5 +1,6 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
+import type { ApiServerAccess } from '../cluster-connection.js';
 import { Action } from './action.js';
 import { Backoff } from './backoff.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
@@ -70,7 +71,7 @@ export class Controller<T extends KubernetesObject> {
    * @param resource - the primary resource: its objects are what `reconcile` receives.
    */
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: ApiServerAccess,
     readonly resource: ResourceType,
     private readonly options: ControllerOptions,
   ) {

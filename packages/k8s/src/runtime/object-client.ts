@@ -1,4 +1,5 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ApiServerAccess } from '../cluster-connection.js';
 import { rawRequest } from '../raw-request.js';
 import { ApiError, isConflict, isNotFound } from './api-error.js';
 import {
@@ -27,7 +28,7 @@ export class ObjectClient {
    * @param fieldManager - recorded in managedFields for every write, e.g. `nimbus-core-operator`.
    */
   constructor(
-    readonly kc: KubeConfig,
+    readonly kc: ApiServerAccess,
     readonly fieldManager: string,
   ) {}
 

@@ -1,5 +1,6 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
+import type { ApiServerAccess } from '../cluster-connection.js';
 import { rawRequest } from '../raw-request.js';
 import { Backoff, sleep } from './backoff.js';
 import { collectionPath, type ResourceType } from './resource.js';
@@ -24,6 +25,16 @@ export interface ReflectorOptions {
   /** Backoff between failed attempts. Default 800 ms → 30 s. */
   readonly backoff?: Backoff;
   readonly logger?: Logger;
+}
+
+/**
+ * Drops `metadata.managedFields` before caching: no controller reads them, and they are often the largest
+ * part of an object, so keeping them would multiply a cache's memory.
+ */
+function slim<T extends KubernetesObject>(obj: T): T {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 interface ListResponse<T> {
@@ -51,7 +62,7 @@ export class Reflector<T extends KubernetesObject> {
    * @param resource - the resource type to mirror.
    */
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: ApiServerAccess,
     readonly resource: ResourceType,
     private readonly options: ReflectorOptions = {},
   ) {
@@ -110,8 +121,9 @@ export class Reflector<T extends KubernetesObject> {
       }
       const page = JSON.parse(res.body) as ListResponse<T>;
       // List items carry no apiVersion/kind; restore them so cached objects look like single GETs.
-      for (const item of page.items)
-        items.push({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind });
+      for (const item of page.items) {
+        items.push(slim({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind }));
+      }
       continueToken = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? '';
     } while (continueToken);
@@ -123,7 +135,6 @@ export class Reflector<T extends KubernetesObject> {
   }
 
   private handle(event: RawWatchEvent, setVersion: (rv: string) => void): void {
-    const obj = event.object as unknown as T;
     if (event.type === 'ERROR') {
       const status = event.object as { code?: number; message?: string };
       throw new WatchHttpError(
@@ -131,6 +142,7 @@ export class Reflector<T extends KubernetesObject> {
         `watch ${this.resource.kind}: ${status.message ?? 'error event'}`,
       );
     }
+    const obj = slim(event.object as unknown as T);
     const rv = obj.metadata?.resourceVersion;
     if (rv) setVersion(rv);
     if (event.type === 'BOOKMARK') return;

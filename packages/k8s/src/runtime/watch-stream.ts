@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiServerAccess } from '../cluster-connection.js';
 
 /** One line of a Kubernetes watch stream. */
 export interface RawWatchEvent {
@@ -24,7 +24,7 @@ export class WatchHttpError extends Error {
  * the connection fails or stays silent for `idleTimeoutMs` (rejects), or `signal` aborts (resolves).
  */
 export async function streamWatch(
-  kc: KubeConfig,
+  kc: ApiServerAccess,
   path: string,
   onEvent: (event: RawWatchEvent) => void,
   signal: AbortSignal,
