@@ -7,6 +7,7 @@ import {
   EventRecorder,
   type Logger,
   ObjectClient,
+  ReflectorPool,
 } from '@nimbus-ts/k8s';
 import { RESOURCES } from './api/constants.js';
 import type {
@@ -64,10 +65,13 @@ export interface Operator {
 /** Wires the SecurityIntent, SecurityIntentBinding and ClusterSecurityIntentBinding controllers onto one client. */
 export function createOperator(kc: ApiServerAccess, options: OperatorOptions): Operator {
   const reconciles = { success: 0, error: 0 };
+  // One cache per resource for all three controllers: SecurityIntents and NimbusPolicies are read by several.
+  const reflectors = new ReflectorPool(kc, { logger: options.logger });
   const common = (name: string) => {
     const record = options.metrics?.recorder(name);
     return {
       name,
+      reflectors,
       logger: options.logger,
       concurrency: options.concurrency ?? 4,
       onReconciled: (outcome: 'success' | 'error', durationMs: number) => {
@@ -128,6 +132,7 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
     },
     async stop() {
       await Promise.all(controllers.map((c) => c.stop()));
+      await reflectors.stop();
     },
     resyncAll() {
       for (const c of controllers) c.enqueueAll();

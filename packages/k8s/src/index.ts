@@ -17,7 +17,7 @@ export {
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-request.js';
 export { Action } from './runtime/action.js';
-export { ApiError, isConflict, isNotFound } from './runtime/api-error.js';
+export { ApiError, isConflict, isNamespaceTerminating, isNotFound } from './runtime/api-error.js';
 export { Backoff, type BackoffOptions, sleep } from './runtime/backoff.js';
 export {
   type Condition,
@@ -45,6 +45,7 @@ export {
 } from './runtime/object-client.js';
 export { type ProbeServer, type ProbeServerOptions, startProbeServer } from './runtime/probe-server.js';
 export { type ChangeListener, Reflector, type ReflectorOptions } from './runtime/reflector.js';
+export { ReflectorPool } from './runtime/reflector-pool.js';
 export {
   collectionPath,
   describeRef,

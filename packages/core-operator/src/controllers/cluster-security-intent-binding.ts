@@ -4,6 +4,7 @@ import {
   type ApiServerAccess,
   Controller,
   type ControllerOptions,
+  isNamespaceTerminating,
   type ObjectClient,
   refOf,
   type Store,
@@ -68,17 +69,31 @@ async function fanOut(
   const targets = rules.length > 0 ? targetNamespaces(csib, ctx.stores.namespaces.list()) : [];
   const plan = planFanOut(targets, existing);
   for (const np of plan.remove) await client.delete(RESOURCES.NimbusPolicy, refOf(np), np.metadata.uid);
-  const written: string[] = [];
+  const namespaces: string[] = [];
   const desiredNamespaces = [...plan.create, ...plan.keep.map((np) => np.metadata.namespace ?? '')].sort();
   // Unlike upstream, which returned after the first changed policy, every namespace is brought up to date.
   for (const namespace of desiredNamespaces) {
     const desired = buildFanOutPolicy(csib, namespace, rules);
     const live = plan.keep.find((np) => np.metadata.namespace === namespace);
-    const { object } = await client.createOrUpdate(RESOURCES.NimbusPolicy, desired, live);
-    await markCreated(client, RESOURCES.NimbusPolicy, object, ctx.now);
-    written.push(namespace);
+    const result = await client
+      .createOrUpdate(RESOURCES.NimbusPolicy, desired, live)
+      .catch((err: unknown) => {
+        // A namespace that started terminating after the cache saw it: skip it, its event re-queues us.
+        if (isNamespaceTerminating(err)) return undefined;
+        throw err;
+      });
+    if (!result) continue;
+    const { object } = result;
+    await markCreated(
+      client,
+      RESOURCES.NimbusPolicy,
+      object,
+      ctx.now,
+      `ClusterSecurityIntentBinding ${csib.metadata.name}`,
+    );
+    namespaces.push(namespace);
   }
-  return written;
+  return namespaces;
 }
 
 /**
@@ -88,6 +103,8 @@ async function fanOut(
  */
 export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding, ctx: Ctx): Promise<Action> {
   const { client, stores, now } = ctx;
+  // Being deleted: its policies go by garbage collection; writing now would only race the deletion.
+  if (csib.metadata.deletionTimestamp) return Action.awaitChange();
   const generation = csib.metadata.generation;
   const name = csib.metadata.name ?? '';
   const setStatus = (compute: (s: ClusterSecurityIntentBindingStatus | undefined) => StatusFields) =>
@@ -138,7 +155,13 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
     const desired = buildClusterNimbusPolicy(csib, resolved.rules);
     const { object, result } = await client.createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live);
     await announceWrite(ctx, csib, result, `ClusterNimbusPolicy ${name}`);
-    await markCreated(client, RESOURCES.ClusterNimbusPolicy, object, now);
+    await markCreated(
+      client,
+      RESOURCES.ClusterNimbusPolicy,
+      object,
+      now,
+      `ClusterSecurityIntentBinding ${name}`,
+    );
     clusterPolicy = name;
   }
   const namespaces = foreign ? [] : await fanOut(client, csib, resolved.rules, ctx);

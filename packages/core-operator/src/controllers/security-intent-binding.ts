@@ -5,6 +5,7 @@ import {
   type ConditionInput,
   Controller,
   type ControllerOptions,
+  isNamespaceTerminating,
   refOf,
   removeCondition,
   type Store,
@@ -98,6 +99,8 @@ export async function reconcileBinding(
 ): Promise<Action> {
   const { client, stores, now } = ctx;
   const ref = refOf(sib);
+  // Being deleted: its NimbusPolicy goes by garbage collection; writing now would only race the deletion.
+  if (sib.metadata.deletionTimestamp) return Action.awaitChange();
   const generation = sib.metadata.generation;
   const resolved = resolveRules(sib.spec.intents, (name) => stores.intents.get({ name }));
   const live = stores.policies.get(ref);
@@ -134,9 +137,23 @@ export async function reconcileBinding(
     );
   } else {
     const desired = buildNimbusPolicy(sib, resolved.rules, cel.labels);
-    const { object, result } = await client.createOrUpdate(RESOURCES.NimbusPolicy, desired, live);
+    const written = await client
+      .createOrUpdate(RESOURCES.NimbusPolicy, desired, live)
+      .catch((err: unknown) => {
+        // The namespace is going away with the binding in it: nothing to build, nothing to retry.
+        if (isNamespaceTerminating(err)) return undefined;
+        throw err;
+      });
+    if (!written) return Action.awaitChange();
+    const { object, result } = written;
     await announceWrite(ctx, sib, result, `NimbusPolicy ${ref.namespace}/${ref.name}`);
-    await markCreated(client, RESOURCES.NimbusPolicy, object, now);
+    await markCreated(
+      client,
+      RESOURCES.NimbusPolicy,
+      object,
+      now,
+      `SecurityIntentBinding ${ref.namespace}/${ref.name}`,
+    );
     policyName = ref.name;
     readyCondition = ready(
       true,

@@ -58,7 +58,7 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   });
   afterAll(async () => {
     await operator?.stop();
-    await ns?.delete();
+    await ns?.delete({ wait: true });
     for (const n of ['pkg', 'dns', 'late', 'custom'])
       await client.delete(RESOURCES.SecurityIntent, { name: siName(n) });
   });

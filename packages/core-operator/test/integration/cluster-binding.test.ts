@@ -11,6 +11,7 @@ import type {
 } from '../../src/api/generated.js';
 import { crdDirectory } from '../../src/crds.js';
 import { createOperator, type Operator } from '../../src/operator.js';
+import { nimbusWrites } from './metrics.js';
 
 const API = 'intent.security.nimbus.com/v1alpha1';
 
@@ -62,7 +63,7 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
   });
   afterAll(async () => {
     await operator?.stop();
-    for (const ns of namespaces) await ns.delete();
+    for (const ns of namespaces) await ns.delete({ wait: true });
     for (const n of ['pkg', 'dns']) await client.delete(RESOURCES.SecurityIntent, { name: name(n) });
     for (const n of ['pair', 'all', 'bad', 'except']) {
       await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name: name(n) });
@@ -157,6 +158,20 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
       adapterPolicies: ['KubeArmorPolicy/x-swdeploymenttools'],
       numberOfAdapterPolicies: 1,
     });
+  });
+
+  it('makes no write once converged, across a full resync', async () => {
+    await pollUntil('the operator to settle', 30_000, async () => {
+      const before = await nimbusWrites(env.kubeConfig);
+      await new Promise((r) => setTimeout(r, 1500));
+      return (await nimbusWrites(env.kubeConfig)) === before;
+    });
+    const writes = await nimbusWrites(env.kubeConfig);
+    const reconciles = operator.reconciles.success;
+    operator.resyncAll();
+    await pollUntil('a full resync', 30_000, () => operator.reconciles.success >= reconciles + 3);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await nimbusWrites(env.kubeConfig)).toBe(writes);
   });
 
   it('follows namespaces: matchNames ["*"] covers new namespaces, never kube-system, and drops deleted ones', async () => {

@@ -23,7 +23,7 @@ describe('the intent.security.nimbus.com CRDs on a real API server', () => {
     ]);
     ns = await env.namespace('crds');
   });
-  afterAll(() => ns?.delete());
+  afterAll(() => ns?.delete({ wait: true }));
 
   it('accepts upstream YAML unchanged and defaults severity to Low', async () => {
     const si: SecurityIntent = {

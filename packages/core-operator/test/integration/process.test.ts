@@ -86,7 +86,7 @@ describe('the core-operator process', () => {
   });
   afterAll(async () => {
     for (const r of replicas) r.child.kill('SIGKILL');
-    await ns?.delete();
+    await ns?.delete({ wait: true });
     await client.delete(RESOURCES.SecurityIntent, { name: `pkg-${id}` });
   });
 

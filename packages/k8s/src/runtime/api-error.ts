@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly code: number,
     readonly reason: string,
     message: string,
+    /** The `details.causes[].reason` values of the Status, e.g. `NamespaceTerminating`. */
+    readonly causes: readonly string[] = [],
   ) {
     super(message);
   }
@@ -16,14 +18,25 @@ export class ApiError extends Error {
   static from(operation: string, code: number, body: string): ApiError {
     let reason = '';
     let detail = body.slice(0, 1000);
+    let causes: string[] = [];
     try {
-      const status = JSON.parse(body) as { reason?: string; message?: string };
+      const status = JSON.parse(body) as {
+        reason?: string;
+        message?: string;
+        details?: { causes?: { reason?: string }[] };
+      };
       reason = status.reason ?? '';
       detail = status.message ?? detail;
+      causes = (status.details?.causes ?? []).map((c) => c.reason ?? '').filter((c) => c !== '');
     } catch {
       // Not a Status object; keep the raw text.
     }
-    return new ApiError(code, reason, `${operation}: HTTP ${code}${reason ? ` ${reason}` : ''}: ${detail}`);
+    return new ApiError(
+      code,
+      reason,
+      `${operation}: HTTP ${code}${reason ? ` ${reason}` : ''}: ${detail}`,
+      causes,
+    );
   }
 }
 
@@ -32,3 +45,6 @@ export const isNotFound = (err: unknown): boolean => err instanceof ApiError && 
 /** True for "409 Conflict" caused by a stale resourceVersion (not "already exists"). */
 export const isConflict = (err: unknown): boolean =>
   err instanceof ApiError && err.code === 409 && err.reason === 'Conflict';
+/** True when a write was refused because its namespace is being deleted: nothing to retry. */
+export const isNamespaceTerminating = (err: unknown): boolean =>
+  err instanceof ApiError && err.causes.includes('NamespaceTerminating');

@@ -4,6 +4,7 @@ import type { ApiServerAccess } from '../cluster-connection.js';
 import { Action } from './action.js';
 import { Backoff } from './backoff.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
+import type { ReflectorPool } from './reflector-pool.js';
 import { describeRef, type ObjectRef, parseKey, type ResourceType, refKey, refOf } from './resource.js';
 import type { Store } from './store.js';
 import { WorkQueue } from './work-queue.js';
@@ -34,6 +35,11 @@ export interface ControllerOptions {
   readonly concurrency?: number;
   /** Options for every reflector of this controller (tests shorten timeouts). */
   readonly reflector?: ReflectorOptions;
+  /**
+   * Share caches with other controllers: reflectors come from this pool (whose options then apply), and
+   * `stop()` leaves them running for the pool's owner to stop.
+   */
+  readonly reflectors?: ReflectorPool;
   /** Called after each reconcile with its outcome and duration, e.g. to feed metrics. */
   readonly onReconciled?: (outcome: 'success' | 'error', durationMs: number) => void;
 }
@@ -84,10 +90,12 @@ export class Controller<T extends KubernetesObject> {
     const id = `${resource.apiVersion}/${resource.kind}`;
     let reflector = this.byResource.get(id);
     if (!reflector) {
-      reflector = new Reflector<KubernetesObject>(this.kc, resource, {
-        ...this.options.reflector,
-        logger: this.options.logger,
-      });
+      reflector =
+        this.options.reflectors?.get<KubernetesObject>(resource) ??
+        new Reflector<KubernetesObject>(this.kc, resource, {
+          ...this.options.reflector,
+          logger: this.options.logger,
+        });
       this.byResource.set(id, reflector);
       this.reflectors.push(reflector);
     }
@@ -161,7 +169,7 @@ export class Controller<T extends KubernetesObject> {
   /** Stops reconciling (waits for running reconciles) and stops the watches. */
   async stop(): Promise<void> {
     await this.queue.stop();
-    await Promise.all(this.reflectors.map((r) => r.stop()));
+    if (!this.options.reflectors) await Promise.all(this.reflectors.map((r) => r.stop()));
   }
 
   private async handle<C>(key: string, reconcile: Reconciler<T, C>, errorPolicy: ErrorPolicy<T, C>, ctx: C) {
