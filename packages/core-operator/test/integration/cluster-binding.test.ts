@@ -119,6 +119,16 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
     });
   });
 
+  it('reverts an edited ClusterNimbusPolicy', async () => {
+    const cluster = (await cwnp('pair')) as ClusterNimbusPolicy;
+    await client.replace(RESOURCES.ClusterNimbusPolicy, { ...cluster, spec: { ...cluster.spec, rules: [] } });
+    await pollUntil(
+      'the rules to be restored',
+      30_000,
+      async () => (await cwnp('pair'))?.spec.rules.length === 2,
+    );
+  });
+
   it('re-creates a deleted fan-out NimbusPolicy and a deleted ClusterNimbusPolicy', async () => {
     const np = await fanOut('pair', b.name);
     await client.delete(RESOURCES.NimbusPolicy, { namespace: b.name, name: np?.metadata.name ?? '' });

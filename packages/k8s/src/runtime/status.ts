@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isConflict } from './api-error.js';
+import { isConflict, isNotFound } from './api-error.js';
 import type { ObjectClient, WriteResult } from './object-client.js';
 import { type ResourceType, refOf } from './resource.js';
 import { semanticEqual } from './semantic-equal.js';
@@ -15,7 +15,7 @@ export type WithStatus<S> = KubernetesObject & { status?: S };
  * a field). Nothing is written when they already hold those values. On a conflict the object is re-read
  * and `compute` runs again on the fresh status.
  *
- * @returns `unchanged`, or `updated`; `created` is never returned.
+ * @returns `unchanged` (also when the object no longer exists), or `updated`; never `created`.
  */
 export async function updateStatus<S extends object>(
   client: ObjectClient,
@@ -39,6 +39,9 @@ export async function updateStatus<S extends object>(
       await client.patchStatus(resource, refOf(current), patch);
       return 'updated';
     } catch (err) {
+      // Deleted since the cache saw it: there is no status left to update, and the deletion event
+      // brings the owner back to the queue.
+      if (isNotFound(err)) return 'unchanged';
       if (!isConflict(err) || attempt >= retries) throw err;
       current = await client.get<WithStatus<S>>(resource, refOf(current));
     }
