@@ -11,7 +11,7 @@ import type {
 } from '../../src/api/generated.js';
 import { crdDirectory } from '../../src/crds.js';
 import { createOperator, type Operator } from '../../src/operator.js';
-import { nimbusWrites } from './metrics.js';
+import { writesAcrossResync } from './metrics.js';
 
 const API = 'intent.security.nimbus.com/v1alpha1';
 
@@ -171,17 +171,7 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
   });
 
   it('makes no write once converged, across a full resync', async () => {
-    await pollUntil('the operator to settle', 30_000, async () => {
-      const before = await nimbusWrites(env.kubeConfig);
-      await new Promise((r) => setTimeout(r, 1500));
-      return (await nimbusWrites(env.kubeConfig)) === before;
-    });
-    const writes = await nimbusWrites(env.kubeConfig);
-    const reconciles = operator.reconciles.success;
-    operator.resyncAll();
-    await pollUntil('a full resync', 30_000, () => operator.reconciles.success >= reconciles + 3);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(await nimbusWrites(env.kubeConfig)).toBe(writes);
+    expect(await writesAcrossResync(env.kubeConfig, operator, 3)).toEqual({ writes: 0, errors: 0 });
   });
 
   it('follows namespaces: matchNames ["*"] covers new namespaces, never kube-system, and drops deleted ones', async () => {
