@@ -28,6 +28,8 @@ export interface RawRequestOptions {
   readonly method?: string;
   readonly body?: string;
   readonly contentType?: string;
+  /** The Accept header; default JSON. */
+  readonly accept?: string;
   /** Abort after this many milliseconds; default 10 s. */
   readonly timeoutMs?: number;
 }
@@ -46,7 +48,10 @@ export async function rawRequest(
   const url = new URL(path, cluster.server);
   const httpsOptions: Parameters<typeof request>[1] = {
     method: options.method ?? 'GET',
-    headers: options.contentType ? { 'content-type': options.contentType } : {},
+    headers: {
+      ...(options.contentType ? { 'content-type': options.contentType } : {}),
+      ...(options.accept ? { accept: options.accept } : {}),
+    },
     timeout: options.timeoutMs ?? 10_000,
     agent: agentFor(kc),
   };

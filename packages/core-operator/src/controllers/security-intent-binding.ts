@@ -209,10 +209,14 @@ export function securityIntentBindingController(
         .filter((sib) => sib.spec.intents.some((i) => i.name === si.metadata.name))
         .map(refOf),
     )
-    .watches<V1Pod>(PODS, (pod) =>
-      bindings
-        .list(pod.metadata?.namespace)
-        .filter((sib) => (sib.spec.cel?.length ?? 0) > 0)
-        .map(refOf),
+    .watches<V1Pod>(
+      PODS,
+      (pod) =>
+        bindings
+          .list(pod.metadata?.namespace)
+          .filter((sib) => (sib.spec.cel?.length ?? 0) > 0)
+          .map(refOf),
+      // CEL reads only labels: caching pods' metadata keeps memory small in clusters with many pods.
+      { metadataOnly: true },
     );
 }

@@ -86,15 +86,19 @@ export class Controller<T extends KubernetesObject> {
     this.queue = new WorkQueue({ concurrency: options.concurrency ?? 4 });
   }
 
-  private reflectorFor<U extends KubernetesObject>(resource: ResourceType): Reflector<U> {
+  private reflectorFor<U extends KubernetesObject>(
+    resource: ResourceType,
+    metadataOnly = false,
+  ): Reflector<U> {
     const id = `${resource.apiVersion}/${resource.kind}`;
     let reflector = this.byResource.get(id);
     if (!reflector) {
       reflector =
-        this.options.reflectors?.get<KubernetesObject>(resource) ??
+        this.options.reflectors?.get<KubernetesObject>(resource, metadataOnly) ??
         new Reflector<KubernetesObject>(this.kc, resource, {
           ...this.options.reflector,
           logger: this.options.logger,
+          metadataOnly,
         });
       this.byResource.set(id, reflector);
       this.reflectors.push(reflector);
@@ -119,9 +123,16 @@ export class Controller<T extends KubernetesObject> {
     });
   }
 
-  /** Reconciles the primary objects `mapper` returns for every changed or deleted object of `resource`. */
-  watches<U extends KubernetesObject>(resource: ResourceType, mapper: Mapper<U>): this {
-    this.reflectorFor<U>(resource).onChange((obj) => {
+  /**
+   * Reconciles the primary objects `mapper` returns for every changed or deleted object of `resource`.
+   * With `metadataOnly`, the cache of `resource` holds only metadata (see ReflectorOptions.metadataOnly).
+   */
+  watches<U extends KubernetesObject>(
+    resource: ResourceType,
+    mapper: Mapper<U>,
+    options: { metadataOnly?: boolean } = {},
+  ): this {
+    this.reflectorFor<U>(resource, options.metadataOnly).onChange((obj) => {
       for (const ref of mapper(obj)) this.queue.add(refKey(ref));
     });
     return this;

@@ -20,12 +20,12 @@ export class ReflectorPool {
     private readonly options: ReflectorOptions = {},
   ) {}
 
-  /** The reflector of `resource`, created on first use. */
-  get<T extends KubernetesObject>(resource: ResourceType): Reflector<T> {
-    const id = `${resource.apiVersion}/${resource.kind}`;
+  /** The reflector of `resource` (metadata only when asked), created on first use. */
+  get<T extends KubernetesObject>(resource: ResourceType, metadataOnly = false): Reflector<T> {
+    const id = `${resource.apiVersion}/${resource.kind}${metadataOnly ? '#metadata' : ''}`;
     let reflector = this.reflectors.get(id);
     if (!reflector) {
-      reflector = new Reflector<KubernetesObject>(this.kc, resource, this.options);
+      reflector = new Reflector<KubernetesObject>(this.kc, resource, { ...this.options, metadataOnly });
       this.reflectors.set(id, reflector);
     }
     return reflector as unknown as Reflector<T>;

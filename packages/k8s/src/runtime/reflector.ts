@@ -22,6 +22,11 @@ export interface ReflectorOptions {
   readonly watchTimeoutSeconds?: number;
   /** A watch that receives nothing for this long is treated as dead and reopened. Default 330 s. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Cache only metadata (labels, owners, deletionTimestamp …), as PartialObjectMetadata: for resources
+   * such as Pods whose specs a controller never reads, this keeps memory proportional to what is used.
+   */
+  readonly metadataOnly?: boolean;
   /** Backoff between failed attempts. Default 800 ms → 30 s. */
   readonly backoff?: Backoff;
   readonly logger?: Logger;
@@ -37,9 +42,13 @@ function slim<T extends KubernetesObject>(obj: T): T {
   return { ...obj, metadata };
 }
 
+/** Media type prefix asking the API server for metadata only (meta.k8s.io/v1 PartialObjectMetadata). */
+const METADATA_ACCEPT = 'application/json;g=meta.k8s.io;v=v1';
+
 interface ListResponse<T> {
   metadata?: { resourceVersion?: string; continue?: string };
-  items: T[];
+  // Absent when empty in metadata-only lists.
+  items?: T[] | null;
 }
 
 /**
@@ -111,7 +120,10 @@ export class Reflector<T extends KubernetesObject> {
           limit: String(this.options.pageSize ?? 500),
           ...(continueToken ? { continue: continueToken } : {}),
         }),
-        { timeoutMs: 60_000 },
+        {
+          timeoutMs: 60_000,
+          ...(this.options.metadataOnly ? { accept: `${METADATA_ACCEPT};as=PartialObjectMetadataList` } : {}),
+        },
       );
       if (res.status !== 200) {
         throw new WatchHttpError(
@@ -121,7 +133,7 @@ export class Reflector<T extends KubernetesObject> {
       }
       const page = JSON.parse(res.body) as ListResponse<T>;
       // List items carry no apiVersion/kind; restore them so cached objects look like single GETs.
-      for (const item of page.items) {
+      for (const item of page.items ?? []) {
         items.push(slim({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind }));
       }
       continueToken = page.metadata?.continue || undefined;
@@ -185,6 +197,7 @@ export class Reflector<T extends KubernetesObject> {
           },
           signal,
           this.options.idleTimeoutMs ?? 330_000,
+          this.options.metadataOnly ? `${METADATA_ACCEPT};as=PartialObjectMetadata` : 'application/json',
         );
         // The server closed a healthy stream (timeoutSeconds): resume from the last resourceVersion.
         backoff.reset();

@@ -20,7 +20,7 @@ export class WatchHttpError extends Error {
 }
 
 /**
- * Opens one watch request and feeds every event to `onEvent` until the server ends the stream (resolves),
+ * Opens one watch request (with the given Accept header) and feeds every event to `onEvent` until the server ends the stream (resolves),
  * the connection fails or stays silent for `idleTimeoutMs` (rejects), or `signal` aborts (resolves).
  */
 export async function streamWatch(
@@ -29,10 +29,11 @@ export async function streamWatch(
   onEvent: (event: RawWatchEvent) => void,
   signal: AbortSignal,
   idleTimeoutMs: number,
+  accept = 'application/json',
 ): Promise<void> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const options: Parameters<typeof request>[1] = { method: 'GET', headers: { accept: 'application/json' } };
+  const options: Parameters<typeof request>[1] = { method: 'GET', headers: { accept } };
   await kc.applyToHTTPSOptions(options);
   return new Promise((resolve, reject) => {
     if (signal.aborted) return resolve();
