@@ -37,15 +37,6 @@ async function main(): Promise<void> {
     resyncMs: config.resyncMs,
     concurrency: config.concurrency,
   });
-  let started = false;
-  const metricsServer = await startProbeServer({ port: config.metricsPort, ready: () => started, metrics });
-  // Not leading is not "unready": a standby replica is healthy and ready to take over.
-  const probeServer = await startProbeServer({
-    port: config.probePort,
-    ready: () => !config.leaderElect || !elector?.isLeader || operator.ready,
-  });
-  logger.info('serving probes and metrics', { metricsPort: metricsServer.port, probePort: probeServer.port });
-
   const elector = config.leaderElect
     ? new LeaderElector(new ObjectClient(kc, FIELD_MANAGER), {
         namespace: config.leaseNamespace,
@@ -54,6 +45,15 @@ async function main(): Promise<void> {
         logger,
       })
     : undefined;
+
+  let started = false;
+  const metricsServer = await startProbeServer({ port: config.metricsPort, ready: () => started, metrics });
+  // A standby replica is ready (to take over); the working replica once its caches are synced.
+  const probeServer = await startProbeServer({
+    port: config.probePort,
+    ready: () => (elector !== undefined && !elector.isLeader) || operator.ready,
+  });
+  logger.info('serving probes and metrics', { metricsPort: metricsServer.port, probePort: probeServer.port });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

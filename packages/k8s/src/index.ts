@@ -25,6 +25,7 @@ export {
   findCondition,
   removeCondition,
   setCondition,
+  setConditions,
 } from './runtime/conditions.js';
 export {
   backoffErrorPolicy,

@@ -10,6 +10,7 @@ import {
   type Store,
   semanticEqual,
   setCondition,
+  setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
 import { RESOURCES } from '../api/constants.js';
@@ -181,9 +182,9 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
     clusterNimbusPolicy: clusterPolicy,
     numberOfNimbusPolicies: namespaces.length,
     nimbusPolicyNamespaces: namespaces.length > 0 ? namespaces : undefined,
-    conditions: setCondition(
-      setCondition(s?.conditions, intentsResolved(resolved.missing, generation), now),
-      readyCondition,
+    conditions: setConditions(
+      s?.conditions,
+      [intentsResolved(resolved.missing, generation), readyCondition],
       now,
     ),
   }));

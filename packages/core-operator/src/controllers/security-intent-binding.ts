@@ -11,6 +11,7 @@ import {
   type Store,
   semanticEqual,
   setCondition,
+  setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
 import { RESOURCES } from '../api/constants.js';
@@ -165,9 +166,9 @@ export async function reconcileBinding(
 
   await announceReady(ctx, sib, sib.status?.conditions, readyCondition);
   await updateStatus<SecurityIntentBindingStatus>(client, RESOURCES.SecurityIntentBinding, sib, (status) => {
-    let conditions = setCondition(
-      setCondition(status?.conditions, intentsResolved(resolved.missing, generation), now),
-      readyCondition,
+    let conditions = setConditions(
+      status?.conditions,
+      [intentsResolved(resolved.missing, generation), readyCondition],
       now,
     );
     conditions = cel.condition

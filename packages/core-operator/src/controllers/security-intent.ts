@@ -3,7 +3,7 @@ import {
   type ApiServerAccess,
   Controller,
   type ControllerOptions,
-  setCondition,
+  setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
 import { RESOURCES } from '../api/constants.js';
@@ -22,19 +22,18 @@ export async function reconcileSecurityIntent(si: SecurityIntent, ctx: OperatorC
     id,
     action,
     status: STATUS_CREATED,
-    conditions: setCondition(
-      setCondition(
-        status?.conditions,
+    conditions: setConditions(
+      status?.conditions,
+      [
         ready(
           true,
           'Accepted',
           `intent ${id} with action ${action} is ready to be bound`,
           si.metadata.generation,
         ),
-        ctx.now,
-      ),
-      // IDs outside the pool are accepted (third-party adapters may enforce them) but flagged.
-      intentSupported(id, ctx.intentPool.resolve(id)?.engines, si.metadata.generation),
+        // IDs outside the pool are accepted (third-party adapters may enforce them) but flagged.
+        intentSupported(id, ctx.intentPool.resolve(id)?.engines, si.metadata.generation),
+      ],
       ctx.now,
     ),
   }));

@@ -67,7 +67,6 @@ export function backoffErrorPolicy<T extends KubernetesObject, C>(): ErrorPolicy
  */
 export class Controller<T extends KubernetesObject> {
   private readonly primary: Reflector<T>;
-  private readonly reflectors: Reflector<KubernetesObject>[] = [];
   private readonly queue: WorkQueue;
   private readonly failures = new Map<string, number>();
   private readonly byResource = new Map<string, Reflector<KubernetesObject>>();
@@ -101,7 +100,6 @@ export class Controller<T extends KubernetesObject> {
           metadataOnly,
         });
       this.byResource.set(id, reflector);
-      this.reflectors.push(reflector);
     }
     return reflector as unknown as Reflector<U>;
   }
@@ -167,20 +165,21 @@ export class Controller<T extends KubernetesObject> {
     ctx: C,
     errorPolicy: ErrorPolicy<T, C> = backoffErrorPolicy<T, C>(),
   ): Promise<void> {
-    for (const r of this.reflectors) r.start();
-    await Promise.all(this.reflectors.map((r) => r.store.waitUntilReady()));
+    const reflectors = [...this.byResource.values()];
+    for (const r of reflectors) r.start();
+    await Promise.all(reflectors.map((r) => r.store.waitUntilReady()));
     this.queue.start((key) => this.handle(key, reconcile, errorPolicy, ctx));
   }
 
   /** True once every cache has its first list. */
   get ready(): boolean {
-    return this.reflectors.every((r) => r.store.ready);
+    return [...this.byResource.values()].every((r) => r.store.ready);
   }
 
   /** Stops reconciling (waits for running reconciles) and stops the watches. */
   async stop(): Promise<void> {
     await this.queue.stop();
-    if (!this.options.reflectors) await Promise.all(this.reflectors.map((r) => r.stop()));
+    if (!this.options.reflectors) await Promise.all([...this.byResource.values()].map((r) => r.stop()));
   }
 
   private async handle<C>(key: string, reconcile: Reconciler<T, C>, errorPolicy: ErrorPolicy<T, C>, ctx: C) {

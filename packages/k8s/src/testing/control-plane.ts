@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { rawRequest } from '../raw-request.js';
 import { type ControlPlaneBinaries, ensureControlPlaneBinaries } from './binaries.js';
 import { Component, PortInUseError } from './component.js';
 import { type CRDSource, installCRDs } from './crds.js';
 import { kubeConfigFrom, renderKubeconfig } from './kubeconfig.js';
+import { runKubectl } from './kubectl.js';
 import { type CertificateAuthority, createCertificateAuthority, createSigningKeyPair } from './pki.js';
 import { pollUntil } from './poll.js';
 import { freeLoopbackPorts } from './ports.js';
@@ -338,19 +336,4 @@ async function startOnce(
     },
     stop,
   };
-}
-
-const execFileAsync = promisify(execFile);
-
-async function runKubectl(kubectl: string, kubeconfig: string, args: readonly string[]): Promise<string> {
-  if (!existsSync(kubectl)) throw new Error(`kubectl not found at ${kubectl}; re-run the envtest build`);
-  try {
-    const { stdout } = await execFileAsync(kubectl, [`--kubeconfig=${kubeconfig}`, ...args], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
-  }
 }

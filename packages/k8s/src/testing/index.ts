@@ -33,6 +33,7 @@ export {
 } from './control-plane.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
 export { type KubeconfigParams, kubeConfigFrom, renderKubeconfig } from './kubeconfig.js';
+export { runKubectl } from './kubectl.js';
 export { createTestNamespace, type TestNamespace } from './namespace.js';
 export {
   type CertificateAuthority,

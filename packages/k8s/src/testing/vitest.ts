@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { type CRDSource, installCRDs } from './crds.js';
 import { kubeConfigFrom } from './kubeconfig.js';
+import { runKubectl } from './kubectl.js';
 import { createTestNamespace, type TestNamespace } from './namespace.js';
 import { importCertificateAuthority, type KeyPairPem } from './pki.js';
 import { createUser, type TestUser } from './users.js';
@@ -40,8 +39,6 @@ export interface Envtest extends EnvtestContext {
   runKubectl(args: readonly string[]): Promise<string>;
 }
 
-const execFileAsync = promisify(execFile);
-
 /** Returns the run's shared control plane; call it inside a test file of a project using the global setup. */
 export function envtest(): Envtest {
   const ctx = inject('nimbusEnvtest');
@@ -59,9 +56,6 @@ export function envtest(): Envtest {
     addUser: async (name, groups = []) =>
       createUser(await importCertificateAuthority(ctx.ca), ctx.server, join(ctx.dir, 'users'), name, groups),
     installCRDs: (sources) => installCRDs(kubeConfig, sources),
-    runKubectl: async (args) => {
-      const { stdout } = await execFileAsync(ctx.kubectl, [`--kubeconfig=${ctx.kubeconfigPath}`, ...args]);
-      return stdout;
-    },
+    runKubectl: (args) => runKubectl(ctx.kubectl, ctx.kubeconfigPath, args),
   };
 }

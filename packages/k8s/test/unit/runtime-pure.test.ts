@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Action } from '../../src/runtime/action.js';
 import { Backoff } from '../../src/runtime/backoff.js';
-import { findCondition, removeCondition, setCondition } from '../../src/runtime/conditions.js';
+import { findCondition, removeCondition, setCondition, setConditions } from '../../src/runtime/conditions.js';
 import { ownedFieldsEqual, withOwnedFields } from '../../src/runtime/object-client.js';
 import { collectionPath, objectPath, parseKey, refKey } from '../../src/runtime/resource.js';
 import { semanticEqual } from '../../src/runtime/semantic-equal.js';
@@ -140,6 +140,16 @@ describe('conditions', () => {
     expect(again[0]?.lastTransitionTime).toBe('2026-01-01T00:00:00.000Z');
     expect(again[0]?.message).toBe('still ok');
     expect(setCondition(first, ready, t2)).toEqual(first);
+  });
+
+  it('sets several conditions in order, equal to nested setCondition calls', () => {
+    const other = { ...ready, type: 'Other', status: 'False' as const };
+    expect(setConditions(undefined, [ready, other], t1)).toEqual(
+      setCondition(setCondition(undefined, ready, t1), other, t1),
+    );
+    expect(setConditions(setConditions(undefined, [ready, other], t1), [ready, other], t2)).toEqual(
+      setConditions(undefined, [ready, other], t1),
+    );
   });
 
   it('moves the transition time when the status flips, and leaves other types alone', () => {
