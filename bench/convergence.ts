@@ -8,8 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { crdDirectory, RESOURCES } from '@nimbus-ts/core-operator';
-import { ObjectClient, Reflector } from '@nimbus-ts/k8s';
+import { crdDirectory, ObjectClient, RESOURCES, Reflector } from '@nimbus-ts/k8s';
 import { startControlPlane } from '@nimbus-ts/k8s/testing';
 
 const N = Number(process.env.BENCH_BINDINGS ?? 1000);

@@ -1,16 +1,11 @@
 /**
- * The nimbus-ts core operator.
+ * The nimbus-ts core operator: reconciles SecurityIntents, SecurityIntentBindings and
+ * ClusterSecurityIntentBindings into engine-neutral NimbusPolicy and ClusterNimbusPolicy objects.
  *
- * Today it ships the CustomResourceDefinitions of `intent.security.nimbus.com/v1alpha1` (SecurityIntent,
- * SecurityIntentBinding, ClusterSecurityIntentBinding, NimbusPolicy, ClusterNimbusPolicy; see
- * {@link crdDirectory}), TypeScript types generated from them, and the constants that address them. The CRD
- * files are the single source of truth: the types are regenerated from them and checked for drift.
- *
- * The controllers that reconcile bindings into NimbusPolicy and ClusterNimbusPolicy objects come with the
- * core-operator issue (see docs/ARCHITECTURE.md).
+ * The API it serves (the CRDs of `intent.security.nimbus.com/v1alpha1` and their TypeScript types) lives in
+ * `@nimbus-ts/k8s`, so that adapters can use it without depending on the operator. The `nimbus-core-operator`
+ * binary is the deployable; {@link createOperator} embeds the same controllers in another process.
  *
  * @packageDocumentation
  */
-export * from './api/index.js';
-export { crdDirectory } from './crds.js';
 export { createOperator, FIELD_MANAGER, type Operator, type OperatorOptions } from './operator.js';

@@ -1,5 +1,12 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import { defaultRegistry, type IntentRegistry } from '@nimbus-ts/idpool';
+import type {
+  ClusterNimbusPolicy,
+  ClusterSecurityIntentBinding,
+  NimbusPolicy,
+  SecurityIntent,
+  SecurityIntentBinding,
+} from '@nimbus-ts/k8s';
 import {
   type ApiServerAccess,
   type Controller,
@@ -7,16 +14,9 @@ import {
   EventRecorder,
   type Logger,
   ObjectClient,
+  RESOURCES,
   ReflectorPool,
 } from '@nimbus-ts/k8s';
-import { RESOURCES } from './api/constants.js';
-import type {
-  ClusterNimbusPolicy,
-  ClusterSecurityIntentBinding,
-  NimbusPolicy,
-  SecurityIntent,
-  SecurityIntentBinding,
-} from './api/generated.js';
 import {
   clusterSecurityIntentBindingController,
   NAMESPACES,

@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+export * from './api/index.js';
 export {
   type ApiServerAccess,
   ClusterConnection,
@@ -14,6 +15,7 @@ export {
   type LoadConnectionOptions,
   loadClusterConnection,
 } from './cluster-connection.js';
+export { crdDirectory } from './crds.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-request.js';
 export { Action } from './runtime/action.js';

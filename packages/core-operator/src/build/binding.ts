@@ -1,6 +1,5 @@
-import { API_VERSION } from '../api/constants.js';
-import type { NimbusPolicy, SecurityIntentBinding } from '../api/generated.js';
-import type { NimbusRule } from '../api/types.js';
+import type { NimbusPolicy, NimbusRule, SecurityIntentBinding } from '@nimbus-ts/k8s';
+import { API_VERSION } from '@nimbus-ts/k8s';
 import { controllerReference } from './owner.js';
 
 /**

@@ -1,13 +1,13 @@
 import type { V1Namespace } from '@kubernetes/client-node';
-import { API_VERSION } from '../api/constants.js';
 import type {
   ClusterNimbusPolicy,
   ClusterNimbusPolicySpec,
   ClusterSecurityIntentBinding,
   ClusterSecurityIntentBindingSpec,
   NimbusPolicy,
-} from '../api/generated.js';
-import type { NimbusRule } from '../api/types.js';
+  NimbusRule,
+} from '@nimbus-ts/k8s';
+import { API_VERSION } from '@nimbus-ts/k8s';
 import { controllerReference } from './owner.js';
 
 /** The name prefix of a binding's fan-out NimbusPolicies; upstream's, so tooling written for it still matches. */

@@ -1,5 +1,4 @@
-import type { SecurityIntent } from '../api/generated.js';
-import type { NimbusRule } from '../api/types.js';
+import type { NimbusRule, SecurityIntent } from '@nimbus-ts/k8s';
 
 /** The rules of a binding, and which of its intent names resolved. */
 export interface ResolvedRules {

@@ -1,4 +1,12 @@
 import type { V1Namespace } from '@kubernetes/client-node';
+import type {
+  ClusterNimbusPolicy,
+  ClusterSecurityIntentBinding,
+  ClusterSecurityIntentBindingStatus,
+  NimbusPolicy,
+  NimbusRule,
+  SecurityIntent,
+} from '@nimbus-ts/k8s';
 import {
   Action,
   type ApiServerAccess,
@@ -6,6 +14,7 @@ import {
   type ControllerOptions,
   isNamespaceTerminating,
   type ObjectClient,
+  RESOURCES,
   refOf,
   type Store,
   semanticEqual,
@@ -13,15 +22,6 @@ import {
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
-import { RESOURCES } from '../api/constants.js';
-import type {
-  ClusterNimbusPolicy,
-  ClusterSecurityIntentBinding,
-  ClusterSecurityIntentBindingStatus,
-  NimbusPolicy,
-  SecurityIntent,
-} from '../api/generated.js';
-import type { NimbusRule } from '../api/types.js';
 import {
   buildClusterNimbusPolicy,
   buildFanOutPolicy,

@@ -1,4 +1,10 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type {
+  NimbusPolicy,
+  SecurityIntent,
+  SecurityIntentBinding,
+  SecurityIntentBindingStatus,
+} from '@nimbus-ts/k8s';
 import {
   Action,
   type ApiServerAccess,
@@ -6,6 +12,7 @@ import {
   Controller,
   type ControllerOptions,
   isNamespaceTerminating,
+  RESOURCES,
   refOf,
   removeCondition,
   type Store,
@@ -14,13 +21,6 @@ import {
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
-import { RESOURCES } from '../api/constants.js';
-import type {
-  NimbusPolicy,
-  SecurityIntent,
-  SecurityIntentBinding,
-  SecurityIntentBindingStatus,
-} from '../api/generated.js';
 import { buildNimbusPolicy } from '../build/binding.js';
 import { describeCelError, resolveCelSelector } from '../build/cel-selector.js';
 import { ConditionType, intentsResolved, ready } from '../build/conditions.js';

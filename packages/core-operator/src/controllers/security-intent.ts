@@ -1,13 +1,13 @@
+import type { SecurityIntent, SecurityIntentStatus } from '@nimbus-ts/k8s';
 import {
   Action,
   type ApiServerAccess,
   Controller,
   type ControllerOptions,
+  RESOURCES,
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
-import { RESOURCES } from '../api/constants.js';
-import type { SecurityIntent, SecurityIntentStatus } from '../api/generated.js';
 import { intentSupported, ready } from '../build/conditions.js';
 import { STATUS_CREATED } from '../build/status.js';
 import type { OperatorContext } from './context.js';

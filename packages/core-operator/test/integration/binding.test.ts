@@ -1,11 +1,9 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
+import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
+import { crdDirectory, createLogger, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../src/api/constants.js';
-import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '../../src/api/generated.js';
-import { crdDirectory } from '../../src/crds.js';
 import { createOperator, type Operator } from '../../src/operator.js';
 import { writesAcrossResync } from './metrics.js';
 

@@ -1,15 +1,13 @@
-import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
-import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../src/api/constants.js';
 import type {
   ClusterNimbusPolicy,
   ClusterSecurityIntentBinding,
   NimbusPolicy,
   SecurityIntent,
-} from '../../src/api/generated.js';
-import { crdDirectory } from '../../src/crds.js';
+} from '@nimbus-ts/k8s';
+import { crdDirectory, createLogger, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
+import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, type Operator } from '../../src/operator.js';
 import { writesAcrossResync } from './metrics.js';
 

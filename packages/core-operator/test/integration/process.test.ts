@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ObjectClient } from '@nimbus-ts/k8s';
+import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
+import { crdDirectory, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../src/api/constants.js';
-import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '../../src/api/generated.js';
-import { crdDirectory } from '../../src/crds.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const API = 'intent.security.nimbus.com/v1alpha1';

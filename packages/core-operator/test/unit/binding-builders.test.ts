@@ -1,6 +1,6 @@
+import type { SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
 import { semanticEqual } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import type { SecurityIntent, SecurityIntentBinding } from '../../src/api/generated.js';
 import { buildNimbusPolicy } from '../../src/build/binding.js';
 import { resolveRules, ruleAction, ruleFor } from '../../src/build/rules.js';
 import { withLastUpdated } from '../../src/build/status.js';

@@ -1,7 +1,6 @@
 import type { V1Namespace } from '@kubernetes/client-node';
+import type { ClusterSecurityIntentBinding, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import type { ClusterSecurityIntentBinding, NimbusPolicy } from '../../src/api/generated.js';
-import type { NimbusRule } from '../../src/api/types.js';
 import {
   buildClusterNimbusPolicy,
   buildFanOutPolicy,

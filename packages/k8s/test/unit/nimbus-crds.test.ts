@@ -786,7 +786,7 @@ const REJECTED: Rejected[] = [
 ];
 
 // Type-level counterparts of some rejections: each line below the directive must be a type error, or tsc fails.
-export const typeRejections: SecurityIntent['spec']['intent'][] = [
+const typeRejections: SecurityIntent['spec']['intent'][] = [
   // @ts-expect-error: Deny is not an action.
   { id: 'dnsManipulation', action: 'Deny' },
   // @ts-expect-error: action is required.
@@ -798,7 +798,7 @@ export const typeRejections: SecurityIntent['spec']['intent'][] = [
 // Type-level proof that the shared shapes really are shared: the cluster-wide kinds use exactly the types the
 // derived names are taken from. `Same<A, B>` is `true` only when A and B are assignable both ways.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const sharedShapes: [
+const sharedShapes: [
   Same<ClusterNimbusPolicySpec['rules'][number], NimbusRule>,
   Same<NonNullable<ClusterNimbusPolicySpec['workloadSelector']>, LabelSelector>,
   Same<NonNullable<ClusterNimbusPolicyStatus['enforcement']>[number], RuleEnforcement>,
@@ -810,6 +810,13 @@ export const sharedShapes: [
 ] = [true, true, true, true, true, true, true, true];
 
 // ---------------------------------------------------------------------------------------------------------
+
+describe('the generated types', () => {
+  it('reject what the schemas reject, and share the shapes the derived names promise (checked by tsc)', () => {
+    expect(typeRejections).toHaveLength(3);
+    expect(sharedShapes.every((same) => same)).toBe(true);
+  });
+});
 
 describe('crds/', () => {
   it('holds exactly one CRD per kind of RESOURCES, and nothing else', () => {

@@ -1,10 +1,7 @@
-import { ObjectClient } from '@nimbus-ts/k8s';
 import type { TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../src/api/constants.js';
-import type { SecurityIntent } from '../../src/api/generated.js';
-import { crdDirectory } from '../../src/crds.js';
+import { crdDirectory, ObjectClient, RESOURCES, type SecurityIntent } from '../../src/index.js';
 
 describe('the intent.security.nimbus.com CRDs on a real API server', () => {
   const env = envtest();
