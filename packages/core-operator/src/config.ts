@@ -1,106 +1,23 @@
-import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
+import { type ComponentConfig, componentUsage, parseComponentConfig } from '@nimbus-ts/k8s';
 
-/** How the core-operator process runs; every field has a flag and an environment fallback. */
-export interface OperatorConfig {
-  /** Kubeconfig file; unset means in-cluster config (or $KUBECONFIG / ~/.kube/config outside a cluster). */
-  readonly kubeconfig: string | undefined;
-  /** Run only while holding the Lease, so several replicas can run for availability. */
-  readonly leaderElect: boolean;
-  readonly leaseNamespace: string;
-  readonly leaseName: string;
-  /** This replica's identity in the Lease. */
-  readonly identity: string;
-  /** Port of `/metrics`. */
-  readonly metricsPort: number;
-  /** Port of `/healthz` and `/readyz`. */
-  readonly probePort: number;
-  readonly logLevel: string;
-  readonly resyncMs: number;
-  readonly concurrency: number;
-}
+/** The core operator's program name and defaults; flags and environment variables are those of every component. */
+export const OPERATOR_DEFAULTS = {
+  program: 'nimbus-core-operator',
+  leaseName: 'nimbus-core-operator',
+  resync: '5m',
+} as const;
 
 /** The usage text printed by `--help` and with configuration errors. */
-export const USAGE = `usage: nimbus-core-operator [flags]
-
-  --kubeconfig PATH          kubeconfig file (env KUBECONFIG; default: in-cluster)
-  --leader-elect BOOL        hold a Lease before working (env LEADER_ELECT; default true)
-  --lease-namespace NAME     namespace of the Lease (env POD_NAMESPACE; default nimbus-system)
-  --lease-name NAME          name of the Lease (default nimbus-core-operator)
-  --identity NAME            this replica's identity (env POD_NAME; default the host name)
-  --metrics-port N           port of /metrics (env METRICS_PORT; default 8080)
-  --probe-port N             port of /healthz and /readyz (env PROBE_PORT; default 8081)
-  --log-level LEVEL          error, warn, info or debug (env LOG_LEVEL; default info)
-  --resync DURATION          reconcile everything again this often, e.g. 5m, 90s (env RESYNC; default 5m)
-  --concurrency N            reconciles at once per controller (env CONCURRENCY; default 4)`;
-
-/** Parses `30s`, `5m`, `1h` or plain milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return n * unit;
-}
-
-function integer(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`--${flag} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return n;
-}
-
-function bool(flag: string, text: string): boolean {
-  if (['true', '1', 'yes'].includes(text.toLowerCase())) return true;
-  if (['false', '0', 'no'].includes(text.toLowerCase())) return false;
-  throw new Error(`--${flag} must be true or false, got "${text}"`);
-}
+export const USAGE = componentUsage(OPERATOR_DEFAULTS);
 
 /**
- * Reads the configuration from flags, falling back to environment variables, then defaults.
+ * Reads the operator's configuration from flags, falling back to environment variables, then defaults.
  *
  * @throws an Error naming the flag and what it accepts, for unknown flags and bad values.
  */
 export function parseConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-): OperatorConfig {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    options: {
-      kubeconfig: { type: 'string' },
-      'leader-elect': { type: 'string' },
-      'lease-namespace': { type: 'string' },
-      'lease-name': { type: 'string' },
-      identity: { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'probe-port': { type: 'string' },
-      'log-level': { type: 'string' },
-      resync: { type: 'string' },
-      concurrency: { type: 'string' },
-    },
-  });
-  const resyncText = values.resync ?? env.RESYNC ?? '5m';
-  const resyncMs = parseDuration(resyncText);
-  if (resyncMs === undefined || resyncMs < 1000) {
-    throw new Error(`--resync must be a duration of at least 1s such as 90s or 5m, got "${resyncText}"`);
-  }
-  const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
-  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
-    throw new Error(`--log-level must be error, warn, info or debug, got "${logLevel}"`);
-  }
-  return {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
-    leaderElect: bool('leader-elect', values['leader-elect'] ?? env.LEADER_ELECT ?? 'true'),
-    leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'nimbus-system',
-    leaseName: values['lease-name'] ?? 'nimbus-core-operator',
-    identity: values.identity ?? env.POD_NAME ?? hostname(),
-    metricsPort: integer('metrics-port', values['metrics-port'] ?? env.METRICS_PORT ?? '8080', 0, 65535),
-    probePort: integer('probe-port', values['probe-port'] ?? env.PROBE_PORT ?? '8081', 0, 65535),
-    logLevel,
-    resyncMs,
-    concurrency: integer('concurrency', values.concurrency ?? env.CONCURRENCY ?? '4', 1, 64),
-  };
+): ComponentConfig {
+  return parseComponentConfig(OPERATOR_DEFAULTS, argv, env);
 }

@@ -21,7 +21,7 @@ const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const crdDir = join(packageDir, 'crds');
 const outFile = join(packageDir, 'src', 'api', 'generated.ts');
 const outRel = relative(packageDir, outFile);
-const fixCommand = 'pnpm --filter @nimbus-ts/core-operator generate';
+const fixCommand = 'pnpm --filter @nimbus-ts/k8s generate';
 
 // Doc comments are wrapped to this many characters of text; Biome does not rewrap comments, and nested
 // properties are indented further, so this leaves room under the 110-column line width.
@@ -208,10 +208,8 @@ async function main() {
       return 0;
     }
     const what = current === undefined ? 'is missing' : 'is stale: it differs from what crds/*.yaml generate';
-    console.error(`@nimbus-ts/core-operator: ${outRel} ${what}.`);
-    console.error(
-      `Fix: run \`${fixCommand}\` (or \`node scripts/generate-types.mjs\` in packages/core-operator)`,
-    );
+    console.error(`@nimbus-ts/k8s: ${outRel} ${what}.`);
+    console.error(`Fix: run \`${fixCommand}\` (or \`node scripts/generate-types.mjs\` in packages/k8s)`);
     console.error('and commit the regenerated file together with the CRD change.');
     return 1;
   }

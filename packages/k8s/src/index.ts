@@ -7,6 +7,30 @@
  *
  * @packageDocumentation
  */
+
+export { type Adapter, type AdapterOptions, adapterConditionType, createAdapter } from './adapter/adapter.js';
+export {
+  ADAPTER_LABEL,
+  type AnnouncedAdapter,
+  adapterLeaseName,
+  announcementMetadata,
+  INTENTS_ANNOTATION,
+  liveAdapters,
+  liveAnnouncement,
+} from './adapter/announcement.js';
+export type {
+  AdapterDeclaration,
+  BuildContext,
+  Builder,
+  DesiredObject,
+  SupportedRule,
+} from './adapter/declaration.js';
+export { type DesiredChild, type DesiredState, desiredState, statusEntry } from './adapter/desired.js';
+export { MANAGED_BY_ANNOTATION, managerName } from './adapter/managed-by.js';
+export { bindingOwner } from './adapter/owner.js';
+export { runAdapter } from './adapter/run-adapter.js';
+export { type AdapterReport, type AdapterStatusFields, mergeAdapterReport } from './adapter/status-fields.js';
+export { supportedRules } from './adapter/supported-rules.js';
 export * from './api/index.js';
 export {
   type ApiServerAccess,
@@ -17,6 +41,19 @@ export {
 } from './cluster-connection.js';
 export { crdDirectory } from './crds.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export {
+  type ComponentConfig,
+  type ComponentDefaults,
+  componentUsage,
+  parseComponentConfig,
+  parseDuration,
+} from './process/component-config.js';
+export {
+  type Component,
+  exitOnFailure,
+  type RunComponentOptions,
+  runComponent,
+} from './process/run-component.js';
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-request.js';
 export { Action } from './runtime/action.js';
 export { ApiError, isConflict, isNamespaceTerminating, isNotFound } from './runtime/api-error.js';
@@ -46,6 +83,7 @@ export {
   type WriteResult,
   withOwnedFields,
 } from './runtime/object-client.js';
+export { controllerReference, isControlledBy, type Owner } from './runtime/owner-reference.js';
 export { type ProbeServer, type ProbeServerOptions, startProbeServer } from './runtime/probe-server.js';
 export { type ChangeListener, Reflector, type ReflectorOptions } from './runtime/reflector.js';
 export { ReflectorPool } from './runtime/reflector-pool.js';

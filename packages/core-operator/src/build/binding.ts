@@ -1,6 +1,5 @@
 import type { NimbusPolicy, NimbusRule, SecurityIntentBinding } from '@nimbus-ts/k8s';
-import { API_VERSION } from '@nimbus-ts/k8s';
-import { controllerReference } from './owner.js';
+import { API_VERSION, controllerReference } from '@nimbus-ts/k8s';
 
 /**
  * The NimbusPolicy a SecurityIntentBinding asks for: same name and namespace, the binding's labels, the

@@ -7,8 +7,7 @@ import type {
   NimbusPolicy,
   NimbusRule,
 } from '@nimbus-ts/k8s';
-import { API_VERSION } from '@nimbus-ts/k8s';
-import { controllerReference } from './owner.js';
+import { API_VERSION, controllerReference } from '@nimbus-ts/k8s';
 
 /** The name prefix of a binding's fan-out NimbusPolicies; upstream's, so tooling written for it still matches. */
 export const FAN_OUT_PREFIX = 'nimbus-ctlr-gen-';

@@ -12,6 +12,7 @@ import {
   type ApiServerAccess,
   Controller,
   type ControllerOptions,
+  isControlledBy,
   isNamespaceTerminating,
   type ObjectClient,
   RESOURCES,
@@ -31,7 +32,6 @@ import {
   validateClusterBinding,
 } from '../build/cluster-binding.js';
 import { intentsResolved, ready } from '../build/conditions.js';
-import { isControlledBy } from '../build/owner.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';

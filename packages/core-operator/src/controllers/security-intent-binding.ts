@@ -11,6 +11,7 @@ import {
   type ConditionInput,
   Controller,
   type ControllerOptions,
+  isControlledBy,
   isNamespaceTerminating,
   RESOURCES,
   refOf,
@@ -24,7 +25,6 @@ import {
 import { buildNimbusPolicy } from '../build/binding.js';
 import { describeCelError, resolveCelSelector } from '../build/cel-selector.js';
 import { ConditionType, intentsResolved, ready } from '../build/conditions.js';
-import { isControlledBy } from '../build/owner.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';

@@ -1,5 +1,6 @@
+import { parseDuration } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseDuration } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
 
 describe('parseDuration', () => {
   it.each([

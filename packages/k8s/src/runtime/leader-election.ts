@@ -15,7 +15,13 @@ export const LEASES: ResourceType = {
 interface Lease {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; resourceVersion?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: {
     holderIdentity?: string;
     leaseDurationSeconds?: number;
@@ -40,6 +46,14 @@ export interface LeaderElectionOptions {
   /** Pause between attempts. Default 2 s. */
   readonly retryPeriodMs?: number;
   readonly logger?: Logger;
+  /**
+   * Labels and annotations the Lease carries, written with every renewal: adapters announce themselves
+   * and their intents on their Lease this way (see `announcementMetadata`).
+   */
+  readonly metadata?: {
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   /** Clock; tests may pin it. */
   readonly now?: () => Date;
 }
@@ -99,6 +113,10 @@ export class LeaderElector {
       metadata: {
         name,
         namespace,
+        ...(this.options.metadata?.labels ? { labels: { ...this.options.metadata.labels } } : {}),
+        ...(this.options.metadata?.annotations
+          ? { annotations: { ...this.options.metadata.annotations } }
+          : {}),
         ...(live?.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
       },
       spec: {

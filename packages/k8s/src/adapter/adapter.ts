@@ -1,0 +1,271 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import { RESOURCES } from '../api/constants.js';
+import type { ClusterNimbusPolicy, NimbusPolicy } from '../api/generated.js';
+import type { ApiServerAccess } from '../cluster-connection.js';
+import { Action } from '../runtime/action.js';
+import { type ConditionInput, setCondition } from '../runtime/conditions.js';
+import { Controller } from '../runtime/controller.js';
+import { EventRecorder } from '../runtime/events.js';
+import type { ControllerMetrics } from '../runtime/metrics.js';
+import { ObjectClient } from '../runtime/object-client.js';
+import { isControlledBy } from '../runtime/owner-reference.js';
+import type { ReflectorOptions } from '../runtime/reflector.js';
+import { ReflectorPool } from '../runtime/reflector-pool.js';
+import { type ObjectRef, type ResourceType, refOf } from '../runtime/resource.js';
+import { updateStatus } from '../runtime/status.js';
+import type { AdapterDeclaration } from './declaration.js';
+import { type DesiredChild, desiredState, statusEntry } from './desired.js';
+import { managerName } from './managed-by.js';
+import { bindingOwner } from './owner.js';
+import { type AdapterStatusFields, mergeAdapterReport } from './status-fields.js';
+
+/** Options of {@link createAdapter}. */
+export interface AdapterOptions {
+  readonly logger: Logger;
+  /** Reconcile every policy again after this long even without changes. Default 10 min. */
+  readonly resyncMs?: number;
+  /** Most concurrent reconciles per policy kind. Default 4. */
+  readonly concurrency?: number;
+  /** Records reconciles and queue depths, when given. */
+  readonly metrics?: ControllerMetrics;
+  /** This replica's name on the Events it records; default `nimbus-<adapter>`. */
+  readonly identity?: string;
+  /** Options of every cache (tests shorten timeouts). */
+  readonly reflector?: ReflectorOptions;
+}
+
+/** A running adapter (without its process: see {@link runAdapter} for that). */
+export interface Adapter {
+  /** Starts watching; resolves once the caches are filled and reconciling has begun. */
+  start(): Promise<void>;
+  /** Stops reconciling (waiting for running reconciles) and the watches. */
+  stop(): Promise<void>;
+  /** Queues every policy, as a periodic resync would. */
+  resyncAll(): void;
+  /** True once every cache has its first list. */
+  readonly ready: boolean;
+  /** Reconciles finished so far, for tests and metrics. */
+  readonly reconciles: { success: number; error: number };
+}
+
+type Policy = NimbusPolicy | ClusterNimbusPolicy;
+
+/** The condition type an adapter sets on the policies it handles, e.g. `nimbus-kubearmor/Ready`. */
+export function adapterConditionType(adapterName: string): string {
+  return `${managerName(adapterName)}/Ready`;
+}
+
+/**
+ * Turns an {@link AdapterDeclaration} into running controllers: one for NimbusPolicies, and one for
+ * ClusterNimbusPolicies when the declaration has `buildCluster`.
+ *
+ * For each policy owned by an existing binding it builds the desired objects, creates or updates each
+ * (writing only on a real difference), deletes the objects it owns that are no longer wanted, and merges
+ * its entries, its enforcement list and its Ready condition into the policy status. Owned objects are
+ * watched and mapped back to their policy by owner reference, so an edit or a deletion is repaired at
+ * once. Deleting a policy is left to the garbage collector through the owner references.
+ */
+export function createAdapter(
+  kc: ApiServerAccess,
+  declaration: AdapterDeclaration,
+  options: AdapterOptions,
+): Adapter {
+  const manager = managerName(declaration.name);
+  const client = new ObjectClient(kc, manager);
+  const events = new EventRecorder(client, manager, options.identity ?? manager, options.logger);
+  const reflectors = new ReflectorPool(kc, { ...options.reflector, logger: options.logger });
+  const reconciles = { success: 0, error: 0 };
+  const resyncMs = options.resyncMs ?? 10 * 60_000;
+
+  const controllerFor = (resource: ResourceType) => {
+    const name = `${declaration.name}/${resource.kind.toLowerCase()}`;
+    const record = options.metrics?.recorder(name);
+    const controller = new Controller<Policy>(kc, resource, {
+      name,
+      logger: options.logger,
+      reflectors,
+      concurrency: options.concurrency ?? 4,
+      onReconciled: (outcome, durationMs) => {
+        reconciles[outcome]++;
+        record?.(outcome, durationMs);
+      },
+    });
+    options.metrics?.trackQueue(name, () => controller.queueDepth);
+    const policies = () => controller.store<Policy>(resource).list();
+    for (const kind of declaration.kinds) controller.owns(kind);
+    // A binding that appears or goes decides whether its policies are orphans.
+    const bindingKinds =
+      resource.kind === 'NimbusPolicy'
+        ? [RESOURCES.SecurityIntentBinding, RESOURCES.ClusterSecurityIntentBinding]
+        : [RESOURCES.ClusterSecurityIntentBinding];
+    for (const binding of bindingKinds) {
+      controller.watches(
+        binding,
+        (b) =>
+          policies()
+            .filter((p) => {
+              const owner = bindingOwner(p);
+              return (
+                owner !== undefined &&
+                owner.kind === b.kind &&
+                owner.name === b.metadata?.name &&
+                (b.kind !== 'SecurityIntentBinding' || p.metadata.namespace === b.metadata?.namespace)
+              );
+            })
+            .map(refOf),
+        { metadataOnly: true },
+      );
+    }
+    for (const input of Object.values(declaration.inputs ?? {})) {
+      controller.watches(input, () => policies().map(refOf));
+    }
+    return { resource, controller };
+  };
+
+  const parts = [controllerFor(RESOURCES.NimbusPolicy)];
+  if (declaration.buildCluster) parts.push(controllerFor(RESOURCES.ClusterNimbusPolicy));
+
+  const reconcileWith =
+    (resource: ResourceType, controller: Controller<Policy>) =>
+    async (policy: Policy): Promise<Action> => {
+      if (policy.metadata.deletionTimestamp) return Action.awaitChange();
+      const log = options.logger.child({
+        adapter: declaration.name,
+        policy: `${policy.kind} ${policy.metadata.namespace ? `${policy.metadata.namespace}/` : ''}${policy.metadata.name}`,
+      });
+      if (!ownerExists(policy, controller)) {
+        log.debug('ignoring the policy: no existing binding owns it');
+        return Action.awaitChange();
+      }
+      const conditionType = adapterConditionType(declaration.name);
+      const report = (condition: ConditionInput | undefined, entries: string[], enforced: string[]) =>
+        updateStatus<AdapterStatusFields>(client, resource, policy, (status) =>
+          mergeAdapterReport(status, {
+            adapter: declaration.name,
+            kinds: declaration.kinds.map((k) => k.kind),
+            entries,
+            enforced,
+            condition,
+            conditionType,
+          }),
+        );
+
+      const inputs = Object.fromEntries(
+        Object.entries(declaration.inputs ?? {}).map(([name, r]) => [name, controller.store(r).list()]),
+      );
+      let state: ReturnType<typeof desiredState>;
+      try {
+        state = desiredState(declaration, policy, inputs);
+      } catch (error) {
+        // A builder failure is deterministic for this policy and these inputs: report it and wait for a change.
+        const message = (error as Error).message;
+        log.error('build failed', { error: message });
+        await updateStatus<AdapterStatusFields>(client, resource, policy, (status) => ({
+          conditions: setCondition(status?.conditions, {
+            type: conditionType,
+            status: 'False',
+            reason: 'BuildFailed',
+            message,
+            observedGeneration: policy.metadata.generation,
+          }) as AdapterStatusFields['conditions'],
+        }));
+        return Action.awaitChange();
+      }
+
+      const owned = declaration.kinds.flatMap((kind) =>
+        controller
+          .store<KubernetesObject>(kind)
+          .list()
+          .filter((o) => isControlledBy(o.metadata?.ownerReferences, policy))
+          .map((object): DesiredChild => ({ resource: kind, object })),
+      );
+      const keyOf = (c: DesiredChild) =>
+        `${c.resource.kind}/${c.object.metadata?.namespace ?? ''}/${c.object.metadata?.name}`;
+      const wanted = new Set(state.children.map(keyOf));
+      const applied: string[] = [];
+      const conflicts: string[] = [];
+      const changes: string[] = [];
+      for (const child of state.children) {
+        const ref = refOf(child.object);
+        const live = controller.store<KubernetesObject>(child.resource).get(ref);
+        const entry = statusEntry(child.object.kind ?? '', ref.name);
+        if (live && !isControlledBy(live.metadata?.ownerReferences, policy)) {
+          // Someone else's object has the name: taking it over could fight another controller or a user.
+          conflicts.push(entry);
+          continue;
+        }
+        const { result } = await client.createOrUpdate(child.resource, child.object, live);
+        applied.push(entry);
+        if (result !== 'unchanged') changes.push(`${result} ${entry}`);
+      }
+      for (const stale of owned.filter((c) => !wanted.has(keyOf(c)))) {
+        if (await client.delete(stale.resource, refOf(stale.object), stale.object.metadata?.uid)) {
+          changes.push(`deleted ${statusEntry(stale.resource.kind, stale.object.metadata?.name ?? '')}`);
+        }
+      }
+      for (const change of changes) {
+        log.info(change);
+        await events.record(policy, 'Normal', 'EnginePolicySynced', `${declaration.name}: ${change}`);
+      }
+
+      const condition: ConditionInput | undefined =
+        state.rules.length === 0
+          ? undefined
+          : conflicts.length > 0
+            ? {
+                type: conditionType,
+                status: 'False',
+                reason: 'NameConflict',
+                message: `${conflicts.join(', ')} already exist(s) and belong(s) to something else; delete or rename them so that ${declaration.name} can create its own`,
+                observedGeneration: policy.metadata.generation,
+              }
+            : {
+                type: conditionType,
+                status: 'True',
+                reason: 'Applied',
+                message: `${applied.length} engine policies enforce ${state.rules.map((r) => r.rule.id).join(', ')}`,
+                observedGeneration: policy.metadata.generation,
+              };
+      await report(
+        condition,
+        applied,
+        state.rules.map((r) => r.rule.id),
+      );
+      return Action.requeue(resyncMs);
+    };
+
+  // The policy's controller owner must be a binding that exists now with the same uid.
+  function ownerExists(policy: Policy, controller: Controller<Policy>): boolean {
+    const owner = bindingOwner(policy);
+    if (!owner) return false;
+    const ref: ObjectRef =
+      owner.kind === 'SecurityIntentBinding'
+        ? { name: owner.name, namespace: policy.metadata.namespace }
+        : { name: owner.name };
+    const resource =
+      owner.kind === 'SecurityIntentBinding'
+        ? RESOURCES.SecurityIntentBinding
+        : RESOURCES.ClusterSecurityIntentBinding;
+    return controller.store(resource).get(ref)?.metadata?.uid === owner.uid;
+  }
+
+  return {
+    reconciles,
+    get ready() {
+      return parts.every((p) => p.controller.ready);
+    },
+    async start() {
+      await Promise.all(
+        parts.map((p) => p.controller.start(reconcileWith(p.resource, p.controller), undefined)),
+      );
+    },
+    async stop() {
+      await Promise.all(parts.map((p) => p.controller.stop()));
+      await reflectors.stop();
+    },
+    resyncAll() {
+      for (const p of parts) p.controller.enqueueAll();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { GROUP } from '../api/constants.js';
+
+/** Label on an adapter's Lease naming the adapter; the core operator watches Leases with this label. */
+export const ADAPTER_LABEL = `${GROUP}/adapter`;
+
+/** Annotation on an adapter's Lease listing the intent IDs it enforces, comma-separated. */
+export const INTENTS_ANNOTATION = `${GROUP}/intents`;
+
+/** The name of an adapter's Lease: leader election and announcement share it, e.g. `nimbus-kubearmor`. */
+export function adapterLeaseName(adapterName: string): string {
+  return `nimbus-${adapterName}`;
+}
+
+/** The labels and annotations with which an adapter announces itself on its Lease. */
+export function announcementMetadata(adapterName: string, intents: readonly string[]) {
+  return {
+    labels: { [ADAPTER_LABEL]: adapterName },
+    annotations: { [INTENTS_ANNOTATION]: [...intents].join(',') },
+  };
+}
+
+/** A running adapter as its Lease announces it. */
+export interface AnnouncedAdapter {
+  readonly name: string;
+  readonly intents: readonly string[];
+  /** When the Lease expires unless renewed (ms since the epoch). */
+  readonly expiresAt: number;
+}
+
+interface LeaseLike extends KubernetesObject {
+  spec?: { holderIdentity?: string; renewTime?: string; acquireTime?: string; leaseDurationSeconds?: number };
+}
+
+/**
+ * The adapter a Lease announces, if it is live at `now`: it carries {@link ADAPTER_LABEL}, has a holder and
+ * was renewed within its duration. A released Lease (no holder) or an expired one means the adapter stopped.
+ */
+export function liveAnnouncement(lease: KubernetesObject, now: number): AnnouncedAdapter | undefined {
+  const { spec, metadata } = lease as LeaseLike;
+  const name = metadata?.labels?.[ADAPTER_LABEL];
+  if (!name || !spec?.holderIdentity) return undefined;
+  const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
+  if (Number.isNaN(renewed)) return undefined;
+  const expiresAt = renewed + (spec.leaseDurationSeconds ?? 0) * 1000;
+  if (expiresAt <= now) return undefined;
+  const intents = (metadata?.annotations?.[INTENTS_ANNOTATION] ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+  return { name, intents, expiresAt };
+}
+
+/**
+ * The live adapters among `leases`, by name (several Leases of one adapter merge their intents), and a
+ * signature that changes exactly when the set of adapters or their intents changes — not on every renewal.
+ */
+export function liveAdapters(
+  leases: readonly KubernetesObject[],
+  now: number,
+): { adapters: Map<string, Set<string>>; signature: string; nextExpiry: number | undefined } {
+  const adapters = new Map<string, Set<string>>();
+  let nextExpiry: number | undefined;
+  for (const lease of leases) {
+    const live = liveAnnouncement(lease, now);
+    if (!live) continue;
+    const ids = adapters.get(live.name) ?? new Set<string>();
+    for (const id of live.intents) ids.add(id);
+    adapters.set(live.name, ids);
+    nextExpiry = nextExpiry === undefined ? live.expiresAt : Math.min(nextExpiry, live.expiresAt);
+  }
+  const signature = [...adapters.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, ids]) => `${name}=${[...ids].sort().join(',')}`)
+    .join(';');
+  return { adapters, signature, nextExpiry };
+}

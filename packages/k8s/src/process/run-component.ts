@@ -1,0 +1,141 @@
+import type { ApiServerAccess } from '../cluster-connection.js';
+import { loadClusterConnection } from '../cluster-connection.js';
+import { createLogger, type Logger } from '../logger.js';
+import { LeaderElector } from '../runtime/leader-election.js';
+import { ControllerMetrics } from '../runtime/metrics.js';
+import { ObjectClient } from '../runtime/object-client.js';
+import { startProbeServer } from '../runtime/probe-server.js';
+import {
+  type ComponentConfig,
+  type ComponentDefaults,
+  componentUsage,
+  parseComponentConfig,
+} from './component-config.js';
+
+/** What a process runs: controllers that start, report readiness and stop. */
+export interface Component {
+  /** Starts the controllers; resolves once their caches are filled. */
+  start(): Promise<void>;
+  /** Stops them, waiting for running reconciles. */
+  stop(): Promise<void>;
+  /** True once every cache is filled. */
+  readonly ready: boolean;
+}
+
+/** Options of {@link runComponent}. */
+export interface RunComponentOptions {
+  /** Program name and defaults of the flags. */
+  readonly defaults: ComponentDefaults;
+  /** The `component` field of every log line, e.g. `core-operator`. */
+  readonly logName: string;
+  /** Prefix of the Prometheus metrics, e.g. `nimbus_core_operator`. */
+  readonly metricsPrefix: string;
+  /** Builds the component once the configuration is read. */
+  readonly create: (
+    kc: ApiServerAccess,
+    env: { readonly logger: Logger; readonly metrics: ControllerMetrics; readonly config: ComponentConfig },
+  ) => Component;
+  /**
+   * Labels and annotations of the Lease. When given, the Lease is kept even with `--leader-elect=false`,
+   * because it is also how the component announces itself (adapters do).
+   */
+  readonly leaseMetadata?: {
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
+  /** Command-line arguments; default `process.argv.slice(2)`. */
+  readonly argv?: readonly string[];
+  /** Environment; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The life of a nimbus-ts process: flags (with environment fallbacks and `--help`), JSON logs, `/metrics`,
+ * `/healthz` and `/readyz`, leader election on a Lease, and a graceful shutdown on SIGTERM/SIGINT (stop
+ * reconciling, release the Lease, close the servers). The core operator and every adapter run through it.
+ */
+export async function runComponent(options: RunComponentOptions): Promise<void> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const usage = componentUsage(options.defaults);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  let config: ComponentConfig;
+  try {
+    config = parseComponentConfig(options.defaults, argv, options.env ?? process.env);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n\n${usage}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(options.logName, { level: config.logLevel });
+  // Not client-node's KubeConfig: importing client-node would cost the process ~100 MB for API models it never uses.
+  const kc = loadClusterConnection({ kubeconfig: config.kubeconfig });
+  const metrics = new ControllerMetrics(options.metricsPrefix);
+  const component = options.create(kc, { logger, metrics, config });
+  const elector =
+    config.leaderElect || options.leaseMetadata
+      ? new LeaderElector(new ObjectClient(kc, options.defaults.program), {
+          namespace: config.leaseNamespace,
+          name: config.leaseName,
+          identity: config.identity,
+          logger,
+          ...(options.leaseMetadata ? { metadata: options.leaseMetadata } : {}),
+        })
+      : undefined;
+
+  let started = false;
+  const metricsServer = await startProbeServer({ port: config.metricsPort, ready: () => started, metrics });
+  // A standby replica is ready (to take over); the working replica once its caches are synced.
+  const probeServer = await startProbeServer({
+    port: config.probePort,
+    ready: () => (config.leaderElect && elector !== undefined && !elector.isLeader) || component.ready,
+  });
+  logger.info('serving probes and metrics', { metricsPort: metricsServer.port, probePort: probeServer.port });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    await component.stop();
+    await elector?.stop();
+    await Promise.all([metricsServer.close(), probeServer.close()]);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const start = async () => {
+    await component.start();
+    started = true;
+    logger.info('controllers started');
+  };
+  if (elector && config.leaderElect) {
+    await elector.run(start, () => {
+      // Another replica may already lead: stop at once rather than reconcile without the lease.
+      logger.error('lost the leader lease; exiting so a fresh process can campaign again');
+      process.exit(1);
+    });
+    return;
+  }
+  await start();
+  // Without leader election the Lease only announces this process; keep holding it for as long as it runs.
+  while (elector && !stopping) {
+    await elector.run(
+      () => undefined,
+      () => logger.warn('could not renew the announcement Lease; retrying', { lease: config.leaseName }),
+    );
+  }
+}
+
+/** Runs `main` and turns a failure into a JSON log line and exit code 1. */
+export function exitOnFailure(logName: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', component: logName, message: (err as Error).message })}\n`,
+    );
+    process.exit(1);
+  });
+}
