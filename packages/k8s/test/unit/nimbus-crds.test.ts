@@ -951,7 +951,7 @@ describe('scripts/generate-types.mjs', () => {
       const result = run(scratch, '--check');
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('src/api/generated.ts is stale');
-      expect(result.stderr).toContain('pnpm --filter @nimbus-ts/core-operator generate');
+      expect(result.stderr).toContain('pnpm --filter @nimbus-ts/k8s generate');
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
