@@ -17,12 +17,14 @@ import {
   RESOURCES,
   ReflectorPool,
 } from '@nimbus-ts/k8s';
+import { AdapterDirectory } from './adapter-directory.js';
 import {
   clusterSecurityIntentBindingController,
   NAMESPACES,
   reconcileClusterBinding,
 } from './controllers/cluster-security-intent-binding.js';
 import type { OperatorContext } from './controllers/context.js';
+import { policyEnforcementController, reconcileEnforcement } from './controllers/policy-enforcement.js';
 import { reconcileSecurityIntent, securityIntentController } from './controllers/security-intent.js';
 import {
   PODS,
@@ -109,22 +111,58 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
       namespaces: clusterBindings.store<V1Namespace>(NAMESPACES),
     },
   };
-  type AnyPrimary = SecurityIntent | SecurityIntentBinding | ClusterSecurityIntentBinding;
-  const controllers = [intents, bindings, clusterBindings] as unknown as Controller<AnyPrimary>[];
+  // Which rules have a running adapter: one controller per policy kind, queued in full when adapters come or go.
+  const adapters = new AdapterDirectory(kc, options.logger);
+  const enforcement = policyEnforcementController(
+    kc,
+    RESOURCES.NimbusPolicy,
+    common('nimbuspolicy-enforcement'),
+  );
+  const clusterEnforcement = policyEnforcementController(
+    kc,
+    RESOURCES.ClusterNimbusPolicy,
+    common('clusternimbuspolicy-enforcement'),
+  );
+  adapters.onChange(() => {
+    enforcement.enqueueAll();
+    clusterEnforcement.enqueueAll();
+  });
+  type AnyPrimary =
+    | SecurityIntent
+    | SecurityIntentBinding
+    | ClusterSecurityIntentBinding
+    | NimbusPolicy
+    | ClusterNimbusPolicy;
+  const controllers = [
+    intents,
+    bindings,
+    clusterBindings,
+    enforcement,
+    clusterEnforcement,
+  ] as unknown as Controller<AnyPrimary>[];
   for (const [name, c] of [
     ['securityintent', intents],
     ['securityintentbinding', bindings],
     ['clustersecurityintentbinding', clusterBindings],
+    ['nimbuspolicy-enforcement', enforcement],
+    ['clusternimbuspolicy-enforcement', clusterEnforcement],
   ] as const) {
     options.metrics?.trackQueue(name, () => c.queueDepth);
   }
   return {
     reconciles,
     get ready() {
-      return controllers.every((c) => c.ready);
+      return adapters.ready && controllers.every((c) => c.ready);
     },
     async start() {
+      await adapters.start();
       await Promise.all([
+        enforcement.start(reconcileEnforcement, { ...ctx, adapters, resource: RESOURCES.NimbusPolicy }),
+        clusterEnforcement.start(reconcileEnforcement, {
+          ...ctx,
+          adapters,
+          resource: RESOURCES.ClusterNimbusPolicy,
+        }),
         intents.start(reconcileSecurityIntent, ctx),
         bindings.start(reconcileBinding, bindingCtx),
         clusterBindings.start(reconcileClusterBinding, clusterBindingCtx),
@@ -132,7 +170,7 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
     },
     async stop() {
       await Promise.all(controllers.map((c) => c.stop()));
-      await reflectors.stop();
+      await Promise.all([reflectors.stop(), adapters.stop()]);
     },
     resyncAll() {
       for (const c of controllers) c.enqueueAll();

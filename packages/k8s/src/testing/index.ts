@@ -14,6 +14,8 @@
  *
  * @packageDocumentation
  */
+
+export { apiWrites } from './api-writes.js';
 export {
   BIN_DIR_ENV,
   type ControlPlaneBinaries,
