@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { defaultRegistry } from '@nimbus-ts/idpool';
 import type { Logger } from 'winston';
 import { RESOURCES } from '../api/constants.js';
 import type { ClusterNimbusPolicy, NimbusPolicy } from '../api/generated.js';
@@ -227,11 +228,13 @@ export function createAdapter(
                 message: `${applied.length} engine policies enforce ${state.rules.map((r) => r.rule.id).join(', ')}`,
                 observedGeneration: policy.metadata.generation,
               };
-      await report(
-        condition,
-        applied,
-        state.rules.map((r) => r.rule.id),
-      );
+      // Every rule whose canonical ID is built is enforced, however it is spelt (pkgMgrs and swDeploymentTools).
+      const builtIds = new Set(state.rules.map((r) => r.id));
+      const registry = declaration.registry ?? defaultRegistry;
+      const enforced = policy.spec.rules
+        .map((r) => r.id)
+        .filter((id, i, all) => all.indexOf(id) === i && builtIds.has(registry.canonicalId(id) ?? id));
+      await report(condition, applied, enforced);
       return Action.requeue(resyncMs);
     };
 

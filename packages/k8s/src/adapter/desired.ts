@@ -56,7 +56,12 @@ export function desiredState(
         : (declaration.buildCluster?.(policy, context) ?? []);
   const namespace = policy.kind === 'NimbusPolicy' ? policy.metadata.namespace : undefined;
   const where = `adapter ${declaration.name} building ${policy.kind} ${namespace ? `${namespace}/` : ''}${policy.metadata.name}`;
-  const owner = controllerReference(policy);
+  let owner: ReturnType<typeof controllerReference>;
+  try {
+    owner = controllerReference(policy);
+  } catch (error) {
+    throw new Error(`${where}: ${(error as Error).message}`);
+  }
   const seen = new Set<string>();
   const children = built.map((object): DesiredChild => {
     const resource = declaration.kinds.find(
@@ -79,12 +84,15 @@ export function desiredState(
     const key = `${object.kind}/${objectNamespace ?? ''}/${name}`;
     if (seen.has(key)) throw new Error(`${where}: built ${object.kind} ${name} twice`);
     seen.add(key);
+    // A namespace a builder gave a cluster-scoped object is dropped: the API server would ignore it, and
+    // keeping it would make the object's key differ from the live one's, so it would be deleted as stale.
+    const { namespace: _ignored, ...metadata } = object.metadata ?? {};
     return {
       resource,
       object: {
         ...object,
         metadata: {
-          ...object.metadata,
+          ...metadata,
           name,
           ...(objectNamespace ? { namespace: objectNamespace } : {}),
           annotations: {

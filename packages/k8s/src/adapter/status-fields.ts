@@ -48,7 +48,7 @@ export function mergeAdapterReport(
   const current = status?.adapterPolicies ?? [];
   // Keep every entry that stays (others' and still-wanted own ones) in place; append new own ones.
   const kept = current.filter((e, i) => current.indexOf(e) === i && (!mine.has(kindOf(e)) || wanted.has(e)));
-  const adapterPolicies = [...kept, ...report.entries.filter((e) => !kept.includes(e))];
+  const adapterPolicies = [...kept, ...new Set(report.entries)].filter((e, i, all) => all.indexOf(e) === i);
 
   const enforced = new Set(report.enforced);
   const enforcement: RuleEnforcement[] = [];
