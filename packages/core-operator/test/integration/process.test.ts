@@ -1,21 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
 import { crdDirectory, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
-import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import {
+  type ComponentProcess,
+  pollUntil,
+  startComponentProcess,
+  type TestNamespace,
+} from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const API = 'intent.security.nimbus.com/v1alpha1';
 
-interface Replica {
+interface Replica extends ComponentProcess {
   readonly identity: string;
-  readonly child: ChildProcess;
-  readonly logs: Record<string, unknown>[];
-  probePort?: number;
-  metricsPort?: number;
 }
 
 describe('the core-operator process', () => {
@@ -27,10 +26,8 @@ describe('the core-operator process', () => {
   let ns: TestNamespace;
 
   const start = (identity: string): Replica => {
-    const child = spawn(
-      process.execPath,
-      [
-        MAIN,
+    const replica = Object.assign(
+      startComponentProcess(MAIN, [
         `--kubeconfig=${env.kubeconfigPath}`,
         `--lease-namespace=${ns.name}`,
         `--lease-name=${leaseName}`,
@@ -38,25 +35,9 @@ describe('the core-operator process', () => {
         '--metrics-port=0',
         '--probe-port=0',
         '--log-level=info',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      ]),
+      { identity },
     );
-    const replica: Replica = { identity, child, logs: [] };
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        replica.logs.push(entry);
-        if (entry.message === 'serving probes and metrics') {
-          replica.probePort = entry.probePort as number;
-          replica.metricsPort = entry.metricsPort as number;
-        }
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     replicas.push(replica);
     return replica;
   };
@@ -71,14 +52,9 @@ describe('the core-operator process', () => {
     const res = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: res.status, body: await res.text() };
   };
-  const exited = (r: Replica) =>
-    r.child.exitCode !== null
-      ? Promise.resolve(r.child.exitCode)
-      : new Promise((resolve) => r.child.once('exit', resolve));
+  const exited = (r: Replica) => r.exited();
 
   beforeAll(async () => {
-    if (!existsSync(MAIN))
-      throw new Error(`${MAIN} is missing. Fix: run 'pnpm build' (scripts/test does) first.`);
     await env.installCRDs([crdDirectory()]);
     ns = await env.namespace('operator');
   });

@@ -26,6 +26,7 @@ export {
   ensureControlPlaneBinaries,
   KUBERNETES_VERSION,
 } from './binaries.js';
+export { type ComponentProcess, startComponentProcess } from './component-process.js';
 export {
   CONTROLLERS,
   type ControlPlane,

@@ -1,0 +1,323 @@
+import { fileURLToPath } from 'node:url';
+import { createOperator, type Operator } from '@nimbus-ts/core-operator';
+import { NETWORK_POLICIES } from '@nimbus-ts/example-adapter-netpol';
+import {
+  crdDirectory,
+  createLogger,
+  type NimbusPolicy,
+  ObjectClient,
+  RESOURCES,
+  type SecurityIntent,
+  type SecurityIntentBinding,
+} from '@nimbus-ts/k8s';
+import {
+  apiWrites,
+  type ComponentProcess,
+  pollUntil,
+  startComponentProcess,
+  type TestNamespace,
+} from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KUBEARMOR_POLICIES, type KubeArmorPolicy, kubearmorCrdDirectory } from '../../src/index.js';
+
+// The whole chain on a real control plane: the core operator in this process, and both adapters as the real
+// processes they are deployed as (their dist/main.js), writing to the same NimbusPolicy statuses at once.
+
+/** A KubeArmorPolicy as stored: with the metadata the SDK and the API server add. */
+type StoredPolicy = KubeArmorPolicy & {
+  metadata: {
+    uid?: string;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  };
+};
+
+const API = 'intent.security.nimbus.com/v1alpha1';
+const KUBEARMOR_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const NETPOL_MAIN = fileURLToPath(
+  new URL('../../../../examples/adapter-netpol/dist/main.js', import.meta.url),
+);
+// Writes that count for "nothing changed": engine policies and Nimbus objects (Leases and Events do not).
+const WATCHED_GROUPS = ['security.kubearmor.com', 'networking.k8s.io', 'intent.security.nimbus.com'];
+
+describe('the core operator with the KubeArmor and netpol adapters', () => {
+  const env = envtest();
+  const client = new ObjectClient(env.kubeConfig, 'test-user');
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const si = (name: string) => `${name}-${suffix}`;
+  const processes: ComponentProcess[] = [];
+  let ns: TestNamespace;
+  let operator: Operator;
+  let kubearmor: ComponentProcess;
+  let netpol: ComponentProcess;
+
+  const startAdapter = (main: string) => {
+    const adapter = startComponentProcess(main, [
+      `--kubeconfig=${env.kubeconfigPath}`,
+      `--lease-namespace=${ns.name}`,
+      `--identity=test-${suffix}`,
+      '--metrics-port=0',
+      '--probe-port=0',
+      '--log-level=info',
+    ]);
+    processes.push(adapter);
+    return adapter;
+  };
+  const started = (adapter: ComponentProcess) =>
+    pollUntil('the adapter to start', 60_000, () =>
+      adapter.logs.some((l) => l.message === 'controllers started'),
+    );
+  const intent = (name: string, id: string, action: string, extra: Record<string, unknown> = {}) =>
+    client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name: si(name) },
+      spec: { intent: { id, action, ...extra } },
+    } as SecurityIntent);
+  const policy = () => client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'web' });
+  const ksp = (name: string) => client.get<StoredPolicy>(KUBEARMOR_POLICIES, { namespace: ns.name, name });
+  const networkPolicy = (name: string) => client.get(NETWORK_POLICIES, { namespace: ns.name, name });
+  const condition = async (type: string) =>
+    (await policy())?.status?.conditions?.find((c) => c.type === type);
+  const settle = () =>
+    pollUntil('everything to settle', 60_000, async () => {
+      const before = await apiWrites(env.kubeConfig, WATCHED_GROUPS);
+      await new Promise((r) => setTimeout(r, 2000));
+      return (await apiWrites(env.kubeConfig, WATCHED_GROUPS)) === before;
+    });
+
+  beforeAll(async () => {
+    await env.installCRDs([crdDirectory(), kubearmorCrdDirectory()]);
+    ns = await env.namespace('adapters');
+    operator = createOperator(env.kubeConfig, { logger: createLogger('core-operator', { level: 'warn' }) });
+    await operator.start();
+    kubearmor = startAdapter(KUBEARMOR_MAIN);
+    netpol = startAdapter(NETPOL_MAIN);
+    await Promise.all([started(kubearmor), started(netpol)]);
+  });
+  afterAll(async () => {
+    for (const p of processes) await p.stop('SIGKILL');
+    await operator?.stop();
+    await ns?.delete({ wait: true });
+    for (const name of ['dns', 'pkg', 'escape', 'deny', 'coco']) {
+      await client.delete(RESOURCES.SecurityIntent, { name: si(name) });
+    }
+  });
+
+  it('turns SecurityIntents and a binding into KubeArmorPolicies and NetworkPolicies, listed in one status', async () => {
+    await intent('dns', 'dnsManipulation', 'Block', {
+      description: 'keep resolv.conf',
+      severity: 'High',
+      tags: ['MITRE-T1565'],
+    });
+    await intent('pkg', 'pkgMgrs', 'Audit');
+    await intent('escape', 'escapeToHost', 'Enforce');
+    await intent('deny', 'denyExternalNetworkAccess', 'Block');
+    await intent('coco', 'cocoWorkload', 'Block');
+    await client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
+      apiVersion: API,
+      kind: 'SecurityIntentBinding',
+      metadata: { name: 'web', namespace: ns.name },
+      spec: {
+        intents: ['dns', 'pkg', 'escape', 'deny', 'coco'].map((n) => ({ name: si(n) })),
+        selector: { workloadSelector: { matchLabels: { app: 'web' } } },
+      },
+    });
+    await pollUntil(
+      'both adapters to report',
+      60_000,
+      async () => (await policy())?.status?.numberOfAdapterPolicies === 7,
+    );
+
+    const np = await policy();
+    expect(await ksp('web-dnsmanipulation')).toMatchObject({
+      metadata: {
+        annotations: { 'app.kubernetes.io/managed-by': 'nimbus-kubearmor' },
+        ownerReferences: [{ kind: 'NimbusPolicy', name: 'web', uid: np?.metadata.uid, controller: true }],
+      },
+    });
+    expect((await ksp('web-dnsmanipulation'))?.spec).toEqual({
+      selector: { matchLabels: { app: 'web' } },
+      message: 'keep resolv.conf',
+      action: 'Block',
+      severity: 7,
+      tags: ['MITRE-T1565'],
+      file: { matchPaths: [{ path: '/etc/resolv.conf', readOnly: true }] },
+      process: {},
+      network: {},
+      capabilities: {},
+      syscalls: {},
+    });
+    const pkg = await ksp('web-swdeploymenttools');
+    expect(pkg?.spec.action).toBe('Audit');
+    expect(pkg?.spec.process?.matchPaths).toHaveLength(37);
+    const hostEscape = await ksp('web-escapetohost-disallowcapabilities');
+    expect(hostEscape?.spec.action).toBe('Block');
+    expect(hostEscape?.spec.capabilities?.matchCapabilities?.map((c) => c.capability)).toEqual([
+      'sys_admin',
+      'sys_ptrace',
+      'sys_module',
+      'dac_read_search',
+      'dac_override',
+    ]);
+
+    const status = np?.status;
+    expect([...(status?.adapterPolicies ?? [])].sort()).toEqual([
+      'KubeArmorPolicy/web-dnsmanipulation',
+      'KubeArmorPolicy/web-escapetohost-disallowcapabilities',
+      'KubeArmorPolicy/web-escapetohost-disallowchroot',
+      'KubeArmorPolicy/web-escapetohost-swdeploymenttools',
+      'KubeArmorPolicy/web-swdeploymenttools',
+      'NetworkPolicy/web-denyexternalnetworkaccess',
+      'NetworkPolicy/web-dnsmanipulation',
+    ]);
+    const enforcement = Object.fromEntries(
+      (status?.enforcement ?? []).map((e) => [e.ruleId, [...(e.adapters ?? [])].sort()]),
+    );
+    expect(enforcement).toEqual({
+      dnsManipulation: ['kubearmor', 'netpol'],
+      pkgMgrs: ['kubearmor'],
+      escapeToHost: ['kubearmor'],
+      denyExternalNetworkAccess: ['netpol'],
+    });
+    // No running adapter enforces cocoWorkload: the Enforced condition says so and names the engine.
+    await pollUntil(
+      'the Enforced condition',
+      30_000,
+      async () => (await condition('Enforced')) !== undefined,
+    );
+    expect(await condition('Enforced')).toMatchObject({ status: 'False', reason: 'NoRunningAdapter' });
+    expect((await condition('Enforced'))?.message).toContain('cocoWorkload (deploy an adapter for kyverno)');
+    expect((await condition('Enforced'))?.message).not.toContain('dnsManipulation');
+    expect(await condition('nimbus-kubearmor/Ready')).toMatchObject({ status: 'True', reason: 'Applied' });
+    expect(await condition('nimbus-netpol/Ready')).toMatchObject({ status: 'True', reason: 'Applied' });
+  });
+
+  it('follows a changed action, and repairs edited or deleted engine policies', async () => {
+    const dns = await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: si('dns') });
+    if (!dns) throw new Error('intent dns is missing');
+    await client.replace(RESOURCES.SecurityIntent, {
+      ...dns,
+      spec: { intent: { ...dns.spec.intent, action: 'Audit' } },
+    });
+    await pollUntil(
+      'the KubeArmorPolicy to audit',
+      30_000,
+      async () => (await ksp('web-dnsmanipulation'))?.spec.action === 'Audit',
+    );
+
+    const edited = await ksp('web-swdeploymenttools');
+    if (!edited) throw new Error('web-swdeploymenttools is missing');
+    await client.replace<StoredPolicy>(KUBEARMOR_POLICIES, {
+      ...edited,
+      spec: { ...edited.spec, action: 'Block', process: {} },
+    });
+    await pollUntil('the edit to be undone', 30_000, async () => {
+      const now = await ksp('web-swdeploymenttools');
+      return now?.spec.action === 'Audit' && now.spec.process?.matchPaths?.length === 37;
+    });
+
+    const before = await ksp('web-escapetohost-disallowchroot');
+    await client.delete(KUBEARMOR_POLICIES, { namespace: ns.name, name: 'web-escapetohost-disallowchroot' });
+    await pollUntil('the deleted policy to be re-created', 30_000, async () => {
+      const now = await ksp('web-escapetohost-disallowchroot');
+      return now !== undefined && now.metadata?.uid !== before?.metadata?.uid;
+    });
+  });
+
+  it('deletes the engine policies of an intent removed from the binding, and their status entries', async () => {
+    const sib = await client.get<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
+      namespace: ns.name,
+      name: 'web',
+    });
+    if (!sib) throw new Error('binding web is missing');
+    await client.replace(RESOURCES.SecurityIntentBinding, {
+      ...sib,
+      spec: { ...sib.spec, intents: sib.spec.intents.filter((i) => i.name !== si('escape')) },
+    });
+    await pollUntil('the escapeToHost policies to go', 30_000, async () => {
+      const gone = await Promise.all(
+        ['disallowchroot', 'disallowcapabilities', 'swdeploymenttools'].map(
+          async (sub) => (await ksp(`web-escapetohost-${sub}`)) === undefined,
+        ),
+      );
+      return gone.every(Boolean);
+    });
+    await pollUntil(
+      'the status to follow',
+      30_000,
+      async () => (await policy())?.status?.numberOfAdapterPolicies === 4,
+    );
+    const status = (await policy())?.status;
+    expect(status?.adapterPolicies?.some((e) => e.includes('escapetohost'))).toBe(false);
+    expect(status?.enforcement?.some((e) => e.ruleId === 'escapeToHost')).toBe(false);
+  });
+
+  it('restarting an adapter writes nothing and duplicates no entry; a stopped adapter shows in Enforced', async () => {
+    await settle();
+    const writes = await apiWrites(env.kubeConfig, WATCHED_GROUPS);
+    // A crash, not a shutdown: the Lease stays held, so the operator's Enforced condition does not change and
+    // every write counted below would be the adapter's. The new process has the same identity and renews it.
+    await kubearmor.stop('SIGKILL');
+    kubearmor = startAdapter(KUBEARMOR_MAIN);
+    await started(kubearmor);
+    // Let the restarted adapter list and reconcile everything it sees.
+    await new Promise((r) => setTimeout(r, 3000));
+    await settle();
+    // The restarted adapter did reconcile (so zero writes means "nothing to change", not "nothing done"),
+    // as its own /metrics and /readyz say.
+    const metrics = await (await fetch(`http://127.0.0.1:${kubearmor.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(
+      /nimbus_kubearmor_reconcile_total\{controller="kubearmor\/nimbuspolicy",outcome="success"\} [1-9]/,
+    );
+    expect((await fetch(`http://127.0.0.1:${kubearmor.probePort}/readyz`)).status).toBe(200);
+    const steadyStateWrites = (await apiWrites(env.kubeConfig, WATCHED_GROUPS)) - writes;
+    console.log(`steady-state writes across an adapter restart: ${steadyStateWrites}`);
+    expect(steadyStateWrites).toBe(0);
+    const status = (await policy())?.status;
+    expect(status?.adapterPolicies).toHaveLength(4);
+    expect(new Set(status?.adapterPolicies).size).toBe(4);
+
+    // The netpol adapter stops and releases its Lease: its rules lose their running adapter.
+    expect(await netpol.stop()).toBe(0);
+    await pollUntil('Enforced to name denyExternalNetworkAccess', 30_000, async () =>
+      ((await condition('Enforced'))?.message ?? '').includes('denyExternalNetworkAccess'),
+    );
+    expect((await condition('Enforced'))?.message).not.toContain('dnsManipulation (');
+    netpol = startAdapter(NETPOL_MAIN);
+    await started(netpol);
+    await pollUntil(
+      'Enforced to drop it again',
+      30_000,
+      async () => !((await condition('Enforced'))?.message ?? '').includes('denyExternalNetworkAccess'),
+    );
+  });
+
+  it('ignores a NimbusPolicy no binding owns', async () => {
+    await client.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
+      apiVersion: API,
+      kind: 'NimbusPolicy',
+      metadata: { name: 'handmade', namespace: ns.name },
+      spec: {
+        selector: { matchLabels: { app: 'x' } },
+        rules: [{ id: 'dnsManipulation', rule: { action: 'Block' } }],
+      },
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await ksp('handmade-dnsmanipulation')).toBeUndefined();
+    expect(await networkPolicy('handmade-dnsmanipulation')).toBeUndefined();
+  });
+
+  it('leaves deleting everything to the garbage collector when the binding goes', async () => {
+    await client.delete(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name: 'web' });
+    await pollUntil(
+      'the garbage collector to remove the policy and the engine policies',
+      120_000,
+      async () =>
+        (await policy()) === undefined &&
+        (await ksp('web-dnsmanipulation')) === undefined &&
+        (await networkPolicy('web-denyexternalnetworkaccess')) === undefined,
+    );
+  });
+});
