@@ -2,7 +2,7 @@
 // SDK hands a builder (supported rules only, IDs made canonical by the intent registry).
 
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { BuildContext, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
+import { type BuildContext, type NimbusPolicy, type NimbusRule, supportedRules } from '@nimbus-ts/k8s';
 import { KUBEARMOR_INTENTS } from '../../src/build.js';
 
 /** The name of the NimbusPolicy the fixtures build from. */
@@ -27,16 +27,13 @@ export function nimbusPolicy(
 }
 
 /**
- * The context the SDK would build for `policy`: its rules with canonical IDs. With `onlySupported` (the
- * default) other rules are dropped, as the SDK does; without it they are passed on, to show the builder
- * ignores them too.
+ * The context the SDK would build for `policy`: its supported rules with canonical IDs, from the SDK's own
+ * `supportedRules`. With `onlySupported` false every rule is passed on (IDs still canonical), to show the
+ * builder ignores the ones it does not know too.
  */
 export function contextFor(policy: NimbusPolicy, onlySupported = true): BuildContext {
-  const supported: readonly string[] = KUBEARMOR_INTENTS;
-  return {
-    rules: policy.spec.rules
-      .map((r) => ({ id: defaultRegistry.canonicalId(r.id) ?? r.id, rule: r }))
-      .filter((r) => !onlySupported || supported.includes(r.id)),
-    inputs: {},
-  };
+  const rules = onlySupported
+    ? supportedRules(policy.spec.rules, KUBEARMOR_INTENTS, defaultRegistry)
+    : policy.spec.rules.map((r) => ({ id: defaultRegistry.canonicalId(r.id) ?? r.id, rule: r }));
+  return { rules, inputs: {} };
 }
