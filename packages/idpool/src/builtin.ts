@@ -56,8 +56,8 @@ const severityThreshold = (what: string): ParamDefinition => ({
 const NETPOL_ACTION_IGNORED =
   'netpol: the NetworkPolicy is the same whatever the action; Audit does not make it advisory.';
 const NETPOL_NODE_CIDRS =
-  "netpol: the nodes' pod CIDRs are added as peers only if the adapter may list nodes; upstream's chart does not grant " +
-  'that, so in a cluster upstream emits the other peers only.';
+  "netpol: the nodes' pod CIDRs are added as peers; upstream's chart does not let its adapter list nodes, so in a " +
+  'cluster upstream emits the other peers only.';
 
 // Typed where it is written so that a misspelt field is an excess-property error rather than silently dropped.
 const definitions: readonly IntentDefinition[] = [
@@ -133,7 +133,7 @@ const definitions: readonly IntentDefinition[] = [
     params: [],
     engines: ['kubearmor'],
     notes: [
-      'kubearmor: the process rule always blocks; the intent action only sets the policy-level action upstream.',
+      "kubearmor: upstream's process rule always blocks, even for Audit; here it follows the intent's action.",
     ],
   },
   {

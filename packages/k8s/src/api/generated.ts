@@ -680,13 +680,15 @@ export interface SecurityIntentSpec {
      */
     action: 'Block' | 'Audit' | 'Enforce';
     /**
-     * Informational severity (free text, e.g. Low, Medium, High); engines do not read it.
+     * Severity (free text, e.g. Low, Medium, High, Critical or 1-10); the KubeArmor adapter
+     * carries it into its policies' severity.
      *
      * @defaultValue `"Low"`
      */
     severity?: string;
     /**
-     * Informational labels such as compliance control IDs; engines do not read them.
+     * Labels such as compliance control IDs; the KubeArmor adapter carries them into its
+     * policies' tags.
      */
     tags?: string[];
     /**
