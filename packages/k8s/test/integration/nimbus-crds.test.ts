@@ -1,7 +1,7 @@
-import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crdDirectory, ObjectClient, RESOURCES, type SecurityIntent } from '../../src/index.js';
+import type { TestNamespace } from '../../src/testing/index.js';
+import { envtest } from '../../src/testing/vitest.js';
 
 describe('the intent.security.nimbus.com CRDs on a real API server', () => {
   const env = envtest();
