@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CrdSchema, structuralSchemaProblems, walkSchema } from '@nimbus-ts/k8s/testing';
 import { Ajv, type AnySchemaObject, type ErrorObject } from 'ajv';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
@@ -20,18 +21,6 @@ const crdFile = join(
   'security.kubearmor.com_kubearmorpolicies.yaml',
 );
 
-/** A schema node as written in the CRD. */
-interface Schema {
-  type?: string;
-  description?: string;
-  properties?: Record<string, Schema>;
-  items?: Schema | Schema[];
-  additionalProperties?: Schema | boolean;
-  required?: string[];
-  enum?: unknown[];
-  [keyword: string]: unknown;
-}
-
 interface Crd {
   apiVersion: string;
   kind: string;
@@ -45,7 +34,7 @@ interface Crd {
       served: boolean;
       storage: boolean;
       subresources?: Record<string, unknown>;
-      schema: { openAPIV3Schema: Schema };
+      schema: { openAPIV3Schema: CrdSchema };
     }[];
   };
 }
@@ -55,73 +44,17 @@ const version = crd.spec.versions[0];
 if (!version) throw new Error(`${crdFile} has no versions`);
 const schema = version.schema.openAPIV3Schema;
 
-/** Calls `visit` on every node of `node`, with a dotted path; `[]` marks array items and `{}` map values. */
-function walk(node: Schema, visit: (node: Schema, path: string) => void, path = ''): void {
-  visit(node, path);
-  const prefix = path ? `${path}.` : '';
-  for (const [name, child] of Object.entries(node.properties ?? {})) walk(child, visit, `${prefix}${name}`);
-  if (node.items && !Array.isArray(node.items)) walk(node.items, visit, `${path}[]`);
-  if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, visit, `${path}{}`);
-}
-
-// Keywords a CRD schema may use (apiextensions.k8s.io/v1 JSONSchemaProps), minus those needing extra care that
-// this file does not use.
-const CRD_KEYWORDS = new Set([
-  'type',
-  'description',
-  'properties',
-  'items',
-  'additionalProperties',
-  'required',
-  'enum',
-  'pattern',
-  'minimum',
-  'maximum',
-]);
-
-/** Violations of the rules that make a schema structural, which the API server insists on for v1 CRDs. */
-function structuralProblems(root: Schema): string[] {
-  const problems: string[] = [];
-  walk(root, (node, path) => {
-    const at = path || '<root>';
-    for (const key of Object.keys(node)) {
-      if (!CRD_KEYWORDS.has(key)) problems.push(`${at}: keyword ${key} is not expected`);
-    }
-    if (!node.type) problems.push(`${at}: no type`);
-    if ((node.properties || node.additionalProperties) && node.type !== 'object') {
-      problems.push(`${at}: properties on a ${node.type}`);
-    }
-    if (node.properties && node.additionalProperties !== undefined) {
-      problems.push(`${at}: both properties and additionalProperties`);
-    }
-    if (node.type === 'array' && (!node.items || Array.isArray(node.items))) {
-      problems.push(`${at}: an array needs one items schema`);
-    }
-    for (const name of node.required ?? []) {
-      if (!node.properties?.[name]) problems.push(`${at}: required ${name} is not a property`);
-    }
-    for (const value of node.enum ?? []) {
-      if (typeof value !== node.type)
-        problems.push(`${at}: enum value ${String(value)} is not a ${node.type}`);
-    }
-    if (node.type === 'object' && path !== 'metadata' && !node.properties && !node.additionalProperties) {
-      problems.push(`${at}: an object without properties keeps nothing after pruning`);
-    }
-  });
-  return problems;
-}
-
 /** Every `required` list, by path. */
-function requiredLists(root: Schema): Record<string, string[]> {
+function requiredLists(root: CrdSchema): Record<string, string[]> {
   const lists: Record<string, string[]> = {};
-  walk(root, (node, path) => {
+  walkSchema(root, (node, path) => {
     if (node.required) lists[path] = node.required;
   });
   return lists;
 }
 
 /** Paths in `value` that `node` does not declare, which the API server would drop without an error. */
-function undeclaredFields(node: Schema, value: unknown, path = ''): string[] {
+function undeclaredFields(node: CrdSchema, value: unknown, path = ''): string[] {
   if (Array.isArray(value)) {
     const items = node.items;
     if (!items || Array.isArray(items)) return [];
@@ -183,7 +116,7 @@ describe('the KubeArmorPolicy CRD test copy', () => {
   });
 
   it('has a structural schema', () => {
-    expect(structuralProblems(schema)).toEqual([]);
+    expect(structuralSchemaProblems(schema)).toEqual([]);
   });
 
   it("keeps KubeArmor's required lists, and no others", () => {

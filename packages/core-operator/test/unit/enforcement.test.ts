@@ -7,8 +7,15 @@ const rule = (id: string): NimbusRule => ({ id, rule: { action: 'Block' } });
 const adapters = (entries: Record<string, string[]>) =>
   new Map(Object.entries(entries).map(([name, ids]) => [name, new Set(ids)]));
 
+interface Row {
+  readonly name: string;
+  readonly rules: NimbusRule[];
+  readonly running: Record<string, string[]>;
+  readonly expected: Record<string, string>;
+}
+
 describe('enforcedCondition', () => {
-  it.each([
+  it.each<Row>([
     {
       name: 'no rules',
       rules: [],

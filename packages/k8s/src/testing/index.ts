@@ -12,6 +12,9 @@
  * await cp.stop();
  * ```
  *
+ * It also holds `structuralSchemaProblems`, a check of CRD schemas against the API server's structural-schema
+ * rules that needs no cluster.
+ *
  * @packageDocumentation
  */
 
@@ -34,6 +37,7 @@ export {
   type ControlPlaneOptions,
   startControlPlane,
 } from './control-plane.js';
+export { type CrdSchema, structuralSchemaProblems, walkSchema } from './crd-schema.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
 export { type KubeconfigParams, kubeConfigFrom, renderKubeconfig } from './kubeconfig.js';
 export { runKubectl } from './kubectl.js';

@@ -29,6 +29,7 @@ import {
   type SecurityIntentStatus,
   VERSION,
 } from '../../src/index.js';
+import { type CrdSchema, structuralSchemaProblems, walkSchema } from '../../src/testing/crd-schema.js';
 
 // The CRDs in crds/ are the contract with users, adapters and upstream Nimbus manifests, and no cluster is
 // needed to hold them to it: names and columns are compared with tables written from the upstream reference,
@@ -39,23 +40,6 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 // The CRDs as raw YAML: client-node's typed models rename keywords (`default`, `x-kubernetes-*`), so they do
 // not describe the parsed files.
-
-/** A schema node as written in the YAML. */
-interface Schema {
-  type?: string;
-  format?: string;
-  description?: string;
-  properties?: Record<string, Schema>;
-  items?: Schema | Schema[];
-  additionalProperties?: Schema | boolean;
-  required?: string[];
-  enum?: unknown[];
-  default?: unknown;
-  uniqueItems?: boolean;
-  'x-kubernetes-list-type'?: string;
-  'x-kubernetes-list-map-keys'?: string[];
-  [keyword: string]: unknown;
-}
 
 interface CustomResourceDefinition {
   apiVersion: string;
@@ -71,7 +55,7 @@ interface CustomResourceDefinition {
       storage: boolean;
       subresources?: unknown;
       additionalPrinterColumns?: unknown[];
-      schema?: { openAPIV3Schema?: Schema };
+      schema?: { openAPIV3Schema?: CrdSchema };
     }[];
   };
 }
@@ -89,7 +73,7 @@ function crdOf(kind: string): CustomResourceDefinition {
   return entry.crd;
 }
 
-function storageSchema(kind: string): Schema {
+function storageSchema(kind: string): CrdSchema {
   const version = crdOf(kind).spec.versions.find((v) => v.storage);
   const schema = version?.schema?.openAPIV3Schema;
   if (!schema) throw new Error(`${kind} has no storage schema`);
@@ -292,138 +276,23 @@ const EXPECTED: Expected[] = [
 // Schema walking.
 
 /** A compact, comparable rendering of a schema's fields and types (descriptions and validations left out). */
-function shape(schema: Schema): unknown {
-  if (schema.type === 'array') return [schema.items ? shape(schema.items as Schema) : 'missing'];
+function shape(schema: CrdSchema): unknown {
+  if (schema.type === 'array') return [schema.items ? shape(schema.items as CrdSchema) : 'missing'];
   if (schema.type === 'object' && schema.properties) {
     return Object.fromEntries(Object.entries(schema.properties).map(([name, sub]) => [name, shape(sub)]));
   }
   if (schema.type === 'object' && typeof schema.additionalProperties === 'object') {
-    return { '*': shape(schema.additionalProperties as Schema) };
+    return { '*': shape(schema.additionalProperties as CrdSchema) };
   }
   return schema.format ? `${schema.type}(${schema.format})` : schema.type;
 }
 
-/** Calls `visit` for every schema node under `schema`, with a dotted path (`[]` = array items, `{}` = map values). */
-function walk(schema: Schema, visit: (node: Schema, path: string) => void, path = ''): void {
-  visit(schema, path);
-  for (const [name, sub] of Object.entries(schema.properties ?? {})) {
-    walk(sub, visit, path ? `${path}.${name}` : name);
-  }
-  if (schema.items && !Array.isArray(schema.items)) walk(schema.items as Schema, visit, `${path}[]`);
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-    walk(schema.additionalProperties as Schema, visit, `${path}{}`);
-  }
-}
-
-function requiredLists(schema: Schema): Record<string, string[]> {
+function requiredLists(schema: CrdSchema): Record<string, string[]> {
   const lists: Record<string, string[]> = {};
-  walk(schema, (node, path) => {
+  walkSchema(schema, (node, path) => {
     if (node.required) lists[path] = [...node.required].sort();
   });
   return lists;
-}
-
-// The OpenAPI keywords a CRD schema may use: the apiextensions JSONSchemaProps fields minus those the API
-// server forbids in CRDs ($ref, definitions, patternProperties, dependencies, additionalItems, id, $schema).
-const ALLOWED_KEYWORDS = new Set([
-  'type',
-  'format',
-  'title',
-  'description',
-  'default',
-  'example',
-  'enum',
-  'nullable',
-  'maximum',
-  'exclusiveMaximum',
-  'minimum',
-  'exclusiveMinimum',
-  'maxLength',
-  'minLength',
-  'pattern',
-  'maxItems',
-  'minItems',
-  'multipleOf',
-  'maxProperties',
-  'minProperties',
-  'required',
-  'items',
-  'properties',
-  'additionalProperties',
-  'allOf',
-  'anyOf',
-  'oneOf',
-  'not',
-  'x-kubernetes-preserve-unknown-fields',
-  'x-kubernetes-embedded-resource',
-  'x-kubernetes-int-or-string',
-  'x-kubernetes-list-map-keys',
-  'x-kubernetes-list-type',
-  'x-kubernetes-map-type',
-  'x-kubernetes-validations',
-]);
-
-/** Violations of the structural-schema rules (and of the list-type rules) the API server enforces on CRDs. */
-function structuralProblems(root: Schema): string[] {
-  const problems: string[] = [];
-  walk(root, (node, path) => {
-    const at = path || '<root>';
-    for (const key of Object.keys(node)) {
-      if (!ALLOWED_KEYWORDS.has(key)) problems.push(`${at}: keyword '${key}' is not allowed in a CRD schema`);
-    }
-    if (!node.type && !node['x-kubernetes-int-or-string'] && !node['x-kubernetes-preserve-unknown-fields']) {
-      problems.push(`${at}: no type`);
-    }
-    if (node.properties && node.additionalProperties !== undefined) {
-      problems.push(`${at}: properties and additionalProperties are mutually exclusive`);
-    }
-    if ((node.properties || node.additionalProperties) && node.type !== 'object') {
-      problems.push(`${at}: properties on a non-object`);
-    }
-    if (node.type === 'array' && (!node.items || Array.isArray(node.items))) {
-      problems.push(`${at}: an array needs exactly one items schema`);
-    }
-    if (node.uniqueItems) problems.push(`${at}: uniqueItems is forbidden; use x-kubernetes-list-type: set`);
-    const listType = node['x-kubernetes-list-type'];
-    const item = node.items as Schema | undefined;
-    if (listType !== undefined && !['atomic', 'set', 'map'].includes(listType)) {
-      problems.push(`${at}: unknown x-kubernetes-list-type ${listType}`);
-    }
-    if (listType === 'set' && item?.type === 'object') problems.push(`${at}: a set needs scalar items`);
-    if (listType === 'map') {
-      const keys = node['x-kubernetes-list-map-keys'] ?? [];
-      if (keys.length === 0) problems.push(`${at}: a map list needs x-kubernetes-list-map-keys`);
-      for (const key of keys) {
-        const keySchema = item?.properties?.[key];
-        if (!keySchema) problems.push(`${at}: map key ${key} is not an item property`);
-        else if (!item?.required?.includes(key) && keySchema.default === undefined) {
-          problems.push(`${at}: map key ${key} must be required or defaulted`);
-        }
-      }
-    } else if (node['x-kubernetes-list-map-keys']) {
-      problems.push(`${at}: x-kubernetes-list-map-keys without x-kubernetes-list-type: map`);
-    }
-    if (node.enum) {
-      for (const value of node.enum) {
-        if (typeof value !== node.type)
-          problems.push(`${at}: enum value ${String(value)} is not a ${node.type}`);
-      }
-    }
-    if (
-      node.type === 'object' &&
-      path !== 'metadata' &&
-      node.properties === undefined &&
-      !node.additionalProperties
-    ) {
-      problems.push(
-        `${at}: an object without properties or additionalProperties keeps nothing after pruning`,
-      );
-    }
-    if (path && path !== 'metadata' && !path.endsWith('[]') && !path.endsWith('{}') && !node.description) {
-      problems.push(`${at}: no description`);
-    }
-  });
-  return problems;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -865,7 +734,7 @@ describe('crds/', () => {
     });
 
     it('is a structural schema with a description on every field', () => {
-      expect(structuralProblems(storageSchema(expected.kind))).toEqual([]);
+      expect(structuralSchemaProblems(storageSchema(expected.kind))).toEqual([]);
     });
 
     it('agrees with RESOURCES', () => {
@@ -880,7 +749,7 @@ describe('crds/', () => {
 
   it('spells the shared sub-schemas identically in every kind', () => {
     const at = (kind: string, ...path: string[]) => {
-      let node: Schema | undefined = storageSchema(kind);
+      let node: CrdSchema | undefined = storageSchema(kind);
       for (const name of path) node = node?.properties?.[name];
       return node;
     };
