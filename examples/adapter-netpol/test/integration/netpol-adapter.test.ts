@@ -260,10 +260,12 @@ describe('the netpol example adapter', () => {
     const writes = await apiWrites(env.kubeConfig, ['networking.k8s.io', 'intent.security.nimbus.com']);
     await adapter.stop();
     adapter = await start();
+    // web, loose and later; stale-owner too unless the garbage collector has already removed it (its owner
+    // never existed), which depends on whether it has discovered the NimbusPolicy resource yet.
     await pollUntil(
       'the restarted adapter to reconcile every policy',
       30_000,
-      () => adapter.reconciles.success >= 4,
+      () => adapter.reconciles.success >= 3,
     );
     await new Promise((r) => setTimeout(r, 1000));
     expect(await apiWrites(env.kubeConfig, ['networking.k8s.io', 'intent.security.nimbus.com'])).toBe(writes);
