@@ -85,6 +85,39 @@ ensure_control_plane_binaries() {
   node "$NIMBUS_ROOT/packages/k8s/dist/testing/cli.js" build >/dev/null
 }
 
+# PostgreSQL's server executables: Debian keeps them in /usr/lib/postgresql/<major>/bin, off PATH.
+have_postgres_server() {
+  local d
+  for d in ${NIMBUS_PG_BIN_DIR:+"$NIMBUS_PG_BIN_DIR"} /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && [ -x "$d/postgres" ] && return 0
+  done
+  command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1
+}
+
+# What the image-scanning tests (@nimbus-ts/adapter-clair/testing) run: a local PostgreSQL server, installed
+# from Debian when missing, and Clair v4 + crane, built from Go modules once per machine.
+ensure_scan_dependencies() {
+  step "image-scanning test dependencies (PostgreSQL, Clair, crane)"
+  if ! have_postgres_server; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      step "PostgreSQL is not installed: installing Debian's postgresql (server and contrib modules)"
+      DEBIAN_FRONTEND=noninteractive apt-get update ||
+        fail "apt-get update failed" "check that the Debian mirrors are reachable, then re-run"
+      # Progress stays visible: the download and unpacking take a minute on a slow mirror.
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql ||
+        fail "installing postgresql failed" "read apt's output above; 'apt-get install -y postgresql' by hand shows the same"
+      have_postgres_server ||
+        fail "postgresql was installed but initdb/postgres are still missing" "set NIMBUS_PG_BIN_DIR to the directory holding initdb and postgres"
+    else
+      fail "PostgreSQL (initdb, postgres) is not installed; the Clair tests need a local server" \
+        "install it ('sudo apt-get install -y postgresql' on Debian/Ubuntu), or set NIMBUS_PG_BIN_DIR"
+    fi
+  fi
+  (cd "$NIMBUS_ROOT" && pnpm turbo run build --filter=@nimbus-ts/adapter-clair --output-logs=errors-only >/dev/null) ||
+    fail "building @nimbus-ts/adapter-clair failed" "run 'pnpm turbo run build --filter=@nimbus-ts/adapter-clair' to see why"
+  node "$NIMBUS_ROOT/packages/adapter-clair/dist/testing/cli.js" build >/dev/null
+}
+
 ensure_toolchain() {
   export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 NPM_CONFIG_UPDATE_NOTIFIER=false
   ensure_node

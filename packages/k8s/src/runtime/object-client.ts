@@ -63,6 +63,26 @@ export class ObjectClient {
     }
   }
 
+  /** Lists objects (one page of up to 500; for caches use a Reflector), in `namespace` or everywhere. */
+  async list<T extends KubernetesObject>(
+    resource: ResourceType,
+    namespace?: string,
+    options: { labelSelector?: string } = {},
+  ): Promise<T[]> {
+    const params = new URLSearchParams({ limit: '500' });
+    if (options.labelSelector) params.set('labelSelector', options.labelSelector);
+    const list = await this.call<{ items?: T[] }>(
+      `list ${resource.kind}`,
+      `${collectionPath(resource, namespace)}?${params}`,
+      'GET',
+    );
+    return (list.items ?? []).map((item) => ({
+      apiVersion: resource.apiVersion,
+      kind: resource.kind,
+      ...item,
+    }));
+  }
+
   /** Creates an object; rejects with ApiError 409 `AlreadyExists` when it exists. */
   create<T extends KubernetesObject>(resource: ResourceType, obj: T): Promise<T> {
     const ref = refOf(obj);

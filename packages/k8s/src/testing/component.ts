@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { pollUntil } from './poll.js';
 import type { Reaper } from './reaper.js';
 
-/** How long a component gets to exit after SIGTERM before its process group is SIGKILLed. */
+/** How long a component gets to exit after its stop signal before its process group is SIGKILLed. */
 const STOP_GRACE_MS = 10_000;
 
 /** Last `maxBytes` of a log file, for error messages. */
@@ -18,9 +19,24 @@ export function tailOf(path: string, maxBytes = 4_000): string {
 /** Thrown when a component died because one of its ports was taken; the caller retries on fresh ports. */
 export class PortInUseError extends Error {}
 
+/** Optional settings of a {@link Component}. */
+export interface ComponentOptions {
+  /** Environment of the process; default this process's environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Working directory; default this process's. */
+  readonly cwd?: string;
+  /** Run as this user and group (needs root), e.g. for PostgreSQL, which refuses to run as root. */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** The signal `stop()` sends first; default SIGTERM. */
+  readonly stopSignal?: NodeJS.Signals;
+  /** The "Fix:" sentence of the error thrown when the process dies on its own. */
+  readonly deathHint?: string;
+}
+
 /**
- * One control-plane process (etcd, kube-apiserver, kube-controller-manager), started in a process group of
- * its own with stdout and stderr appended to a log file.
+ * One long-running test dependency (etcd, kube-apiserver, PostgreSQL, Clair, …), started in a process group
+ * of its own with stdout and stderr appended to a log file.
  */
 export class Component {
   private child: ChildProcess | undefined;
@@ -34,6 +50,7 @@ export class Component {
    * @param args - its command-line flags.
    * @param logPath - the file its output goes to.
    * @param reaper - kills the process group if the owner dies without calling `stop()`.
+   * @param options - environment, user, stop signal; see {@link ComponentOptions}.
    */
   constructor(
     readonly name: string,
@@ -41,6 +58,7 @@ export class Component {
     private readonly args: readonly string[],
     readonly logPath: string,
     private readonly reaper: Reaper,
+    private readonly options: ComponentOptions = {},
   ) {}
 
   /** Spawns the process. Resolves once it is running; use `waitFor` for readiness. */
@@ -48,7 +66,15 @@ export class Component {
     this.stopping = false;
     this.exitCode = undefined;
     const log = openSync(this.logPath, 'a');
-    const child = spawn(this.bin, [...this.args], { detached: true, stdio: ['ignore', log, log] });
+    const { env, cwd, uid, gid } = this.options;
+    const child = spawn(this.bin, [...this.args], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      ...(env ? { env } : {}),
+      ...(cwd ? { cwd } : {}),
+      ...(uid !== undefined ? { uid } : {}),
+      ...(gid !== undefined ? { gid } : {}),
+    });
     closeSync(log);
     if (child.pid === undefined) throw new Error(`could not start ${this.name} (${this.bin})`);
     this.reaper.watch(child.pid);
@@ -83,18 +109,43 @@ export class Component {
     if (!this.died) return;
     const tail = tailOf(this.logPath);
     const detail = `${this.name} exited with code ${this.exitCode}. Log: ${this.logPath}\n${tail}`;
-    if (/address already in use|bind: address/.test(tail)) {
+    // Go says "bind: address already in use", PostgreSQL "could not bind …: Address already in use".
+    if (/address already in use|bind: address/i.test(tail)) {
       throw new PortInUseError(
         `${detail}\nCause: a port was taken by another process between reservation and bind. ` +
           'Fix: re-run; if it keeps happening, find what binds loopback ports so fast (ss -ltnp).',
       );
     }
-    throw new Error(
-      `${detail}\nFix: read the log above; a flag error means this kube version rejects an argument.`,
-    );
+    const hint =
+      this.options.deathHint ??
+      'read the log above; a flag error means this kube version rejects an argument.';
+    throw new Error(`${detail}\nFix: ${hint}`);
   }
 
-  /** Sends SIGTERM to the process group, then SIGKILL after a grace period. Safe to call twice. */
+  /**
+   * Polls `probe` until it returns true. Ends at once, with the error of {@link assertAlive}, if the process
+   * dies meanwhile; after `timeoutMs` throws an error naming the log and the fix.
+   *
+   * @param what - what is awaited, e.g. `to answer /readyz`; follows the component name in messages.
+   */
+  async waitReady(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+    try {
+      // A dead component ends the wait at once; assertAlive() below then says why.
+      await pollUntil(`${this.name} ${what}`, timeoutMs, async () => this.died || (await probe()));
+    } catch (err) {
+      this.assertAlive();
+      throw new Error(
+        `${(err as Error).message}\n${this.name} log: ${this.logPath}\n` +
+          'Fix: read the log; on a slow or loaded machine raise readyTimeoutMs.',
+      );
+    }
+    this.assertAlive();
+  }
+
+  /**
+   * Sends the stop signal (SIGTERM unless configured) to the process group, then SIGKILL after a grace
+   * period. Safe to call twice.
+   */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child?.pid || this.exitCode !== undefined) return;
@@ -107,7 +158,7 @@ export class Component {
         // The group is already gone.
       }
     };
-    signal('SIGTERM');
+    signal(this.options.stopSignal ?? 'SIGTERM');
     const killer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS);
     await this.exit;
     clearTimeout(killer);

@@ -9,7 +9,6 @@ import { type CRDSource, installCRDs } from './crds.js';
 import { kubeConfigFrom, renderKubeconfig } from './kubeconfig.js';
 import { runKubectl } from './kubectl.js';
 import { type CertificateAuthority, createCertificateAuthority, createSigningKeyPair } from './pki.js';
-import { pollUntil } from './poll.js';
 import { freeLoopbackPorts } from './ports.js';
 import { startReaper } from './reaper.js';
 import { createUser, type TestUser } from './users.js';
@@ -38,7 +37,7 @@ export interface ControlPlaneOptions {
   readonly controllerManager?: boolean;
   /** kube-apiserver authorization mode. Default `RBAC`. */
   readonly authorizationMode?: 'RBAC' | 'AlwaysAllow';
-  /** Extra or overriding kube-apiserver flags, without the leading `--` (e.g. `{ 'enable-admission-plugins': 'ImagePolicyWebhook' }`). */
+  /** Extra or overriding kube-apiserver flags, without the leading `--`. `enable-admission-plugins` defaults to OwnerReferencesPermissionEnforcement; keep it when adding one (e.g. `'OwnerReferencesPermissionEnforcement,ImagePolicyWebhook'`). */
   readonly apiServerFlags?: Readonly<Record<string, string>>;
   /** The executables; default {@link ensureControlPlaneBinaries}. */
   readonly binaries?: ControlPlaneBinaries;
@@ -212,6 +211,9 @@ async function startOnce(
     // Endpoints may not point at loopback, so the "kubernetes" Service gets none instead of failing to.
     'endpoint-reconciler-type': 'none',
     profiling: 'false',
+    // As hardened clusters do: setting blockOwnerDeletion on an owner reference needs update on the owner's
+    // finalizers, so RBAC tests prove components ask for it. Pass this plugin along when overriding the flag.
+    'enable-admission-plugins': 'OwnerReferencesPermissionEnforcement',
     // Without kube-controller-manager nothing creates service-account tokens, so the plugin would reject pods.
     ...(withKcm ? {} : { 'disable-admission-plugins': 'ServiceAccount' }),
     ...options.apiServerFlags,
@@ -264,30 +266,17 @@ async function startOnce(
     if (!keepDir) await rm(dir, { recursive: true, force: true });
   };
 
-  const waitReady = async (component: Component, what: string, probe: () => Promise<boolean>) => {
-    try {
-      // A dead component ends the wait at once; assertAlive() below then says why.
-      await pollUntil(`${component.name} ${what}`, timeoutMs, async () => component.died || (await probe()));
-    } catch (err) {
-      component.assertAlive();
-      throw new Error(
-        `${(err as Error).message}\n${component.name} log: ${component.logPath}\n` +
-          'Fix: read the log; on a slow or loaded machine raise readyTimeoutMs.',
-      );
-    }
-    component.assertAlive();
-  };
   const apiReady = () =>
-    waitReady(
-      kubeApiserver,
+    kubeApiserver.waitReady(
       'to answer /readyz',
+      timeoutMs,
       async () => (await rawRequest(kubeConfig, '/readyz')).status === 200,
     );
 
   try {
     progress(`envtest: starting etcd on 127.0.0.1:${ports.etcdClient}`);
     etcd.start();
-    await waitReady(etcd, 'to answer /health', async () => {
+    await etcd.waitReady('to answer /health', timeoutMs, async () => {
       const res = await fetch(`http://127.0.0.1:${ports.etcdClient}/health`);
       return res.ok;
     });
@@ -298,7 +287,7 @@ async function startOnce(
       progress('envtest: starting kube-controller-manager');
       kcm.start();
       const kcmHealthz = `https://127.0.0.1:${ports.controllerManager}/healthz`;
-      await waitReady(kcm, 'to answer /healthz', async () => {
+      await kcm.waitReady('to answer /healthz', timeoutMs, async () => {
         return (await rawRequest(kubeConfig, kcmHealthz)).status === 200;
       });
     }

@@ -13,7 +13,9 @@
  * ```
  *
  * It also holds `structuralSchemaProblems`, a check of CRD schemas against the API server's structural-schema
- * rules that needs no cluster.
+ * rules that needs no cluster, and the building blocks other harnesses (e.g. `@nimbus-ts/adapter-clair/testing`)
+ * start their own processes with: `ensureGoBinaries`, `Component`, `startReaper`, `freeLoopbackPorts` and
+ * `pollUntil`.
  *
  * @packageDocumentation
  */
@@ -29,6 +31,12 @@ export {
   ensureControlPlaneBinaries,
   KUBERNETES_VERSION,
 } from './binaries.js';
+export {
+  Component,
+  type ComponentOptions,
+  PortInUseError,
+  tailOf,
+} from './component.js';
 export { type ComponentProcess, startComponentProcess } from './component-process.js';
 export {
   CONTROLLERS,
@@ -39,8 +47,26 @@ export {
 } from './control-plane.js';
 export { type CrdSchema, structuralSchemaProblems, walkSchema } from './crd-schema.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
+export { type ExerciseAdapterOptions, exerciseAdapter } from './exercise-adapter.js';
+export {
+  ensureGoBinaries,
+  findGoToolchain,
+  type GoBinariesSpec,
+  type GoBuildStep,
+  type GoNeed,
+  missingExecutables,
+} from './go-binaries.js';
 export { type KubeconfigParams, kubeConfigFrom, renderKubeconfig } from './kubeconfig.js';
 export { runKubectl } from './kubectl.js';
+export {
+  checkLeastPrivilege,
+  type LeastPrivilegeOptions,
+  type LeastPrivilegeReport,
+  type PolicyRule,
+  parseManifests,
+  type RunOutcome,
+  type ScenarioContext,
+} from './least-privilege.js';
 export { createTestNamespace, type TestNamespace } from './namespace.js';
 export {
   type CertificateAuthority,
@@ -49,6 +75,7 @@ export {
   importCertificateAuthority,
   type KeyPairPem,
 } from './pki.js';
-export { pollUntil } from './poll.js';
+export { abortable, pollUntil } from './poll.js';
 export { freeLoopbackPorts } from './ports.js';
+export { type Reaper, startReaper } from './reaper.js';
 export { createUser, type TestUser } from './users.js';

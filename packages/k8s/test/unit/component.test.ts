@@ -64,4 +64,54 @@ describe('Component', () => {
     await pollUntil('grandchild to die', 5_000, () => !alive(grandchild));
     expect(watched).toContain(c.pid);
   });
+
+  it('passes environment and working directory, and stops with the configured signal', async () => {
+    const { bin, log } = await script(
+      "echo \"env=$NIMBUS_PROBE cwd=$(pwd)\"; trap 'echo got INT; exit 0' INT; trap 'echo got TERM; exit 0' TERM; while :; do sleep 0.1; done",
+    );
+    const cwd = await mkdtemp(join(tmpdir(), 'component-cwd-'));
+    const c = new Component('fake-postgres', bin, [], log, reaper, {
+      env: { ...process.env, NIMBUS_PROBE: 'yes' },
+      cwd,
+      stopSignal: 'SIGINT',
+    });
+    c.start();
+    await pollUntil('first line', 5_000, async () =>
+      (await readFile(log, 'utf8').catch(() => '')).includes('env='),
+    );
+    await c.stop();
+    const text = await readFile(log, 'utf8');
+    expect(text).toContain(`env=yes cwd=${cwd}`);
+    expect(text).toContain('got INT');
+    expect(text).not.toContain('got TERM');
+  });
+
+  it('waitReady resolves on a true probe and fails at once, with the hint, when the process dies', async () => {
+    const alive = await script('sleep 300');
+    const up = new Component('fake-up', alive.bin, [], alive.log, reaper);
+    up.start();
+    let calls = 0;
+    await up.waitReady('to answer', 5_000, async () => ++calls >= 2);
+    expect(calls).toBe(2);
+    await up.stop();
+
+    const dead = await script('echo "FATAL: bad config"; exit 1');
+    const down = new Component('fake-down', dead.bin, [], dead.log, reaper, { deathHint: 'fix the config.' });
+    down.start();
+    const started = Date.now();
+    await expect(down.waitReady('to answer', 30_000, async () => false)).rejects.toThrow(
+      /fake-down exited with code 1\..*FATAL: bad config.*Fix: fix the config\./s,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('recognises PostgreSQL\'s "Address already in use" as a port conflict', async () => {
+    const { bin, log } = await script(
+      'echo \'LOG:  could not bind IPv4 address "127.0.0.1": Address already in use\'; exit 1',
+    );
+    const c = new Component('fake-pg', bin, [], log, reaper);
+    c.start();
+    await pollUntil('exit', 5_000, () => c.died);
+    expect(() => c.assertAlive()).toThrow(PortInUseError);
+  });
 });

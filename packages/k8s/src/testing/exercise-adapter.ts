@@ -1,0 +1,152 @@
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import { createAdapter } from '../adapter/adapter.js';
+import { adapterLeaseName, announcementMetadata } from '../adapter/announcement.js';
+import type { AdapterDeclaration } from '../adapter/declaration.js';
+import { desiredState } from '../adapter/desired.js';
+import { managerName } from '../adapter/managed-by.js';
+import { RESOURCES } from '../api/constants.js';
+import type { NimbusPolicy, SecurityIntentBinding } from '../api/generated.js';
+import type { NimbusRule } from '../api/types.js';
+import { LeaderElector } from '../runtime/leader-election.js';
+import { ObjectClient } from '../runtime/object-client.js';
+import { refOf } from '../runtime/resource.js';
+import { abortable, pollUntil } from './poll.js';
+
+/** Options of {@link exerciseAdapter}. */
+export interface ExerciseAdapterOptions {
+  /** Admin credentials: the test writes bindings and policies and inspects the results with them. */
+  readonly admin: KubeConfig;
+  /** The adapter's own credentials (e.g. a ServiceAccount identity with only the shipped RBAC). */
+  readonly kubeConfig: KubeConfig;
+  readonly declaration: AdapterDeclaration;
+  /** Namespace for the binding and its policy. */
+  readonly namespace: string;
+  /** Namespace of the adapter's Lease (its own namespace in a cluster). */
+  readonly leaseNamespace: string;
+  /** The policy's rules: at least two the adapter supports; the first is removed halfway. */
+  readonly rules: readonly NimbusRule[];
+  readonly logger: Logger;
+  /** Distinguishes repeated runs' object names. */
+  readonly id: string;
+  /** How long each step may take. Default 20 s. */
+  readonly stepTimeoutMs?: number;
+  /** Ends the exercise early (it then rejects after cleaning up). */
+  readonly signal?: AbortSignal;
+}
+
+const API = 'intent.security.nimbus.com/v1alpha1';
+
+/**
+ * Runs an adapter through everything the SDK does for it, against a real API server, and rejects at the first
+ * step that does not happen: it holds and announces its Lease, builds the objects of a policy owned by a binding,
+ * reports them in the policy status, re-creates a deleted object, follows a changed selector, deletes the objects
+ * of a removed rule, and records Events. Used by the RBAC proofs; third-party adapters can call it in their tests.
+ */
+export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<void> {
+  const { declaration, namespace, id } = options;
+  const step = options.stepTimeoutMs ?? 20_000;
+  const wait = (what: string, check: () => Promise<boolean>) =>
+    pollUntil(what, step, check, { signal: options.signal });
+  const admin = new ObjectClient(options.admin, 'exercise-adapter');
+  const elector = new LeaderElector(new ObjectClient(options.kubeConfig, managerName(declaration.name)), {
+    namespace: options.leaseNamespace,
+    name: `${adapterLeaseName(declaration.name)}-${id}`,
+    identity: id,
+    metadata: announcementMetadata(declaration.name, declaration.intents),
+    logger: options.logger,
+  });
+  if (!(await elector.tryAcquireOrRenew())) throw new Error('the adapter could not take its Lease');
+  const adapter = createAdapter(options.kubeConfig, declaration, { logger: options.logger, identity: id });
+  const name = `exercise-${id}`;
+  try {
+    await abortable(adapter.start(), options.signal, 'the adapter to start');
+    const sib = await admin.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
+      apiVersion: API,
+      kind: 'SecurityIntentBinding',
+      metadata: { name, namespace },
+      spec: { intents: [], selector: { workloadSelector: { matchLabels: { app: name } } } },
+    });
+    const created = await admin.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
+      apiVersion: API,
+      kind: 'NimbusPolicy',
+      metadata: {
+        name,
+        namespace,
+        ownerReferences: [
+          {
+            apiVersion: API,
+            kind: 'SecurityIntentBinding',
+            name,
+            uid: sib.metadata?.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: { selector: { matchLabels: { app: name } }, rules: [...options.rules] },
+    });
+    const policy = () => admin.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace, name });
+    const children = (np: NimbusPolicy) => desiredState(declaration, np).children;
+    const live = (child: { resource: (typeof declaration.kinds)[number]; object: KubernetesObject }) =>
+      admin.get(child.resource, refOf(child.object));
+
+    const all = children(created);
+    if (all.length < 2) throw new Error('give at least two rules the adapter builds objects for');
+    await wait('the adapter to build and report every object', async () => {
+      const status = (await policy())?.status;
+      const present = await Promise.all(all.map(async (c) => (await live(c)) !== undefined));
+      return status?.numberOfAdapterPolicies === all.length && present.every(Boolean);
+    });
+
+    const first = all[0] as (typeof all)[number];
+    const before = await live(first);
+    await admin.delete(first.resource, refOf(first.object));
+    await wait('a deleted object to be re-created', async () => {
+      const now = await live(first);
+      return now !== undefined && now.metadata?.uid !== before?.metadata?.uid;
+    });
+
+    const current = await policy();
+    if (!current) throw new Error(`policy ${name} vanished`);
+    await admin.replace(RESOURCES.NimbusPolicy, {
+      ...current,
+      spec: { ...current.spec, selector: { matchLabels: { app: `${name}-moved` } } },
+    });
+    await wait('the objects to follow the new selector', async () => {
+      const texts = await Promise.all(all.map(async (c) => JSON.stringify(await live(c))));
+      return texts.every((t) => t.includes(`${name}-moved`));
+    });
+
+    const moved = await policy();
+    if (!moved) throw new Error(`policy ${name} vanished`);
+    const firstRule = options.rules[0]?.id;
+    const reduced = {
+      ...moved,
+      spec: { ...moved.spec, rules: moved.spec.rules.filter((r) => r.id !== firstRule) },
+    };
+    const remaining = children(reduced);
+    await admin.replace(RESOURCES.NimbusPolicy, reduced);
+    await wait('the objects of a removed rule to be deleted and unlisted', async () => {
+      const gone = await Promise.all(
+        all
+          .filter((c) => !remaining.some((r) => r.object.metadata?.name === c.object.metadata?.name))
+          .map(async (c) => (await live(c)) === undefined),
+      );
+      return gone.every(Boolean) && (await policy())?.status?.numberOfAdapterPolicies === remaining.length;
+    });
+
+    const events = await admin.list(
+      { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+      namespace,
+    );
+    if (!events.some((e) => JSON.stringify(e).includes(name)))
+      throw new Error('the adapter recorded no Event');
+    if (adapter.reconciles.error > 0) throw new Error(`${adapter.reconciles.error} reconciles failed`);
+  } finally {
+    await adapter.stop();
+    await elector.stop();
+    await admin.delete(RESOURCES.SecurityIntentBinding, { namespace, name });
+    await admin.delete(RESOURCES.NimbusPolicy, { namespace, name });
+  }
+}

@@ -1,0 +1,306 @@
+import { Writable } from 'node:stream';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
+import winston, { type Logger } from 'winston';
+import { rawRequest } from '../raw-request.js';
+import { ObjectClient } from '../runtime/object-client.js';
+import type { ResourceType } from '../runtime/resource.js';
+import { pollUntil } from './poll.js';
+import type { TestUser } from './users.js';
+
+/** One RBAC rule as written in a (Cluster)Role. */
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+interface Role extends KubernetesObject {
+  rules?: PolicyRule[];
+}
+
+interface RoleBinding extends KubernetesObject {
+  roleRef: { apiGroup: string; kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string; apiGroup?: string }[];
+}
+
+const RBAC = 'rbac.authorization.k8s.io/v1';
+const RESOURCES: Record<string, ResourceType> = {
+  ClusterRole: { apiVersion: RBAC, kind: 'ClusterRole', plural: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: {
+    apiVersion: RBAC,
+    kind: 'ClusterRoleBinding',
+    plural: 'clusterrolebindings',
+    namespaced: false,
+  },
+  Role: { apiVersion: RBAC, kind: 'Role', plural: 'roles', namespaced: true },
+  RoleBinding: { apiVersion: RBAC, kind: 'RoleBinding', plural: 'rolebindings', namespaced: true },
+};
+
+/** What a scenario gets: the component's identity and a logger whose complaints about permissions fail the run. */
+export interface ScenarioContext {
+  /** Credentials of the ServiceAccount the manifests bind, and nothing more. */
+  readonly kubeConfig: KubeConfig;
+  /** Give it to the component: a warning or error mentioning a 403 ends the run as failed at once. */
+  readonly logger: Logger;
+  /** 0 for the run with every rule, then 1, 2, … — for names that must differ between runs. */
+  readonly run: number;
+  /** The namespace the Roles were moved into (the component's own namespace in a cluster). */
+  readonly namespace: string;
+  /** Aborted once the run's outcome is known (e.g. a 403 was logged): stop waiting, clean up and return. */
+  readonly signal: AbortSignal;
+}
+
+/** Options of {@link checkLeastPrivilege}. */
+export interface LeastPrivilegeOptions {
+  /** Admin credentials, to apply the RBAC objects and ask the authorizer. */
+  readonly kubeConfig: KubeConfig;
+  /** Issues the ServiceAccount's identity (`envtest().addUser`). */
+  readonly addUser: (name: string, groups: readonly string[]) => Promise<TestUser>;
+  /** The component's manifests (e.g. from `kubectl kustomize`); only RBAC objects and the ServiceAccount are used. */
+  readonly manifests: readonly KubernetesObject[];
+  /** The ServiceAccount the bindings name. */
+  readonly serviceAccount: string;
+  /** A test namespace that stands in for the manifests' namespace. */
+  readonly namespace: string;
+  /** Exercises the component's full behaviour; resolves when everything it should do was seen, rejects otherwise. */
+  readonly scenario: (ctx: ScenarioContext) => Promise<void>;
+  /** How long one run may take. Default 60 s. */
+  readonly timeoutMs?: number;
+}
+
+/** How one run ended. */
+export interface RunOutcome {
+  readonly ok: boolean;
+  /** Why it failed: the permission error or the scenario's own failure. */
+  readonly reason?: string;
+}
+
+/** The verdict of {@link checkLeastPrivilege}. */
+export interface LeastPrivilegeReport {
+  /** The run with every shipped rule: it must be ok. */
+  readonly withAllRules: RunOutcome;
+  /** One run per rule, without it: each must fail, or the rule is not needed. */
+  readonly withoutRule: readonly { readonly rule: string; readonly outcome: RunOutcome }[];
+}
+
+/** Parses a multi-document YAML text (e.g. `kubectl kustomize` output) into objects. */
+export function parseManifests(text: string): KubernetesObject[] {
+  return loadAll(text).filter((d): d is KubernetesObject => typeof d === 'object' && d !== null);
+}
+
+function describeRule(role: Role, index: number): string {
+  const rule = role.rules?.[index];
+  const groups = (rule?.apiGroups ?? []).map((g) => g || 'core').join(',');
+  return `${role.kind} ${role.metadata?.name} rule ${index + 1} (${groups}: ${(rule?.resources ?? []).join(',')}: ${(rule?.verbs ?? []).join(',')})`;
+}
+
+// A log line that reports an authorization failure: the API's 403 texts.
+const FORBIDDEN = /\b403\b|forbidden/i;
+
+/** Remembers the first permission complaint a component logs at warn level or worse. */
+class ForbiddenWatch {
+  first: string | undefined;
+  private readonly waiters: ((reason: string) => void)[] = [];
+
+  /** A logger that reports to this watch (and writes nowhere else). */
+  logger(): Logger {
+    const inspect = winston.format((info) => {
+      const text = JSON.stringify(info);
+      if ((info.level === 'warn' || info.level === 'error') && FORBIDDEN.test(text) && !this.first) {
+        this.first = text;
+        for (const w of this.waiters) w(text);
+      }
+      return info;
+    });
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    return winston.createLogger({
+      level: 'debug',
+      format: winston.format.combine(inspect(), winston.format.json()),
+      transports: [new winston.transports.Stream({ stream: sink })],
+    });
+  }
+
+  wait(): Promise<string> {
+    return new Promise((resolve) => (this.first ? resolve(this.first) : this.waiters.push(resolve)));
+  }
+}
+
+/**
+ * Proves a component's RBAC is enough and minimal: runs `scenario` as the manifests' ServiceAccount with exactly the
+ * shipped rules (it must succeed, with no permission error logged), then once without each rule of each Role and
+ * ClusterRole (each run must fail). The Roles move into `namespace`; ClusterRoles and their bindings get a unique
+ * suffix so that concurrent or repeated checks never share them. Everything applied is deleted afterwards.
+ *
+ * The component's identity is a client certificate for the ServiceAccount's user name and groups, which RBAC
+ * treats exactly as the ServiceAccount's token.
+ */
+export async function checkLeastPrivilege(options: LeastPrivilegeOptions): Promise<LeastPrivilegeReport> {
+  const admin = new ObjectClient(options.kubeConfig, 'least-privilege-check');
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const { roles, bindings } = rebase(options, suffix);
+  const user = `system:serviceaccount:${options.namespace}:${options.serviceAccount}`;
+  const identity = await options.addUser(user, [
+    'system:serviceaccounts',
+    `system:serviceaccounts:${options.namespace}`,
+    'system:authenticated',
+  ]);
+  const apply = async (obj: KubernetesObject) => {
+    const resource = RESOURCES[obj.kind ?? ''];
+    if (!resource) throw new Error(`unexpected kind ${obj.kind}`);
+    const live = await admin.get(resource, {
+      name: obj.metadata?.name ?? '',
+      namespace: obj.metadata?.namespace,
+    });
+    await admin.createOrUpdate(resource, obj, live);
+  };
+  let run = 0;
+  const attempt = async (): Promise<RunOutcome> => {
+    const watch = new ForbiddenWatch();
+    const logger = watch.logger();
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const abort = new AbortController();
+    const running = options.scenario({
+      kubeConfig: identity.kubeConfig,
+      logger,
+      run: run++,
+      namespace: options.namespace,
+      signal: abort.signal,
+    });
+    const result = await Promise.race([
+      running.then(
+        (): RunOutcome =>
+          watch.first ? { ok: false, reason: `permission error logged: ${watch.first}` } : { ok: true },
+        (err: unknown): RunOutcome => ({ ok: false, reason: (err as Error).message }),
+      ),
+      watch.wait().then((line): RunOutcome => ({ ok: false, reason: `permission error logged: ${line}` })),
+      new Promise<RunOutcome>((resolve) => {
+        timer = setTimeout(
+          () => resolve({ ok: false, reason: `timed out after ${timeoutMs} ms` }),
+          timeoutMs,
+        );
+      }),
+    ]);
+    clearTimeout(timer);
+    // The next run must not overlap this one's component: stop it and wait for its cleanup.
+    abort.abort();
+    await running.catch(() => undefined);
+    return result;
+  };
+
+  try {
+    for (const obj of [...roles, ...bindings]) await apply(obj);
+    await waitForAccess(options.kubeConfig, identity, roles, true);
+    const withAllRules = await attempt();
+    const withoutRule: { rule: string; outcome: RunOutcome }[] = [];
+    for (const role of roles) {
+      for (let i = 0; i < (role.rules?.length ?? 0); i++) {
+        const reduced: Role = { ...role, rules: role.rules?.filter((_, j) => j !== i) };
+        await apply(reduced);
+        await waitForAccess(
+          options.kubeConfig,
+          identity,
+          [{ ...role, rules: [role.rules?.[i] as PolicyRule] }],
+          false,
+        );
+        withoutRule.push({ rule: describeRule(role, i), outcome: await attempt() });
+        await apply(role);
+        await waitForAccess(options.kubeConfig, identity, [role], true);
+      }
+    }
+    return { withAllRules, withoutRule };
+  } finally {
+    for (const obj of [...bindings, ...roles]) {
+      const resource = RESOURCES[obj.kind ?? ''];
+      if (resource)
+        await admin.delete(resource, { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace });
+    }
+  }
+}
+
+/** The manifests' Roles, ClusterRoles and bindings, moved into the test namespace and made unique. */
+function rebase(options: LeastPrivilegeOptions, suffix: string): { roles: Role[]; bindings: RoleBinding[] } {
+  const rename = (kind: string | undefined, name: string) =>
+    kind?.startsWith('Cluster') ? `${name}-${suffix}` : name;
+  const roles: Role[] = [];
+  const bindings: RoleBinding[] = [];
+  for (const obj of options.manifests) {
+    if (obj.kind === 'ClusterRole' || obj.kind === 'Role') {
+      const role = obj as Role;
+      roles.push({
+        apiVersion: RBAC,
+        kind: role.kind,
+        metadata: {
+          name: rename(role.kind, role.metadata?.name ?? ''),
+          ...(role.kind === 'Role' ? { namespace: options.namespace } : {}),
+        },
+        rules: role.rules ?? [],
+      } as Role);
+    } else if (obj.kind === 'ClusterRoleBinding' || obj.kind === 'RoleBinding') {
+      const binding = obj as RoleBinding;
+      const subjects = (binding.subjects ?? []).filter(
+        (s) => s.kind === 'ServiceAccount' && s.name === options.serviceAccount,
+      );
+      if (subjects.length === 0) continue;
+      bindings.push({
+        apiVersion: RBAC,
+        kind: binding.kind,
+        metadata: {
+          name: rename(binding.kind, binding.metadata?.name ?? ''),
+          ...(binding.kind === 'RoleBinding' ? { namespace: options.namespace } : {}),
+        },
+        roleRef: { ...binding.roleRef, name: rename(binding.roleRef.kind, binding.roleRef.name) },
+        subjects: subjects.map((s) => ({ ...s, namespace: options.namespace })),
+      } as RoleBinding);
+    }
+  }
+  if (roles.length === 0) throw new Error('the manifests hold no Role or ClusterRole');
+  if (bindings.length === 0)
+    throw new Error(`no binding in the manifests names ServiceAccount ${options.serviceAccount}`);
+  return { roles, bindings };
+}
+
+/**
+ * Waits until the authorizer agrees with the applied roles: each rule's first resource and verb is allowed (or,
+ * with `allowed` false, denied) for the identity. The RBAC authorizer reads from a cache, so a change is not
+ * visible the instant it is written.
+ */
+async function waitForAccess(
+  kc: KubeConfig,
+  user: TestUser,
+  roles: readonly Role[],
+  allowed: boolean,
+): Promise<void> {
+  for (const role of roles) {
+    for (const rule of role.rules ?? []) {
+      const [resourceAndSub = '', group = ''] = [rule.resources?.[0], rule.apiGroups?.[0]];
+      const [resource, subresource] = resourceAndSub.split('/');
+      const verb = rule.verbs[0] ?? 'get';
+      await pollUntil(`RBAC to ${allowed ? 'allow' : 'deny'} ${verb} ${resourceAndSub}`, 30_000, async () => {
+        const res = await rawRequest(kc, '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+          method: 'POST',
+          contentType: 'application/json',
+          body: JSON.stringify({
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user: user.name,
+              groups: user.groups,
+              resourceAttributes: {
+                group,
+                resource,
+                ...(subresource ? { subresource } : {}),
+                verb,
+                ...(role.kind === 'Role' ? { namespace: role.metadata?.namespace } : {}),
+              },
+            },
+          }),
+        });
+        const review = JSON.parse(res.body) as { status?: { allowed?: boolean } };
+        return (review.status?.allowed === true) === allowed;
+      });
+    }
+  }
+}
