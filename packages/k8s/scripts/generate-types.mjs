@@ -85,7 +85,8 @@ function annotate(schema) {
 /** Reads every CRD in crds/, sorted by file name so that the output does not depend on directory order. */
 function readCRDs() {
   const files = readdirSync(crdDir)
-    .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
+    // kustomization.yaml lists the CRDs for `kubectl apply -k`; it is not one.
+    .filter((name) => (name.endsWith('.yaml') || name.endsWith('.yml')) && !name.startsWith('kustomization.'))
     .sort();
   if (files.length === 0) throw new GenerateError(`no CRD files in ${relative(packageDir, crdDir)}/`);
   return files.map((name) => {

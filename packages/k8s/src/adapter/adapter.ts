@@ -5,11 +5,12 @@ import { RESOURCES } from '../api/constants.js';
 import type { ClusterNimbusPolicy, NimbusPolicy } from '../api/generated.js';
 import type { ApiServerAccess } from '../cluster-connection.js';
 import { Action } from '../runtime/action.js';
+import { isNamespaceTerminating } from '../runtime/api-error.js';
 import { type ConditionInput, setCondition } from '../runtime/conditions.js';
 import { Controller } from '../runtime/controller.js';
 import { EventRecorder } from '../runtime/events.js';
 import type { ControllerMetrics } from '../runtime/metrics.js';
-import { ObjectClient } from '../runtime/object-client.js';
+import { ObjectClient, type WriteResult } from '../runtime/object-client.js';
 import { isControlledBy } from '../runtime/owner-reference.js';
 import type { ReflectorOptions } from '../runtime/reflector.js';
 import { ReflectorPool } from '../runtime/reflector-pool.js';
@@ -196,7 +197,17 @@ export function createAdapter(
           conflicts.push(entry);
           continue;
         }
-        const { result } = await client.createOrUpdate(child.resource, child.object, live);
+        let result: WriteResult;
+        try {
+          ({ result } = await client.createOrUpdate(child.resource, child.object, live));
+        } catch (error) {
+          // The namespace is being deleted, and the policy with it: nothing to enforce, nothing to report.
+          if (isNamespaceTerminating(error)) {
+            log.debug('the namespace is terminating; leaving the policy to its deletion');
+            return Action.awaitChange();
+          }
+          throw error;
+        }
         applied.push(entry);
         if (result !== 'unchanged') changes.push(`${result} ${entry}`);
       }

@@ -62,7 +62,11 @@ interface CustomResourceDefinition {
 
 /** Every CRD file, parsed, keyed by kind. */
 const crds = new Map<string, { file: string; crd: CustomResourceDefinition }>();
-for (const file of readdirSync(crdDirectory()).sort()) {
+// kustomization.yaml lists the CRDs for `kubectl apply -k` (deploy/ uses it); every other file is one CRD.
+const crdFiles = readdirSync(crdDirectory())
+  .filter((file) => file !== 'kustomization.yaml')
+  .sort();
+for (const file of crdFiles) {
   const crd = load(readFileSync(join(crdDirectory(), file), 'utf8')) as CustomResourceDefinition;
   crds.set(crd.spec.names.kind, { file, crd });
 }
