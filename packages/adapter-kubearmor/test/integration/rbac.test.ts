@@ -1,11 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { crdDirectory } from '@nimbus-ts/k8s';
-import {
-  checkLeastPrivilege,
-  exerciseAdapter,
-  parseManifests,
-  type TestNamespace,
-} from '@nimbus-ts/k8s/testing';
+import { checkAdapterLeastPrivilege, parseManifests, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubearmorAdapter, kubearmorCrdDirectory } from '../../src/index.js';
@@ -31,28 +26,19 @@ describe('the KubeArmor adapter’s RBAC (deploy/adapter-kubearmor)', () => {
   });
 
   it('is enough for everything the adapter does, and every rule is needed', async () => {
-    const report = await checkLeastPrivilege({
+    const report = await checkAdapterLeastPrivilege({
       kubeConfig: env.kubeConfig,
       addUser: env.addUser,
       manifests: parseManifests(await env.runKubectl(['kustomize', DEPLOY])),
       serviceAccount: 'nimbus-kubearmor',
-      namespace: home.name,
+      homeNamespace: home.name,
+      workNamespace: work.name,
+      declaration: kubearmorAdapter,
+      rules: [
+        { id: 'dnsManipulation', rule: { action: 'Block' } },
+        { id: 'escapeToHost', rule: { action: 'Audit' } },
+      ],
       timeoutMs: 45_000,
-      scenario: ({ kubeConfig, logger, run, namespace, signal }) =>
-        exerciseAdapter({
-          admin: env.kubeConfig,
-          kubeConfig,
-          declaration: kubearmorAdapter,
-          namespace: work.name,
-          leaseNamespace: namespace,
-          rules: [
-            { id: 'dnsManipulation', rule: { action: 'Block' } },
-            { id: 'escapeToHost', rule: { action: 'Audit' } },
-          ],
-          logger,
-          id: `r${run}`,
-          signal,
-        }),
     });
     expect(report.withAllRules).toEqual({ ok: true });
     expect(report.withoutRule.length).toBeGreaterThanOrEqual(6);

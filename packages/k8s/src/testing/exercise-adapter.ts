@@ -11,6 +11,11 @@ import type { NimbusRule } from '../api/types.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { ObjectClient } from '../runtime/object-client.js';
 import { refOf } from '../runtime/resource.js';
+import {
+  checkLeastPrivilege,
+  type LeastPrivilegeOptions,
+  type LeastPrivilegeReport,
+} from './least-privilege.js';
 import { abortable, pollUntil } from './poll.js';
 
 /** Options of {@link exerciseAdapter}. */
@@ -149,4 +154,46 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
     await admin.delete(RESOURCES.SecurityIntentBinding, { namespace, name });
     await admin.delete(RESOURCES.NimbusPolicy, { namespace, name });
   }
+}
+
+/** Options of {@link checkAdapterLeastPrivilege}. */
+export interface AdapterLeastPrivilegeOptions
+  extends Pick<
+      LeastPrivilegeOptions,
+      'kubeConfig' | 'addUser' | 'manifests' | 'serviceAccount' | 'timeoutMs'
+    >,
+    Pick<ExerciseAdapterOptions, 'declaration' | 'rules'> {
+  /** Stands in for the adapter's own namespace (its Lease and Roles). */
+  readonly homeNamespace: string;
+  /** Where the exercise writes its bindings and policies. */
+  readonly workNamespace: string;
+}
+
+/**
+ * {@link checkLeastPrivilege} with {@link exerciseAdapter} as the scenario: the usual RBAC proof of an adapter's
+ * shipped manifests.
+ */
+export function checkAdapterLeastPrivilege(
+  options: AdapterLeastPrivilegeOptions,
+): Promise<LeastPrivilegeReport> {
+  return checkLeastPrivilege({
+    kubeConfig: options.kubeConfig,
+    addUser: options.addUser,
+    manifests: options.manifests,
+    serviceAccount: options.serviceAccount,
+    namespace: options.homeNamespace,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    scenario: ({ kubeConfig, logger, run, namespace, signal }) =>
+      exerciseAdapter({
+        admin: options.kubeConfig,
+        kubeConfig,
+        declaration: options.declaration,
+        namespace: options.workNamespace,
+        leaseNamespace: namespace,
+        rules: options.rules,
+        logger,
+        id: `r${run}`,
+        signal,
+      }),
+  });
 }

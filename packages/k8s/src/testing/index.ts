@@ -47,7 +47,12 @@ export {
 } from './control-plane.js';
 export { type CrdSchema, structuralSchemaProblems, walkSchema } from './crd-schema.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
-export { type ExerciseAdapterOptions, exerciseAdapter } from './exercise-adapter.js';
+export {
+  type AdapterLeastPrivilegeOptions,
+  checkAdapterLeastPrivilege,
+  type ExerciseAdapterOptions,
+  exerciseAdapter,
+} from './exercise-adapter.js';
 export {
   ensureGoBinaries,
   findGoToolchain,
