@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConcurrencyLimiter } from '../../src/scanner/limiter.js';
+import { SingleFlight } from '../../src/scanner/single-flight.js';
+
+/** A promise and the functions that settle it, to control when work finishes. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('SingleFlight', () => {
+  it('runs the work once for concurrent callers of one key and shares the result', async () => {
+    const flight = new SingleFlight<string>();
+    const gate = deferred<string>();
+    let calls = 0;
+    const work = () => {
+      calls++;
+      return gate.promise;
+    };
+    const results = Array.from({ length: 50 }, () => flight.do('sha256:a', work));
+    expect(flight.size).toBe(1);
+    gate.resolve('report');
+    expect(await Promise.all(results)).toEqual(Array(50).fill('report'));
+    expect(calls).toBe(1);
+    expect(flight.size).toBe(0);
+  });
+
+  it('keeps keys apart, and runs again once the first call has finished', async () => {
+    const flight = new SingleFlight<number>();
+    let calls = 0;
+    const work = async () => ++calls;
+    expect(await Promise.all([flight.do('a', work), flight.do('b', work)])).toEqual([1, 2]);
+    expect(await flight.do('a', work)).toBe(3);
+  });
+
+  it('shares a failure with every waiting caller, then forgets it', async () => {
+    const flight = new SingleFlight<number>();
+    const gate = deferred<number>();
+    const both = [flight.do('a', () => gate.promise), flight.do('a', () => gate.promise)];
+    gate.reject(new Error('clair down'));
+    for (const p of both) await expect(p).rejects.toThrow('clair down');
+    expect(await flight.do('a', async () => 7)).toBe(7);
+  });
+});
+
+describe('ConcurrencyLimiter', () => {
+  it('never runs more than the limit at once, and runs waiting tasks in arrival order', async () => {
+    const limiter = new ConcurrencyLimiter(2);
+    const gates = Array.from({ length: 5 }, () => deferred<void>());
+    const started: number[] = [];
+    let peak = 0;
+    const runs = gates.map((gate, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        peak = Math.max(peak, limiter.active);
+        await gate.promise;
+      }),
+    );
+    await Promise.resolve();
+    expect(started).toEqual([0, 1]);
+    expect(limiter.queued).toBe(3);
+    for (const gate of gates) {
+      gate.resolve();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await Promise.all(runs);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(peak).toBe(2);
+    expect(limiter.active).toBe(0);
+  });
+
+  it('frees the slot when a task fails', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    await expect(limiter.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await limiter.run(async () => 'next')).toBe('next');
+  });
+
+  it.each([0, -1, 1.5])('rejects a limit of %s', (limit) => {
+    expect(() => new ConcurrencyLimiter(limit)).toThrow(RangeError);
+  });
+});
