@@ -28,7 +28,7 @@ export type {
 export { type DesiredChild, type DesiredState, desiredState, statusEntry } from './adapter/desired.js';
 export { MANAGED_BY_ANNOTATION, managerName } from './adapter/managed-by.js';
 export { bindingOwner } from './adapter/owner.js';
-export { runAdapter } from './adapter/run-adapter.js';
+export { type RunAdapterOptions, runAdapter } from './adapter/run-adapter.js';
 export { type AdapterReport, type AdapterStatusFields, mergeAdapterReport } from './adapter/status-fields.js';
 export { supportedRules } from './adapter/supported-rules.js';
 export * from './api/index.js';

@@ -1,8 +1,32 @@
-import { type RunComponentOptions, runComponent } from '../process/run-component.js';
+import { type Component, type RunComponentOptions, runComponent } from '../process/run-component.js';
 import { createAdapter } from './adapter.js';
 import { adapterLeaseName, announcementMetadata } from './announcement.js';
 import type { AdapterDeclaration } from './declaration.js';
 import { managerName } from './managed-by.js';
+
+/** Options of {@link runAdapter}. */
+export interface RunAdapterOptions extends Pick<RunComponentOptions, 'argv' | 'env'> {
+  /**
+   * More controllers that run in the adapter's process, started and stopped with it under the same Lease —
+   * e.g. the Clair adapter's scanner, which acts on the policies the SDK builds.
+   */
+  readonly extend?: (...args: Parameters<RunComponentOptions['create']>) => readonly Component[];
+}
+
+/** Runs several components as one: started together, ready when all are, stopped together. */
+function together(components: readonly Component[]): Component {
+  return {
+    get ready() {
+      return components.every((c) => c.ready);
+    },
+    async start() {
+      await Promise.all(components.map((c) => c.start()));
+    },
+    async stop() {
+      await Promise.all(components.map((c) => c.stop()));
+    },
+  };
+}
 
 /**
  * Runs an adapter as a process — the whole `main.ts` of an adapter is `runAdapter(declaration)`.
@@ -11,12 +35,10 @@ import { managerName } from './managed-by.js';
  * `nimbus-<name>` both elects the working replica and announces the adapter and its intents to the core
  * operator, which reports rules no running adapter enforces.
  */
-export function runAdapter(
-  declaration: AdapterDeclaration,
-  options: Pick<RunComponentOptions, 'argv' | 'env'> = {},
-): Promise<void> {
+export function runAdapter(declaration: AdapterDeclaration, options: RunAdapterOptions = {}): Promise<void> {
+  const { extend, ...process } = options;
   return runComponent({
-    ...options,
+    ...process,
     defaults: {
       program: managerName(declaration.name),
       leaseName: adapterLeaseName(declaration.name),
@@ -25,13 +47,15 @@ export function runAdapter(
     logName: managerName(declaration.name),
     metricsPrefix: managerName(declaration.name).replaceAll('-', '_'),
     leaseMetadata: announcementMetadata(declaration.name, declaration.intents),
-    create: (kc, { logger, metrics, config }) =>
-      createAdapter(kc, declaration, {
-        logger,
-        metrics,
-        resyncMs: config.resyncMs,
-        concurrency: config.concurrency,
-        identity: config.identity,
-      }),
+    create: (kc, env) => {
+      const adapter = createAdapter(kc, declaration, {
+        logger: env.logger,
+        metrics: env.metrics,
+        resyncMs: env.config.resyncMs,
+        concurrency: env.config.concurrency,
+        identity: env.config.identity,
+      });
+      return extend ? together([adapter, ...extend(kc, env)]) : adapter;
+    },
   });
 }
