@@ -7,27 +7,64 @@
 //   node scripts/generate-types.mjs          rewrite src/api/generated.ts
 //   node scripts/generate-types.mjs --check  exit 1 if the committed file differs from what would be written
 //
+// Other workspace packages that define CRDs run this script too rather than keeping a copy of it:
+//
+//   --package-dir DIR  the package whose crds/ and src/api/generated.ts are meant (default: this script's own)
+//   --union NAME       the name of the union of every generated kind (default: NimbusObject)
+//
+// Each top-level field of a schema besides apiVersion, kind and metadata becomes a `<Kind><Field>` interface:
+// `spec` is always present on the object type, `status` never required (a controller writes it later), and any
+// other field (data kept at the top level, as in report kinds) is required when the root schema requires it.
+//
 // The output is piped through Biome so that the committed file passes `biome check` as it is.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { compile } from 'json-schema-to-typescript';
 
-const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-const crdDir = join(packageDir, 'crds');
-const outFile = join(packageDir, 'src', 'api', 'generated.ts');
-const outRel = relative(packageDir, outFile);
-const fixCommand = 'pnpm --filter @nimbus-ts/k8s generate';
+const scriptFile = fileURLToPath(import.meta.url);
+
+class GenerateError extends Error {}
+
+/** Where one run reads and writes, and how its messages name the package. */
+function targetOf(packageDir, unionName) {
+  const outFile = join(packageDir, 'src', 'api', 'generated.ts');
+  const packageName = packageNameOf(packageDir);
+  return {
+    packageDir,
+    crdDir: join(packageDir, 'crds'),
+    outFile,
+    outRel: relative(packageDir, outFile),
+    scriptRel: relative(packageDir, scriptFile),
+    unionName,
+    packageName,
+    fixCommand: `pnpm --filter ${packageName} generate`,
+  };
+}
+
+/** The name in the nearest package.json at or above `dir`: the package the generated file belongs to. */
+function packageNameOf(dir) {
+  for (let at = dir; ; at = dirname(at)) {
+    const file = join(at, 'package.json');
+    if (existsSync(file)) {
+      const { name } = JSON.parse(readFileSync(file, 'utf8'));
+      if (typeof name !== 'string') throw new GenerateError(`${file} has no name`);
+      return name;
+    }
+    if (dirname(at) === at) throw new GenerateError(`no package.json at or above ${dir}`);
+  }
+}
+
+/** Top-level schema fields that every object has and that are not generated as interfaces. */
+const OBJECT_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 
 // Doc comments are wrapped to this many characters of text; Biome does not rewrap comments, and nested
 // properties are indented further, so this leaves room under the 110-column line width.
 const commentWidth = 90;
-
-class GenerateError extends Error {}
 
 /** Splits text into lines of at most `width` characters at spaces, keeping existing line breaks. */
 function wrap(text, width) {
@@ -83,7 +120,7 @@ function annotate(schema) {
 }
 
 /** Reads every CRD in crds/, sorted by file name so that the output does not depend on directory order. */
-function readCRDs() {
+function readCRDs({ packageDir, crdDir }) {
   const files = readdirSync(crdDir)
     // kustomization.yaml lists the CRDs for `kubectl apply -k`; it is not one.
     .filter((name) => (name.endsWith('.yaml') || name.endsWith('.yml')) && !name.startsWith('kustomization.'))
@@ -101,9 +138,15 @@ function readCRDs() {
     }
     const version = storage[0];
     const schema = version.schema?.openAPIV3Schema;
-    for (const part of ['spec', 'status']) {
-      if (schema?.properties?.[part]?.type !== 'object') {
-        throw new GenerateError(`${file}: the ${version.name} schema has no object property '${part}'`);
+    const parts = Object.keys(schema?.properties ?? {}).filter((name) => !OBJECT_FIELDS.has(name));
+    if (parts.length === 0) {
+      throw new GenerateError(
+        `${file}: the ${version.name} schema has no field besides apiVersion, kind, metadata`,
+      );
+    }
+    for (const part of parts) {
+      if (schema.properties[part].type !== 'object') {
+        throw new GenerateError(`${file}: the ${version.name} schema's top-level '${part}' is not an object`);
       }
     }
     if (typeof schema.description !== 'string') {
@@ -118,6 +161,7 @@ function readCRDs() {
       scope: doc.spec.scope,
       apiVersion: `${doc.spec.group}/${version.name}`,
       schema,
+      parts,
     };
   });
 }
@@ -132,10 +176,26 @@ const compileOptions = {
   declareExternallyReferenced: true,
 };
 
-/** TypeScript source for one kind: `<Kind>Spec`, `<Kind>Status` and the `<Kind>` object interface. */
+/** `spec` → `Spec`. */
+const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+
+/** The object interface's member for one top-level field, with its doc comment if it needs one. */
+function partMember(crd, part) {
+  const type = `${crd.kind}${pascal(part)}`;
+  if (part === 'spec') return [`  spec: ${type};`];
+  if (part === 'status') return ['  /** Absent until a controller has written it. */', `  status?: ${type};`];
+  const required = (crd.schema.required ?? []).includes(part);
+  return [`  ${part}${required ? '' : '?'}: ${type};`];
+}
+
+/** TypeScript source for one kind: a `<Kind><Field>` interface per top-level field, and the `<Kind>` object. */
 async function kindSource(crd) {
-  const spec = await compile(annotate(crd.schema.properties.spec), `${crd.kind}Spec`, compileOptions);
-  const status = await compile(annotate(crd.schema.properties.status), `${crd.kind}Status`, compileOptions);
+  const parts = [];
+  for (const part of crd.parts) {
+    parts.push(
+      await compile(annotate(crd.schema.properties[part]), `${crd.kind}${pascal(part)}`, compileOptions),
+    );
+  }
   const doc = [
     ...wrap(crd.schema.description, commentWidth),
     '',
@@ -150,23 +210,21 @@ async function kindSource(crd) {
     `  kind: '${crd.kind}';`,
     '  /** Standard Kubernetes object metadata. */',
     '  metadata: V1ObjectMeta;',
-    `  spec: ${crd.kind}Spec;`,
-    '  /** Absent until a controller has written it. */',
-    `  status?: ${crd.kind}Status;`,
+    ...crd.parts.flatMap((part) => partMember(crd, part)),
     '}',
   ].join('\n');
-  return `${object}\n\n${spec}\n${status}`;
+  return `${object}\n\n${parts.join('\n')}`;
 }
 
 /** The whole generated file, before formatting. */
-async function render(crds) {
+async function render(target, crds) {
   const header = [
-    '// Generated by scripts/generate-types.mjs from crds/*.yaml — do not edit.',
-    `// Change the CRDs instead and run \`${fixCommand}\`.`,
+    `// Generated by ${target.scriptRel} from crds/*.yaml — do not edit.`,
+    `// Change the CRDs instead and run \`${target.fixCommand}\`.`,
   ].join('\n');
   const union = [
     '/** Any object of the kinds defined in crds/, discriminated by `kind`. */',
-    `export type NimbusObject = ${crds.map((crd) => crd.kind).join(' | ')};`,
+    `export type ${target.unionName} = ${crds.map((crd) => crd.kind).join(' | ')};`,
   ].join('\n');
   const kinds = [];
   for (const crd of crds) kinds.push(await kindSource(crd));
@@ -176,7 +234,7 @@ async function render(crds) {
 }
 
 /** Formats TypeScript with the repository's Biome configuration, exactly as `biome format --write` would. */
-function formatWithBiome(source) {
+function formatWithBiome({ packageDir, outRel }, source) {
   const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
   const result = spawnSync(process.execPath, [biome, 'format', `--stdin-file-path=${outRel}`], {
     cwd: packageDir,
@@ -193,14 +251,34 @@ function formatWithBiome(source) {
   return result.stdout;
 }
 
-async function main() {
-  const args = process.argv.slice(2);
-  const unknown = args.filter((arg) => arg !== '--check');
-  if (unknown.length > 0) throw new GenerateError(`unknown argument(s): ${unknown.join(' ')} (only --check)`);
-  const check = args.includes('--check');
+/** The command-line options; see the header of this file. */
+function parseArguments(args) {
+  const options = { check: false, packageDir: dirname(dirname(scriptFile)), unionName: 'NimbusObject' };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      const next = args[++i];
+      if (next === undefined || next.startsWith('--')) throw new GenerateError(`${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--check') options.check = true;
+    else if (arg === '--package-dir') options.packageDir = resolve(value());
+    else if (arg === '--union') options.unionName = value();
+    else throw new GenerateError(`unknown argument: ${arg} (--check, --package-dir DIR, --union NAME)`);
+  }
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(options.unionName)) {
+    throw new GenerateError(`--union needs a PascalCase type name, got ${options.unionName}`);
+  }
+  return options;
+}
 
-  const crds = readCRDs();
-  const generated = formatWithBiome(await render(crds));
+async function main() {
+  const { check, packageDir, unionName } = parseArguments(process.argv.slice(2));
+  const target = targetOf(packageDir, unionName);
+  const { outFile, outRel, fixCommand } = target;
+
+  const crds = readCRDs(target);
+  const generated = formatWithBiome(target, await render(target, crds));
   const current = existsSync(outFile) ? readFileSync(outFile, 'utf8') : undefined;
 
   if (check) {
@@ -209,9 +287,8 @@ async function main() {
       return 0;
     }
     const what = current === undefined ? 'is missing' : 'is stale: it differs from what crds/*.yaml generate';
-    console.error(`@nimbus-ts/k8s: ${outRel} ${what}.`);
-    console.error(`Fix: run \`${fixCommand}\` (or \`node scripts/generate-types.mjs\` in packages/k8s)`);
-    console.error('and commit the regenerated file together with the CRD change.');
+    console.error(`${target.packageName}: ${outRel} ${what}.`);
+    console.error(`Fix: run \`${fixCommand}\` and commit the regenerated file together with the CRD change.`);
     return 1;
   }
 

@@ -1,19 +1,10 @@
+import type { ClairManifest } from '../clair/api-types.js';
+import { buildClairManifest } from '../clair/manifest.js';
+import type { ClairHeaders } from '../registry/layer-access.js';
+import { blobUrl } from '../registry/registry-client.js';
 import type { PushedImage } from './image-push.js';
 
-/** A layer of Clair's Manifest: where the indexer GETs the blob, with exactly these headers. */
-export interface ClairLayer {
-  readonly hash: string;
-  readonly uri: string;
-  readonly headers: Readonly<Record<string, readonly string[]>>;
-  readonly media_type: string;
-}
-
-/** The body of `POST /indexer/api/v1/index_report` (claircore's Manifest JSON). */
-export interface ClairManifest {
-  /** The image manifest digest; Clair reports and notifies by it. */
-  readonly hash: string;
-  readonly layers: readonly ClairLayer[];
-}
+export type { ClairLayer, ClairManifest } from '../clair/api-types.js';
 
 /** Options of {@link clairManifest}. */
 export interface ClairManifestOptions {
@@ -23,13 +14,14 @@ export interface ClairManifestOptions {
    * Headers Clair sends with every layer GET, e.g. `{ Authorization: ['Bearer <registry token>'] }`. Clair has
    * no registry credentials of its own: the client resolves the token and hands it over here.
    */
-  readonly headers?: Readonly<Record<string, readonly string[]>>;
+  readonly headers?: ClairHeaders;
 }
 
 /**
- * The Clair Manifest of a pushed test image: the platform manifest's digest as `hash`, and one layer per blob
- * with the registry's blob URL (`<registry>/v2/<repository>/blobs/<digest>`) — what `clairctl manifest`
- * produces for a registry that does not redirect blob downloads.
+ * The Clair Manifest of a pushed test image without going through the registry: the harness already knows
+ * the digests, so this skips the adapter's resolution and feeds the adapter's own manifest builder
+ * (`buildClairManifest`) with the registry's blob URLs and the given headers. Tests that exercise
+ * resolution and token minting use `resolveImage` and `layerAccess` instead.
  *
  * @param registryUrl - origin Clair can reach the registry at, e.g. `registry.url`.
  */
@@ -40,14 +32,14 @@ export function clairManifest(
 ): ClairManifest {
   const manifest = options.architecture ? image.manifestFor(options.architecture) : image.manifests[0];
   if (!manifest) throw new Error(`${image.reference} has no manifests`);
-  const origin = registryUrl.replace(/\/+$/, '');
-  return {
-    hash: manifest.digest,
-    layers: manifest.layers.map((layer) => ({
-      hash: layer.digest,
-      uri: `${origin}/v2/${image.repository}/blobs/${layer.digest}`,
-      headers: options.headers ?? {},
-      media_type: layer.mediaType,
+  const headers = options.headers ?? {};
+  return buildClairManifest(
+    { manifestDigest: manifest.digest, layers: manifest.layers },
+    manifest.layers.map((layer) => ({
+      digest: layer.digest,
+      mediaType: layer.mediaType,
+      uri: blobUrl(registryUrl, image.repository, layer.digest),
+      headers,
     })),
-  };
+  );
 }

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPorts, PortInUseError } from '@nimbus-ts/k8s/testing';
+import { generatePskKey, type MintTokenOptions, mintClairToken } from '../clair/jwt.js';
 import { ensureScanBinaries } from './binaries.js';
 import { clairConfig, EMPTY_MAPPING_FILE } from './clair-config.js';
-import { generatePskKey, type MintTokenOptions, mintClairToken } from './jwt.js';
 import { ProcessOwner } from './owner.js';
 import type { Postgres } from './postgres.js';
 

@@ -1,3 +1,5 @@
+import type { RegistryCredentials } from '../registry/credentials.js';
+import { RegistryClient } from '../registry/registry-client.js';
 import {
   type Blob,
   type BuiltImage,
@@ -8,7 +10,6 @@ import {
   type Platform,
   type TestImageContent,
 } from './image-build.js';
-import { RegistryClient, type RegistryCredentials } from './registry-client.js';
 
 /** Where to push: a started registry, or any registry origin with optional credentials. */
 export interface PushTarget {

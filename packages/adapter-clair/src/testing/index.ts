@@ -28,6 +28,13 @@
  * @packageDocumentation
  */
 
+// The registry and Clair protocol code is the adapter's own (src/registry, src/clair); the harness uses it
+// and re-exports what it always offered, so tests keep one import.
+export { generatePskKey, type MintTokenOptions, mintClairToken } from '../clair/jwt.js';
+export { type BearerChallenge, parseBearerChallenge } from '../registry/auth-challenge.js';
+export type { RegistryCredentials } from '../registry/credentials.js';
+export { RegistryClient, type RegistryRequest } from '../registry/registry-client.js';
+export { fetchRegistryToken } from '../registry/registry-token.js';
 export {
   CLAIR_VERSION,
   CRANE_VERSION,
@@ -68,20 +75,11 @@ export {
   type TestImageSpec,
 } from './image-push.js';
 export { type ImportTarget, importVulnerabilities, importVulnerabilityFile } from './import.js';
-export { generatePskKey, type MintTokenOptions, mintClairToken } from './jwt.js';
 export { debianOsRelease, OS_RELEASE_PATH, type OsRelease, osReleaseFile } from './os-release.js';
 export { ProcessOwner } from './owner.js';
 export { type Postgres, type PostgresOptions, startPostgres } from './postgres.js';
 export { findPostgresBinaries, PG_BIN_DIR_ENV, type PostgresBinaries } from './postgres-binaries.js';
 export { type Registry, type RegistryOptions, type RequestFilter, startRegistry } from './registry.js';
-export {
-  type BearerChallenge,
-  fetchRegistryToken,
-  parseBearerChallenge,
-  RegistryClient,
-  type RegistryCredentials,
-  type RegistryRequest,
-} from './registry-client.js';
 export {
   classifyRegistryPath,
   parseScope,

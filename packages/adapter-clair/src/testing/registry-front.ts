@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RegistryCredentials } from './registry-client.js';
+import type { RegistryCredentials } from '../registry/credentials.js';
 
 /** What a request to the registry addressed, for counting. */
 export type RegistryRequestKind =

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPorts, PortInUseError } from '@nimbus-ts/k8s/testing';
+import type { RegistryCredentials } from '../registry/credentials.js';
 import { ensureScanBinaries } from './binaries.js';
 import type { PushTarget } from './image-push.js';
 import { ProcessOwner } from './owner.js';
-import type { RegistryCredentials } from './registry-client.js';
 import {
   type RecordedRequest,
   type RegistryFront,

@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RegistryCredentials } from '../registry/credentials.js';
 import { ensureScanBinaries, type ScanBinaries } from './binaries.js';
 import { type Clair, startClair } from './clair.js';
 import { importVulnerabilities } from './import.js';
 import { ProcessOwner } from './owner.js';
 import { type Postgres, startPostgres } from './postgres.js';
 import { type Registry, startRegistry } from './registry.js';
-import type { RegistryCredentials } from './registry-client.js';
 import type { JsonblobRecord } from './vulnerabilities.js';
 
 /** Options of {@link startScanStack}. */

@@ -1,0 +1,12 @@
+export { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from './image-scan-policy.js';
+export {
+  DEFAULT_RESCAN_INTERVAL,
+  MAX_RESCAN_INTERVAL_SECONDS,
+  MIN_RESCAN_INTERVAL_SECONDS,
+  RESCAN_INTERVAL_PATTERN,
+  rescanIntervalSeconds,
+  SCAN_PARAMS,
+  type ScanParams,
+  scanAction,
+  scanParams,
+} from './params.js';

@@ -1,0 +1,116 @@
+// The parameters of a vulnerabilityScanning rule, read and checked. Each parameter of a NimbusPolicy rule is a
+// list of strings; these take one value each, and an empty list counts as absent (as the ID pool says).
+
+import type { ScanAction, SeverityThreshold } from '../api/types.js';
+import { DEFAULT_SEVERITY_THRESHOLD, SEVERITY_THRESHOLDS } from '../report/severity.js';
+
+/** How often images are rescanned when the rule does not say: Clair's vulnerability data updates every 6h. */
+export const DEFAULT_RESCAN_INTERVAL = '6h';
+
+/** A rescan interval: whole hours, minutes and seconds, e.g. `6h`, `90m`, `1h30m` (the CRD's pattern). */
+export const RESCAN_INTERVAL_PATTERN = /^([0-9]+(h|m|s))+$/;
+
+/** The shortest rescan interval, in seconds: rescanning more often only loads Clair and the registry. */
+export const MIN_RESCAN_INTERVAL_SECONDS = 60;
+
+/** The longest rescan interval, in seconds: a year. */
+export const MAX_RESCAN_INTERVAL_SECONDS = 8760 * 3600;
+
+/** The parameters a vulnerabilityScanning rule may have, with what each accepts (for error messages). */
+const ACCEPTED = {
+  severityThreshold: SEVERITY_THRESHOLDS.join(', '),
+  rescanInterval: 'a duration in whole h, m and s from 1m to 8760h, e.g. 6h or 1h30m',
+  ignoreUnfixed: 'true, false',
+} as const;
+
+/** The names of the parameters a vulnerabilityScanning rule may have. */
+export const SCAN_PARAMS = Object.keys(ACCEPTED) as readonly (keyof typeof ACCEPTED)[];
+
+/** A vulnerabilityScanning rule's parameters, defaults filled in. */
+export interface ScanParams {
+  readonly severityThreshold: SeverityThreshold;
+  readonly rescanInterval: string;
+  readonly ignoreUnfixed: boolean;
+}
+
+/**
+ * The length of a rescan interval in seconds, or undefined when `text` is not one (see
+ * {@link RESCAN_INTERVAL_PATTERN}). Limits are not checked here.
+ */
+export function rescanIntervalSeconds(text: string): number | undefined {
+  if (!RESCAN_INTERVAL_PATTERN.test(text)) return undefined;
+  const unit = { h: 3600, m: 60, s: 1 } as const;
+  let seconds = 0;
+  for (const [, amount, suffix] of text.matchAll(/([0-9]+)([hms])/g)) {
+    seconds += Number(amount) * unit[suffix as keyof typeof unit];
+  }
+  return seconds;
+}
+
+/**
+ * The ImageScanPolicy action for an intent's action: `Block` and `Enforce` (the tutorial's word for it) give
+ * Block; anything else, unknown text included, Audit. Scanning only reports either way.
+ */
+export function scanAction(action: string): ScanAction {
+  return action === 'Block' || action === 'Enforce' ? 'Block' : 'Audit';
+}
+
+const quoted = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');
+
+/**
+ * Reads the parameters of a vulnerabilityScanning rule.
+ *
+ * @throws Error listing every problem: an unknown parameter (with the accepted names), more than one value,
+ * or a value a parameter does not accept (with the accepted values). Values are case-sensitive.
+ */
+export function scanParams(params: Readonly<Record<string, readonly string[]>> | undefined): ScanParams {
+  const problems: string[] = [];
+  const single = (name: keyof typeof ACCEPTED): string | undefined => {
+    const values = params?.[name] ?? [];
+    if (values.length > 1) {
+      problems.push(
+        `parameter "${name}" takes one value, got ${values.length} (${quoted(values)}); accepted values: ${ACCEPTED[name]}`,
+      );
+    }
+    return values[0];
+  };
+  const reject = (name: keyof typeof ACCEPTED, value: string) =>
+    problems.push(`parameter "${name}" does not accept "${value}"; accepted values: ${ACCEPTED[name]}`);
+
+  for (const name of Object.keys(params ?? {})) {
+    if (!(SCAN_PARAMS as readonly string[]).includes(name)) {
+      problems.push(`there is no parameter "${name}"; accepted parameters: ${SCAN_PARAMS.join(', ')}`);
+    }
+  }
+
+  let severityThreshold: SeverityThreshold = DEFAULT_SEVERITY_THRESHOLD;
+  const threshold = single('severityThreshold');
+  if (threshold !== undefined) {
+    const known = SEVERITY_THRESHOLDS.find((t) => t === threshold);
+    if (known === undefined) reject('severityThreshold', threshold);
+    else severityThreshold = known;
+  }
+
+  let rescanInterval = DEFAULT_RESCAN_INTERVAL;
+  const interval = single('rescanInterval');
+  if (interval !== undefined) {
+    const seconds = rescanIntervalSeconds(interval);
+    if (
+      seconds === undefined ||
+      seconds < MIN_RESCAN_INTERVAL_SECONDS ||
+      seconds > MAX_RESCAN_INTERVAL_SECONDS
+    ) {
+      reject('rescanInterval', interval);
+    } else {
+      rescanInterval = interval;
+    }
+  }
+
+  let ignoreUnfixed = false;
+  const ignore = single('ignoreUnfixed');
+  if (ignore === 'true') ignoreUnfixed = true;
+  else if (ignore !== undefined && ignore !== 'false') reject('ignoreUnfixed', ignore);
+
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return { severityThreshold, rescanInterval, ignoreUnfixed };
+}
