@@ -1,0 +1,26 @@
+import type { IntentRegistry } from '@nimbus-ts/idpool';
+import type { AdapterRegistry } from './adapters.js';
+import type { CliIo } from './io.js';
+import type { NimbusSchemas } from './schema/crd-schemas.js';
+
+/** What every command gets besides its arguments. */
+export interface CommandContext {
+  readonly io: CliIo;
+  /** The adapters whose builders and kinds the command uses. */
+  readonly adapters: AdapterRegistry;
+  /** The intent ID pool. */
+  readonly intentPool: IntentRegistry;
+  /** The Nimbus CRD schemas, read on first use (only commands that read manifests need them). */
+  readonly schemas: () => NimbusSchemas;
+}
+
+/** One `nimbus` subcommand. */
+export interface Command {
+  readonly name: string;
+  /** One line for the command list of `nimbus --help`. */
+  readonly summary: string;
+  /** The full text of `nimbus <name> --help` (some commands list the adapters they know). */
+  help(context: CommandContext): string;
+  /** Runs the command; resolves to its exit code. Throws UsageError or CliError for the caller to report. */
+  run(argv: readonly string[], context: CommandContext): Promise<number>;
+}

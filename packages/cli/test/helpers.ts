@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { type CliIo, type MainOptions, main } from '../src/index.js';
+
+/** A fixture file's path, relative to the package (as a user would type it from there). */
+export const fixture = (name: string): string =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+/** What a run of the CLI printed and returned. */
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** How the captured streams look to the CLI. */
+export interface RunOptions extends MainOptions {
+  /** Whether stdout and stderr claim to be terminals. */
+  readonly tty?: boolean;
+  readonly env?: Record<string, string | undefined>;
+  /** What `-f -` reads. */
+  readonly stdin?: string;
+}
+
+/** Runs `nimbus <argv>` in-process with captured streams. */
+export async function run(argv: readonly string[], options: RunOptions = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (text: string) => (stdout += text), isTTY: options.tty ?? false },
+    stderr: { write: (text: string) => (stderr += text), isTTY: options.tty ?? false },
+    env: options.env ?? {},
+    readStdin: async () => options.stdin ?? '',
+  };
+  const code = await main(argv, io, options);
+  return { code, stdout, stderr };
+}

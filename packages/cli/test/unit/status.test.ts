@@ -1,0 +1,231 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type {
+  NimbusPolicy,
+  ObjectRef,
+  ResourceType,
+  SecurityIntent,
+  SecurityIntentBinding,
+} from '@nimbus-ts/k8s';
+import { describe, expect, it } from 'vitest';
+import { AdapterRegistry, type ClusterReader, collectStatus, styleFor } from '../../src/index.js';
+import { statusTree } from '../../src/status/tree.js';
+import { run } from '../helpers.js';
+
+// `nimbus status` without a cluster: the report and the tree built from objects a fake reader serves. The same
+// against a real control plane, operator and adapter is in test/integration/status.test.ts.
+
+const API = 'intent.security.nimbus.com/v1alpha1';
+const NOW = '2025-01-01T00:00:00Z';
+
+const condition = (type: string, status: 'True' | 'False', reason: string, message = '') => ({
+  type,
+  status,
+  reason,
+  message,
+  lastTransitionTime: NOW,
+  observedGeneration: 1,
+});
+
+/** Serves fixed objects, as the API server would list and get them. */
+class FakeCluster implements ClusterReader {
+  constructor(private readonly objects: KubernetesObject[]) {}
+  async list<T extends KubernetesObject>(resource: ResourceType, namespace?: string): Promise<T[]> {
+    return this.objects.filter(
+      (o) => o.kind === resource.kind && (namespace === undefined || o.metadata?.namespace === namespace),
+    ) as T[];
+  }
+  async get<T extends KubernetesObject>(resource: ResourceType, ref: ObjectRef): Promise<T | undefined> {
+    return this.objects.find(
+      (o) =>
+        o.kind === resource.kind &&
+        o.metadata?.name === ref.name &&
+        (o.metadata?.namespace ?? undefined) === ref.namespace,
+    ) as T | undefined;
+  }
+}
+
+function cluster(options: { withNetworkPolicy: boolean; enforced: boolean }): KubernetesObject[] {
+  const si: SecurityIntent = {
+    apiVersion: API,
+    kind: 'SecurityIntent',
+    metadata: { name: 'dns' },
+    spec: { intent: { id: 'dnsManipulation', action: 'Block' } },
+  };
+  const sib: SecurityIntentBinding = {
+    apiVersion: API,
+    kind: 'SecurityIntentBinding',
+    metadata: { name: 'web', namespace: 'shop', uid: 'sib-uid', generation: 1 },
+    spec: {
+      intents: [{ name: 'dns' }, { name: 'gone' }],
+      selector: { workloadSelector: { matchLabels: { app: 'web' } } },
+    },
+    status: {
+      nimbusPolicy: 'web',
+      conditions: [condition('Ready', 'True', 'NimbusPolicyUpToDate', 'NimbusPolicy shop/web has 1 rule(s)')],
+    },
+  };
+  const np: NimbusPolicy = {
+    apiVersion: API,
+    kind: 'NimbusPolicy',
+    metadata: {
+      name: 'web',
+      namespace: 'shop',
+      uid: 'np-uid',
+      generation: 1,
+      ownerReferences: [
+        { apiVersion: API, kind: 'SecurityIntentBinding', name: 'web', uid: 'sib-uid', controller: true },
+      ],
+    },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      rules: [{ id: 'dnsManipulation', rule: { action: 'Block' } }],
+    },
+    status: {
+      adapterPolicies: ['KubeArmorPolicy/web-dnsmanipulation', 'NetworkPolicy/web-dnsmanipulation'],
+      enforcement: [{ ruleId: 'dnsManipulation', adapters: ['kubearmor', 'netpol'] }],
+      conditions: [
+        options.enforced
+          ? condition(
+              'Enforced',
+              'True',
+              'AdaptersRunning',
+              'every rule has a running adapter that enforces it',
+            )
+          : condition('Enforced', 'False', 'NoRunningAdapter', 'no running adapter enforces dnsManipulation'),
+        condition('nimbus-kubearmor/Ready', 'True', 'Applied', '1 engine policies enforce dnsManipulation'),
+        condition('nimbus-netpol/Ready', 'True', 'Applied', '1 engine policies enforce dnsManipulation'),
+      ],
+    },
+  };
+  const owned = (apiVersion: string, kind: string) => ({
+    apiVersion,
+    kind,
+    metadata: {
+      name: 'web-dnsmanipulation',
+      namespace: 'shop',
+      annotations: {
+        'app.kubernetes.io/managed-by': `nimbus-${kind === 'NetworkPolicy' ? 'netpol' : 'kubearmor'}`,
+      },
+      ownerReferences: [
+        { apiVersion: API, kind: 'NimbusPolicy', name: 'web', uid: 'np-uid', controller: true },
+      ],
+    },
+  });
+  return [
+    si,
+    sib,
+    np,
+    owned('security.kubearmor.com/v1', 'KubeArmorPolicy'),
+    ...(options.withNetworkPolicy ? [owned('networking.k8s.io/v1', 'NetworkPolicy')] : []),
+  ] as KubernetesObject[];
+}
+
+const plain = styleFor({ write: () => undefined, isTTY: false }, {});
+const fancy = styleFor({ write: () => undefined, isTTY: true }, {});
+
+describe('nimbus status report', () => {
+  it('follows a binding to its intents, policy, adapters and engine objects, and says what is wrong', async () => {
+    const reader = new FakeCluster(cluster({ withNetworkPolicy: false, enforced: true }));
+    const report = await collectStatus(reader, new AdapterRegistry(), { namespace: 'shop' });
+    expect(report.healthy).toBe(false);
+    expect(statusTree(report, plain)).toBe(
+      [
+        'FAIL SecurityIntentBinding shop/web',
+        '|- ok Ready=True NimbusPolicyUpToDate: NimbusPolicy shop/web has 1 rule(s)',
+        '|- intents',
+        '|  |- ok dns  dnsManipulation (Block)',
+        '|  `- FAIL gone  not found',
+        '`- FAIL NimbusPolicy shop/web',
+        '   |- ok Enforced=True AdaptersRunning: every rule has a running adapter that enforces it',
+        '   |- rules',
+        '   |  `- dnsManipulation -> kubearmor, netpol',
+        '   |- ok adapter kubearmor  nimbus-kubearmor/Ready=True Applied: 1 engine policies enforce dnsManipulation',
+        '   |  `- ok KubeArmorPolicy shop/web-dnsmanipulation',
+        '   `- FAIL adapter netpol  nimbus-netpol/Ready=True Applied: 1 engine policies enforce dnsManipulation',
+        '      `- FAIL NetworkPolicy shop/web-dnsmanipulation missing',
+        '',
+        '1 binding(s) in namespace shop: 0 healthy, 1 degraded',
+        '',
+      ].join('\n'),
+    );
+    const [binding] = report.bindings;
+    expect(binding?.intents[1]).toEqual({
+      name: 'gone',
+      found: false,
+      problems: ['SecurityIntent gone does not exist; the binding skips it'],
+    });
+    expect(binding?.policies[0]?.adapters[1]?.problems).toEqual([
+      'NetworkPolicy shop/web-dnsmanipulation is listed in the policy status but does not exist',
+    ]);
+  });
+
+  it('is healthy when every condition holds and every listed object exists', async () => {
+    const objects = cluster({ withNetworkPolicy: true, enforced: true });
+    const sib = objects[1] as SecurityIntentBinding;
+    sib.spec.intents = [{ name: 'dns' }];
+    const report = await collectStatus(new FakeCluster(objects), new AdapterRegistry(), {});
+    expect(report.healthy).toBe(true);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes are what is removed.
+    const tree = statusTree(report, fancy).replace(/\u001b\[[0-9;]*m/g, '');
+    expect(tree).toContain('├─ ');
+    expect(tree).toContain('✔ adapter');
+    expect(tree).toContain('1 binding(s) in any namespace: 1 healthy, 0 degraded');
+  });
+
+  it('reports a policy that is not Enforced', async () => {
+    const objects = cluster({ withNetworkPolicy: true, enforced: false });
+    (objects[1] as SecurityIntentBinding).spec.intents = [{ name: 'dns' }];
+    const report = await collectStatus(new FakeCluster(objects), new AdapterRegistry(), {
+      namespace: 'shop',
+    });
+    expect(report.healthy).toBe(false);
+    expect(report.bindings[0]?.policies[0]?.problems).toEqual([
+      'Enforced is False (NoRunningAdapter): no running adapter enforces dnsManipulation',
+    ]);
+    expect(statusTree(report, plain)).toContain(
+      '   |- FAIL Enforced=False NoRunningAdapter: no running adapter enforces dnsManipulation',
+    );
+  });
+
+  it('says so when a namespace has no bindings', async () => {
+    const report = await collectStatus(new FakeCluster([]), new AdapterRegistry(), { namespace: 'empty' });
+    expect(report).toEqual({ namespace: 'empty', bindings: [], healthy: true });
+    expect(statusTree(report, plain)).toBe(
+      'No SecurityIntentBindings or ClusterSecurityIntentBindings in namespace empty.\n',
+    );
+  });
+});
+
+describe('nimbus status without a reachable cluster', () => {
+  it('exits 1 naming a kubeconfig that does not exist', async () => {
+    const { code, stderr } = await run(['status', '--kubeconfig', '/nonexistent/kubeconfig']);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'nimbus status: error: kubeconfig /nonexistent/kubeconfig: no such file; pass --kubeconfig PATH or set KUBECONFIG\n',
+    );
+  });
+
+  it('exits 1 when the API server does not answer, and names the context it could not find', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-status-'));
+    const kubeconfig = join(dir, 'config');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1
+kind: Config
+current-context: here
+contexts: [{name: here, context: {cluster: c, user: u, namespace: shop}}]
+clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+`,
+    );
+    const refused = await run(['status'], { env: { KUBECONFIG: kubeconfig } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^nimbus status: error: cannot read the cluster: .*ECONNREFUSED/);
+    const wrongContext = await run(['status', '--kubeconfig', kubeconfig, '--context', 'there']);
+    expect(wrongContext.code).toBe(1);
+    expect(wrongContext.stderr).toContain('context "there" not found');
+  });
+});
