@@ -14,3 +14,4 @@ export * from './api/index.js';
 export * from './build/index.js';
 export * from './notify/index.js';
 export * from './report/index.js';
+export * from './scanner/index.js';

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
+import { clairScanDeclaration } from './adapter.js';
+import { ClairClient } from './clair/clair-client.js';
+import { scannerConfig } from './scanner/config.js';
+import { ImageScanner } from './scanner/image-scanner.js';
+import { createScanController } from './scanner/scan-controller.js';
+
+// The Clair adapter's deployment entry point: the SDK builds ImageScanPolicies from NimbusPolicies, and the
+// scanner, under the same Lease, scans what they select. Read the scanner's settings first, so a missing
+// CLAIR_URL fails at start-up with the fix rather than at the first scan.
+exitOnFailure('nimbus-clair', async () => {
+  const help = process.argv.includes('--help') || process.argv.includes('-h');
+  const config = help ? undefined : scannerConfig(process.env);
+  await runAdapter(clairScanDeclaration, {
+    extend: (_kc, { logger }) => {
+      if (!config) return [];
+      const clair = new ClairClient({
+        url: config.clairUrl,
+        ...(config.pskKey ? { auth: { key: config.pskKey, issuer: config.issuer } } : {}),
+      });
+      const scanner = new ImageScanner({
+        clair,
+        logger,
+        concurrency: config.concurrency,
+        insecureRegistries: config.insecureRegistries,
+      });
+      return [createScanController(_kc, { logger, scanner })];
+    },
+  });
+});

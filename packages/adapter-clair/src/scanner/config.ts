@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+
+/** How the scanner reaches Clair and the registries; read from the environment (flags are shared by every component). */
+export interface ScannerConfig {
+  /** Clair's API origin (combo mode), e.g. `http://clair.clair:6060`. */
+  readonly clairUrl: string;
+  /** Clair's `auth.psk.key` (base64); absent when Clair runs without authentication. */
+  readonly pskKey?: string;
+  /** An issuer Clair accepts (`auth.psk.iss`). */
+  readonly issuer: string;
+  /** Registries reached over plain http (loopback ones always are). */
+  readonly insecureRegistries: readonly string[];
+  /** Most images resolved, indexed or matched at once. */
+  readonly concurrency: number;
+}
+
+/** The environment variables {@link scannerConfig} reads, for `--help` and the docs. */
+export const SCANNER_ENV = `Scanner environment:
+  CLAIR_URL                Clair's API, e.g. http://clair.clair:6060 (required)
+  CLAIR_PSK_KEY_FILE       file holding Clair's auth.psk.key (base64), e.g. a mounted Secret; or
+  CLAIR_PSK_KEY            the key itself (prefer the file: environment variables leak into process listings)
+  CLAIR_PSK_ISSUER         an issuer in Clair's auth.psk.iss (default nimbus-clair)
+  INSECURE_REGISTRIES      comma-separated host[:port] reached over plain http
+  SCAN_CONCURRENCY         images scanned at once (default 4)`;
+
+/**
+ * Reads the scanner's configuration.
+ *
+ * @throws Error naming the variable and the fix when one is missing or malformed.
+ */
+export function scannerConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): ScannerConfig {
+  const clairUrl = env.CLAIR_URL;
+  if (!clairUrl)
+    throw new Error(
+      `CLAIR_URL is not set: point it at Clair's API (e.g. http://clair:6060).\n${SCANNER_ENV}`,
+    );
+  let protocol = '';
+  try {
+    protocol = new URL(clairUrl).protocol;
+  } catch {
+    // Reported below with the fix.
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new Error(
+      `CLAIR_URL "${clairUrl}" is not an http(s) URL; give the scheme too, e.g. http://clair:6060`,
+    );
+  }
+  const keyFile = env.CLAIR_PSK_KEY_FILE;
+  const pskKey = keyFile ? readFile(keyFile).trim() : env.CLAIR_PSK_KEY?.trim() || undefined;
+  const concurrency = Number(env.SCAN_CONCURRENCY ?? '4');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new Error(`SCAN_CONCURRENCY must be an integer from 1 to 64, got "${env.SCAN_CONCURRENCY}"`);
+  }
+  return {
+    clairUrl,
+    ...(pskKey ? { pskKey } : {}),
+    issuer: env.CLAIR_PSK_ISSUER || 'nimbus-clair',
+    insecureRegistries: (env.INSECURE_REGISTRIES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+    concurrency,
+  };
+}

@@ -1,0 +1,116 @@
+import type { ImageScanPolicy } from '../api/generated.js';
+import type { Platform } from '../registry/platform.js';
+import { nodePlatform } from '../registry/platform.js';
+import { type PodLike, podImages, type SkippedImage } from '../registry/pod-images.js';
+
+/** A pod as the scanner reads it: identity, labels, and what `podImages` needs. */
+export interface ScannedPod extends PodLike {
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    // A string on the wire; typed as client-node types it so the cache can hold these pods.
+    readonly deletionTimestamp?: Date;
+  };
+  readonly status?: PodLike['status'] & { readonly phase?: string };
+}
+
+/** One image in use by the selected pods: where to get it, on which platform, and who uses it. */
+export interface ImageUse {
+  readonly registry: string;
+  readonly repository: string;
+  /** The digest the runtime pulled by. */
+  readonly digest: string;
+  readonly platform: Platform;
+  /** Pods using it (name and uid, for the report's owner references), sorted by name. */
+  readonly pods: readonly { readonly name: string; readonly uid: string }[];
+  /** Where its credentials are: the first using pod's pull secrets, then its service account's. */
+  readonly pullSecrets: readonly string[];
+  readonly serviceAccountName: string;
+}
+
+/** What a policy selects: its images, and the containers that cannot be scanned with why. */
+export interface ScanPlan {
+  readonly images: readonly ImageUse[];
+  readonly skipped: readonly (SkippedImage & { readonly pod: string })[];
+}
+
+/** Whether a pod's labels satisfy a `matchLabels` selector (empty selects every pod). */
+export function selects(matchLabels: Readonly<Record<string, string>> | undefined, pod: ScannedPod): boolean {
+  return Object.entries(matchLabels ?? {}).every(([k, v]) => pod.metadata?.labels?.[k] === v);
+}
+
+/** Whether a pod counts for scanning: not finished and not being deleted. */
+function running(pod: ScannedPod): boolean {
+  return (
+    !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed'
+  );
+}
+
+/**
+ * Every running pod of `namespace` that runs the image `registry/repository@digest`, whichever policy selects it,
+ * sorted by name: the owners of the image's VulnerabilityReport, which is one per image and namespace however many
+ * policies select its pods — so two policies never fight over it.
+ */
+export function podsUsing(
+  pods: readonly ScannedPod[],
+  namespace: string,
+  image: { readonly registry: string; readonly repository: string; readonly digest: string },
+): ScannedPod[] {
+  return pods
+    .filter((pod) => pod.metadata?.namespace === namespace && running(pod))
+    .filter((pod) =>
+      podImages(pod).images.some(
+        (i) =>
+          i.digest === image.digest &&
+          i.reference.registry === image.registry &&
+          i.reference.repository === image.repository,
+      ),
+    )
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+/**
+ * The images a policy has to scan: of the running pods in its namespace that it selects, every container's
+ * digest (never the tag), grouped by image and platform so each is scanned once however many pods use it.
+ * Finished and terminating pods are left out. Pure: the controller passes its caches in.
+ */
+export function planScan(
+  policy: ImageScanPolicy,
+  pods: readonly ScannedPod[],
+  nodeLabels: (nodeName: string) => Readonly<Record<string, string>> | undefined,
+): ScanPlan {
+  const byKey = new Map<string, ImageUse & { pods: { name: string; uid: string }[] }>();
+  const skipped: (SkippedImage & { pod: string })[] = [];
+  const selected = pods
+    .filter((pod) => pod.metadata?.namespace === policy.metadata.namespace)
+    .filter(running)
+    .filter((pod) => selects(policy.spec.selector.matchLabels, pod))
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  for (const pod of selected) {
+    const found = podImages(pod);
+    const name = pod.metadata?.name ?? '';
+    for (const s of found.skipped) skipped.push({ ...s, pod: name });
+    const platform = nodePlatform(found.nodeName ? nodeLabels(found.nodeName) : undefined);
+    for (const image of found.images) {
+      const { registry, repository } = image.reference;
+      const key = `${registry}/${repository}@${image.digest}|${platform.os}/${platform.architecture}`;
+      const use = byKey.get(key) ?? {
+        registry,
+        repository,
+        digest: image.digest,
+        platform,
+        pods: [],
+        pullSecrets: found.pullSecrets,
+        serviceAccountName: found.serviceAccountName,
+      };
+      if (!use.pods.some((p) => p.name === name)) use.pods.push({ name, uid: pod.metadata?.uid ?? '' });
+      byKey.set(key, use);
+    }
+  }
+  const images = [...byKey.values()].sort((a, b) =>
+    `${a.registry}/${a.repository}@${a.digest}`.localeCompare(`${b.registry}/${b.repository}@${b.digest}`),
+  );
+  return { images, skipped };
+}

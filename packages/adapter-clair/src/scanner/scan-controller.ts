@@ -1,0 +1,241 @@
+import {
+  Action,
+  type ApiServerAccess,
+  type Component,
+  type Condition,
+  Controller,
+  type ControllerMetrics,
+  type Logger,
+  ObjectClient,
+  type ResourceType,
+  refOf,
+  setCondition,
+  updateStatus,
+} from '@nimbus-ts/k8s';
+import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../api/constants.js';
+import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '../api/generated.js';
+import { rescanIntervalSeconds } from '../build/params.js';
+import { type SecretLike, selectCredentials } from '../registry/credentials.js';
+import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.js';
+import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
+import type { ImageScanner, ScanOutcome } from './image-scanner.js';
+import { type ImageUse, planScan, podsUsing, type ScannedPod, selects } from './plan.js';
+
+/** Core resources the scanner reads. */
+export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+export const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
+const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+const SERVICE_ACCOUNTS: ResourceType = {
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  plural: 'serviceaccounts',
+  namespaced: true,
+};
+
+/** The condition the scanner keeps on every ImageScanPolicy. */
+export const SCANNED = 'Ready';
+
+/** How soon to look again when Clair has no vulnerability data yet, or a scan failed. */
+const PENDING_RETRY_MS = 15_000;
+const FAILURE_RETRY_MS = 30_000;
+
+/** Options of {@link createScanController}. */
+export interface ScanControllerOptions {
+  readonly logger: Logger;
+  readonly scanner: ImageScanner;
+  readonly metrics?: ControllerMetrics;
+  /** Clock; tests may pin it. */
+  readonly now?: () => Date;
+  /** Most policies reconciled at once; the scanner bounds the scans themselves. Default 2. */
+  readonly concurrency?: number;
+}
+
+type Outcome = { use: ImageUse; result: ScanOutcome } | { use: ImageUse; error: string };
+
+/**
+ * Scans what each ImageScanPolicy selects: every running pod's images by digest, through the {@link ImageScanner};
+ * writes one VulnerabilityReport per image digest in the namespace, owned by the pods using it (so it goes when
+ * they go), and the policy's status: images scanned, counts by severity, and a Ready condition that names the
+ * image and the fix when a scan fails. Rescans every `rescanInterval` by re-matching, not re-indexing.
+ */
+export function createScanController(
+  kc: ApiServerAccess,
+  options: ScanControllerOptions,
+): Component & { readonly reconciles: { success: number; error: number } } {
+  const client = new ObjectClient(kc, REPORT_MANAGER);
+  const now = options.now ?? (() => new Date());
+  const reconciles = { success: 0, error: 0 };
+  const record = options.metrics?.recorder('clair/imagescanpolicy');
+  const controller = new Controller<ImageScanPolicy>(kc, IMAGE_SCAN_POLICIES, {
+    name: 'clair/imagescanpolicy',
+    logger: options.logger,
+    concurrency: options.concurrency ?? 2,
+    onReconciled: (outcome, ms) => {
+      reconciles[outcome]++;
+      record?.(outcome, ms);
+    },
+  });
+  const policiesIn = (namespace: string | undefined) =>
+    controller
+      .store<ImageScanPolicy>(IMAGE_SCAN_POLICIES)
+      .list()
+      .filter((p) => p.metadata.namespace === namespace);
+  // A pod that appears, changes image status or goes re-plans the policies of its namespace.
+  controller.watches(PODS, (pod) => policiesIn(pod.metadata?.namespace).map(refOf));
+  controller.watches(VULNERABILITY_REPORTS, (report) => policiesIn(report.metadata?.namespace).map(refOf));
+  controller.watches(NODES, () => [], { metadataOnly: true });
+
+  const reconcile = async (policy: ImageScanPolicy): Promise<Action> => {
+    if (policy.metadata.deletionTimestamp) return Action.awaitChange();
+    const namespace = policy.metadata.namespace ?? '';
+    const nodes = controller.store(NODES);
+    const pods = controller.store<ScannedPod & { apiVersion?: string; kind?: string }>(PODS).list();
+    const plan = planScan(policy, pods, (name) => nodes.get({ name })?.metadata?.labels);
+    const outcomes = await Promise.all(plan.images.map((use) => scanOne(namespace, use)));
+    const reports = controller.store<VulnerabilityReport>(VULNERABILITY_REPORTS);
+    const summary = { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 };
+    const failed: string[] = [];
+    let pending = 0;
+    for (const outcome of outcomes) {
+      const image = `${outcome.use.registry}/${outcome.use.repository}@${outcome.use.digest}`;
+      if ('error' in outcome) {
+        failed.push(`${image}: ${outcome.error}`);
+        continue;
+      }
+      if (outcome.result.kind === 'pending') {
+        pending++;
+        continue;
+      }
+      const { image: resolved, report } = outcome.result;
+      const name = reportName(resolved.repository, resolved.manifestDigest);
+      const previous = reports.get({ namespace, name });
+      // One report per image and namespace: its owners and options come from every pod running the image and
+      // every policy selecting one of them, so policies that share an image write the same report.
+      const owners = podsUsing(pods, namespace, outcome.use);
+      const sharing = policiesIn(namespace).filter((p) =>
+        owners.some((pod) => selects(p.spec.selector.matchLabels, pod)),
+      );
+      const content = summarizeReport(report, {
+        now: now(),
+        ...inclusiveOptions(sharing.map((p) => p.spec)),
+        previous: previous?.report,
+      });
+      for (const key of Object.keys(summary) as (keyof typeof summary)[])
+        summary[key] += content.summary[key];
+      const desired: VulnerabilityReport = {
+        apiVersion: VULNERABILITY_REPORTS.apiVersion as VulnerabilityReport['apiVersion'],
+        kind: 'VulnerabilityReport',
+        metadata: {
+          name,
+          namespace,
+          labels: reportLabels({ repository: resolved.repository, digest: resolved.manifestDigest }),
+          // Owned by the pods using the image: when the last of them goes, the garbage collector deletes it.
+          ownerReferences: owners.map((p) => ({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            name: p.metadata?.name ?? '',
+            uid: p.metadata?.uid ?? '',
+          })),
+        },
+        image: {
+          registry: resolved.registry,
+          repository: resolved.repository,
+          digest: resolved.manifestDigest,
+          ...(resolved.indexDigest ? { indexDigest: resolved.indexDigest } : {}),
+          platform: {
+            os: resolved.platform.os,
+            architecture: resolved.platform.architecture,
+            ...(resolved.platform.variant ? { variant: resolved.platform.variant } : {}),
+          },
+        },
+        scanner: { name: 'Clair' },
+        report: content,
+      };
+      await client.createOrUpdate(VULNERABILITY_REPORTS, desired, previous);
+    }
+
+    const condition =
+      failed.length > 0
+        ? {
+            type: SCANNED,
+            status: 'False' as const,
+            reason: 'ScanFailed',
+            message: `${failed.length} of ${plan.images.length} images could not be scanned: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '; …' : ''}`,
+          }
+        : pending > 0
+          ? {
+              type: SCANNED,
+              status: 'False' as const,
+              reason: 'WaitingForVulnerabilityData',
+              message: `Clair has no vulnerability data yet for ${pending} images; they are scanned again shortly`,
+            }
+          : {
+              type: SCANNED,
+              status: 'True' as const,
+              reason: 'Scanned',
+              message: `${plan.images.length} images scanned${plan.skipped.length > 0 ? `; ${plan.skipped.length} containers skipped (${plan.skipped[0]?.reason})` : ''}`,
+            };
+    await updateStatus<ImageScanPolicyStatus>(client, IMAGE_SCAN_POLICIES, policy, (status) => ({
+      observedGeneration: policy.metadata.generation,
+      images: plan.images.length,
+      summary,
+      conditions: setCondition(status?.conditions as Condition[] | undefined, {
+        ...condition,
+        observedGeneration: policy.metadata.generation,
+      }) as ImageScanPolicyStatus['conditions'],
+    }));
+    if (failed.length > 0) return Action.requeue(FAILURE_RETRY_MS);
+    if (pending > 0) return Action.requeue(PENDING_RETRY_MS);
+    return Action.requeue((rescanIntervalSeconds(policy.spec.rescanInterval ?? '6h') ?? 6 * 3600) * 1000);
+  };
+
+  /** Scans one image with the credentials its pods would pull with; a failure becomes a message, not a throw. */
+  async function scanOne(namespace: string, use: ImageUse): Promise<Outcome> {
+    try {
+      const podSecrets = await readSecrets(namespace, use.pullSecrets);
+      const account = await client.get<{
+        apiVersion: string;
+        kind: string;
+        imagePullSecrets?: { name?: string }[];
+      }>(SERVICE_ACCOUNTS, { namespace, name: use.serviceAccountName });
+      const accountSecrets = await readSecrets(
+        namespace,
+        (account?.imagePullSecrets ?? []).flatMap((s) => (s.name ? [s.name] : [])),
+      );
+      const missing = [...use.pullSecrets].filter((n) => !podSecrets.some((s) => s.metadata?.name === n));
+      const { candidates } = selectCredentials(`${use.registry}/${use.repository}`, {
+        podSecrets,
+        serviceAccountSecrets: accountSecrets,
+      });
+      try {
+        return { use, result: await options.scanner.scan({ ...use, credentials: candidates }) };
+      } catch (error) {
+        const hint =
+          missing.length > 0
+            ? ` (imagePullSecret ${missing.join(', ')} does not exist in ${namespace}; create it)`
+            : '';
+        return { use, error: `${(error as Error).message}${hint}` };
+      }
+    } catch (error) {
+      return { use, error: (error as Error).message };
+    }
+  }
+
+  async function readSecrets(namespace: string, names: readonly string[]): Promise<SecretLike[]> {
+    const found = await Promise.all(
+      names.map((name) =>
+        client.get<SecretLike & { apiVersion: string; kind: string }>(SECRETS, { namespace, name }),
+      ),
+    );
+    return found.filter((s): s is SecretLike & { apiVersion: string; kind: string } => s !== undefined);
+  }
+
+  return {
+    reconciles,
+    get ready() {
+      return controller.ready;
+    },
+    start: () => controller.start(reconcile, undefined),
+    stop: () => controller.stop(),
+  };
+}

@@ -1,0 +1,225 @@
+import { createLogger, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
+import { crdDirectory } from '../../src/api/crds.js';
+import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
+import { ClairClient } from '../../src/clair/clair-client.js';
+import { ImageScanner } from '../../src/scanner/image-scanner.js';
+import { createScanController, PODS } from '../../src/scanner/scan-controller.js';
+import {
+  importVulnerabilityFile,
+  type PushedImage,
+  pushTestImage,
+  type ScanStack,
+  startScanStack,
+} from '../../src/testing/index.js';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
+
+// The scanner on the real control plane with real Clair, PostgreSQL and registry: pods (whose status the test
+// writes, as a kubelet would) running known-vulnerable images get VulnerabilityReports with the fixture's counts.
+
+const CREDENTIALS = { username: 'puller', password: 'hunter2-but-longer' };
+const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+describe('the image scanner', () => {
+  const env = envtest();
+  const admin = new ObjectClient(env.kubeConfig, 'scanner-test');
+  let stack: ScanStack;
+  let ns: TestNamespace;
+  const images: PushedImage[] = [];
+  let privateImage: PushedImage;
+  let scanner: ImageScanner;
+  let controller: ReturnType<typeof createScanController>;
+  let failed = false;
+
+  const pod = async (
+    name: string,
+    image: PushedImage,
+    labels: Record<string, string>,
+    pullSecret?: string,
+  ) => {
+    await admin.create(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: ns.name, labels },
+      spec: {
+        containers: [{ name: 'app', image: image.reference }],
+        ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret }] } : {}),
+      },
+    });
+    // What the kubelet reports once the container runs: the digest it pulled by.
+    await admin.patchStatus(
+      PODS,
+      { namespace: ns.name, name },
+      {
+        status: {
+          phase: 'Running',
+          containerStatuses: [
+            {
+              name: 'app',
+              image: image.reference,
+              imageID: image.digestReference,
+              ready: true,
+              restartCount: 0,
+              started: true,
+              state: { running: { startedAt: new Date().toISOString() } },
+            },
+          ],
+        },
+      },
+    );
+  };
+  const policy = (name: string, app: string) =>
+    admin.create<ImageScanPolicy>(IMAGE_SCAN_POLICIES, {
+      apiVersion: IMAGE_SCAN_POLICIES.apiVersion as ImageScanPolicy['apiVersion'],
+      kind: 'ImageScanPolicy',
+      metadata: { name, namespace: ns.name },
+      spec: {
+        selector: { matchLabels: { app } },
+        severityThreshold: 'High',
+        rescanInterval: '6h',
+        ignoreUnfixed: false,
+      },
+    } as ImageScanPolicy);
+  const getPolicy = (name: string) =>
+    admin.get<ImageScanPolicy>(IMAGE_SCAN_POLICIES, { namespace: ns.name, name });
+  const reports = async () =>
+    (await admin.list<VulnerabilityReport>(VULNERABILITY_REPORTS, ns.name)).sort((a, b) =>
+      a.image.repository.localeCompare(b.image.repository),
+    );
+
+  beforeAll(async () => {
+    await env.installCRDs([nimbusCrds(), crdDirectory()]);
+    ns = await env.namespace('scanner');
+    stack = await startScanStack({ registryAuth: CREDENTIALS });
+    for (const repository of ['shop/cart', 'shop/checkout', 'shop/search']) {
+      images.push(
+        await pushTestImage(stack.registry, {
+          repository,
+          tag: '1.0',
+          osRelease: BOOKWORM_OS_RELEASE,
+          // One package of its own, so each image has its own layer and digest (equal content would be one image).
+          dpkgPackages: [
+            ...BOOKWORM_PACKAGES,
+            { name: repository.replace('shop/', 'app-'), version: '1.0-1', arch: 'amd64' },
+          ],
+        }),
+      );
+    }
+    if (!stack.authRegistry) throw new Error('the stack was started with registryAuth');
+    privateImage = await pushTestImage(stack.authRegistry, {
+      repository: 'private/payments',
+      tag: '2.0',
+      osRelease: BOOKWORM_OS_RELEASE,
+      dpkgPackages: BOOKWORM_PACKAGES,
+    });
+    await importVulnerabilityFile(stack, OP1_FILE);
+    const logger = createLogger('nimbus-clair', { level: 'warn' });
+    scanner = new ImageScanner({
+      clair: new ClairClient({
+        url: stack.clair.url,
+        auth: { key: stack.clair.pskKey, issuer: stack.clair.issuer },
+      }),
+      logger,
+    });
+    controller = createScanController(env.kubeConfig, { logger, scanner });
+    await controller.start();
+  }, 15 * 60_000);
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') failed = true;
+  });
+  afterAll(async () => {
+    await controller?.stop();
+    await ns?.delete();
+    await stack?.stop({ keepDir: failed });
+    if (failed && stack)
+      process.stderr.write(`scan stack logs kept: ${Object.values(stack.logs).join(', ')}\n`);
+  });
+
+  it('scans 50 pods sharing 3 digests with exactly 3 index requests, and reports the fixture’s findings', async () => {
+    stack.registry.clearRequests();
+    for (let i = 0; i < 50; i++) await pod(`web-${i}`, images[i % 3] as PushedImage, { app: 'web' });
+    await policy('web-scan', 'web');
+    await pollUntil('three reports and a scanned policy', 120_000, async () => {
+      const p = await getPolicy('web-scan');
+      return (
+        (await reports()).length === 3 &&
+        p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
+      );
+    });
+    expect(scanner.counters.indexRequests).toBe(3);
+    // Clair fetched each image's layers once: the registry saw no second round of blob GETs.
+    const layers = images.flatMap((image) => image.manifests[0]?.layers.map((l) => l.digest) ?? []);
+    expect(layers).toHaveLength(3);
+    const layerGets = stack.registry.requests.filter(
+      (r) => r.kind === 'blobs' && r.method === 'GET' && layers.some((d) => r.path.endsWith(d)),
+    );
+    expect(layerGets.length).toBe(3);
+
+    const all = await reports();
+    expect(all.map((r) => r.image.repository)).toEqual(['shop/cart', 'shop/checkout', 'shop/search']);
+    for (const report of all) {
+      expect(report.image.digest).toBe(images.find((i) => i.repository === report.image.repository)?.digest);
+      expect(report.report.summary).toMatchObject({ critical: 2, high: 1, medium: 1 });
+      expect(report.report.vulnerabilities[0]).toMatchObject({ id: 'CVE-2099-1001', severity: 'Critical' });
+      // Owned by the pods that run the image (17 or 16 of the 50), so it goes when they go.
+      expect(report.metadata?.ownerReferences?.length).toBeGreaterThanOrEqual(16);
+      expect(report.metadata?.ownerReferences?.every((o) => o.kind === 'Pod')).toBe(true);
+    }
+    const status = (await getPolicy('web-scan'))?.status;
+    expect(status).toMatchObject({ images: 3, summary: { critical: 6, high: 3, medium: 3 } });
+  });
+
+  it('scans a private image with the pod’s imagePullSecret, and names a missing secret in the condition', async () => {
+    const host = stack.authRegistry?.host ?? '';
+    await admin.create(SECRETS, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'regcred', namespace: ns.name },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: {
+        '.dockerconfigjson': b64(
+          JSON.stringify({
+            auths: { [host]: { auth: b64(`${CREDENTIALS.username}:${CREDENTIALS.password}`) } },
+          }),
+        ),
+      },
+    });
+    await pod('payments-0', privateImage, { app: 'payments' }, 'regcred');
+    await policy('payments-scan', 'payments');
+    await pollUntil('the private image report', 60_000, async () => {
+      const found = (await reports()).some((r) => r.image.repository === 'private/payments');
+      return found;
+    });
+
+    // Another private image, which no pod with credentials runs: without its secret it cannot be read at all.
+    const unreadable = await pushTestImage(stack.authRegistry as NonNullable<ScanStack['authRegistry']>, {
+      repository: 'private/ledger',
+      tag: '1.0',
+      osRelease: BOOKWORM_OS_RELEASE,
+      dpkgPackages: [...BOOKWORM_PACKAGES, { name: 'ledger', version: '1.0-1', arch: 'amd64' }],
+    });
+    await pod('ledger-0', unreadable, { app: 'payments-nosecret' }, 'missing-secret');
+    await policy('nosecret-scan', 'payments-nosecret');
+    await pollUntil('a failed scan condition', 60_000, async () => {
+      const ready = (await getPolicy('nosecret-scan'))?.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'False' && ready.reason === 'ScanFailed';
+    });
+    const ready = (await getPolicy('nosecret-scan'))?.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready?.message).toContain('private/ledger');
+    expect(ready?.message).toContain('imagePullSecret missing-secret does not exist');
+  });
+
+  it('writes nothing on a rescan that finds nothing new', async () => {
+    const before = (await reports()).map((r) => r.metadata?.resourceVersion);
+    const { success } = controller.reconciles;
+    // Re-list everything: every policy is reconciled again against unchanged images.
+    await admin.patchStatus(PODS, { namespace: ns.name, name: 'web-0' }, { status: { message: 'poke' } });
+    await pollUntil('another reconcile', 30_000, () => controller.reconciles.success > success);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await reports()).map((r) => r.metadata?.resourceVersion)).toEqual(before);
+  });
+});
