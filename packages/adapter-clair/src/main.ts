@@ -4,6 +4,7 @@ import { clairScanDeclaration } from './adapter.js';
 import { ClairClient } from './clair/clair-client.js';
 import { scannerConfig } from './scanner/config.js';
 import { ImageScanner } from './scanner/image-scanner.js';
+import { ScanMetrics } from './scanner/metrics.js';
 import { createScanController } from './scanner/scan-controller.js';
 
 // The Clair adapter's deployment entry point: the SDK builds ImageScanPolicies from NimbusPolicies, and the
@@ -13,8 +14,9 @@ exitOnFailure('nimbus-clair', async () => {
   const help = process.argv.includes('--help') || process.argv.includes('-h');
   const config = help ? undefined : scannerConfig(process.env);
   await runAdapter(clairScanDeclaration, {
-    extend: (_kc, { logger }) => {
+    extend: (kc, { logger, metrics }) => {
       if (!config) return [];
+      const scanMetrics = new ScanMetrics(metrics.registry);
       const clair = new ClairClient({
         url: config.clairUrl,
         ...(config.pskKey ? { auth: { key: config.pskKey, issuer: config.issuer } } : {}),
@@ -24,8 +26,9 @@ exitOnFailure('nimbus-clair', async () => {
         logger,
         concurrency: config.concurrency,
         insecureRegistries: config.insecureRegistries,
+        metrics: scanMetrics,
       });
-      return [createScanController(_kc, { logger, scanner })];
+      return [createScanController(kc, { logger, scanner, metrics, scanMetrics })];
     },
   });
 });

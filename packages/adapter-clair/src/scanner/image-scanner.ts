@@ -1,6 +1,7 @@
 import type { Logger } from '@nimbus-ts/k8s';
 import type { VulnerabilityReport } from '../clair/api-types.js';
 import type { ClairClient } from '../clair/clair-client.js';
+import { ClairError } from '../clair/clair-error.js';
 import { buildClairManifest } from '../clair/manifest.js';
 import type { DockerCredential } from '../registry/credentials.js';
 import { layerAccess } from '../registry/layer-access.js';
@@ -10,6 +11,7 @@ import { RegistryError } from '../registry/registry-error.js';
 import { type ResolvedImage, resolveImage } from '../registry/resolve.js';
 import { TokenCache } from '../registry/token-cache.js';
 import { ConcurrencyLimiter } from './limiter.js';
+import type { ScanMetrics } from './metrics.js';
 import { SingleFlight } from './single-flight.js';
 
 /** One image to scan, as a running pod pulled it. */
@@ -56,6 +58,8 @@ export interface ImageScannerOptions {
   readonly concurrency?: number;
   /** Registries (`host[:port]`) reached over plain http. Loopback registries always are. */
   readonly insecureRegistries?: readonly string[];
+  /** Records index requests, durations and errors, when given. */
+  readonly metrics?: ScanMetrics;
 }
 
 /**
@@ -86,6 +90,22 @@ export class ImageScanner {
    */
   scan(target: ScanTarget): Promise<ScanOutcome> {
     return this.limiter.run(async () => {
+      const started = performance.now();
+      try {
+        return await this.scanNow(target);
+      } catch (error) {
+        this.options.metrics?.failed(
+          error instanceof RegistryError ? 'registry' : error instanceof ClairError ? 'clair' : 'other',
+        );
+        throw error;
+      } finally {
+        this.options.metrics?.scanned((performance.now() - started) / 1000);
+      }
+    });
+  }
+
+  private scanNow(target: ScanTarget): Promise<ScanOutcome> {
+    return (async () => {
       const { image, client } = await this.resolve(target);
       await this.indexing.do(image.manifestDigest, () => this.ensureIndexed(image, client));
       this.counters.reportRequests++;
@@ -96,7 +116,7 @@ export class ImageScanner {
         this.indexed.delete(image.manifestDigest);
       }
       return { kind: 'pending', image };
-    });
+    })();
   }
 
   /** Forgets that a manifest was indexed, e.g. when Clair's indexer state changed and it must be re-indexed. */
@@ -141,6 +161,7 @@ export class ImageScanner {
     // Registry tokens live minutes and Clair fetches the layers during the POST: mint them right before it.
     const layers = await layerAccess(client, image);
     this.counters.indexRequests++;
+    this.options.metrics?.indexed();
     this.options.logger.info('indexing image', {
       image: `${image.registry}/${image.repository}@${image.manifestDigest}`,
       layers: image.layers.length,

@@ -8,6 +8,7 @@ export {
   type ScanTarget,
 } from './image-scanner.js';
 export { ConcurrencyLimiter } from './limiter.js';
+export { ScanMetrics } from './metrics.js';
 export { type ImageUse, planScan, podsUsing, type ScannedPod, type ScanPlan, selects } from './plan.js';
 export { createScanController, NODES, PODS, SCANNED, type ScanControllerOptions } from './scan-controller.js';
 export { SingleFlight } from './single-flight.js';

@@ -19,6 +19,7 @@ import { type SecretLike, selectCredentials } from '../registry/credentials.js';
 import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.js';
 import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
 import type { ImageScanner, ScanOutcome } from './image-scanner.js';
+import type { ScanMetrics } from './metrics.js';
 import { type ImageUse, planScan, podsUsing, type ScannedPod, selects } from './plan.js';
 
 /** Core resources the scanner reads. */
@@ -46,6 +47,8 @@ export interface ScanControllerOptions {
   readonly metrics?: ControllerMetrics;
   /** Clock; tests may pin it. */
   readonly now?: () => Date;
+  /** Vulnerability gauges by namespace, image and severity, when given. */
+  readonly scanMetrics?: ScanMetrics;
   /** Most policies reconciled at once; the scanner bounds the scans themselves. Default 2. */
   readonly concurrency?: number;
 }
@@ -152,6 +155,11 @@ export function createScanController(
         report: content,
       };
       await client.createOrUpdate(VULNERABILITY_REPORTS, desired, previous);
+      options.scanMetrics?.report(
+        namespace,
+        `${resolved.repository}@${resolved.manifestDigest}`,
+        content.summary,
+      );
     }
 
     const condition =

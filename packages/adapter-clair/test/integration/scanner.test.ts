@@ -1,12 +1,14 @@
 import { createLogger, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
 import { crdDirectory } from '../../src/api/crds.js';
 import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
 import { ClairClient } from '../../src/clair/clair-client.js';
 import { ImageScanner } from '../../src/scanner/image-scanner.js';
+import { ScanMetrics } from '../../src/scanner/metrics.js';
 import { createScanController, PODS } from '../../src/scanner/scan-controller.js';
 import {
   importVulnerabilityFile,
@@ -34,6 +36,8 @@ describe('the image scanner', () => {
   let scanner: ImageScanner;
   let controller: ReturnType<typeof createScanController>;
   let failed = false;
+  const registry = new Registry();
+  const scanMetrics = new ScanMetrics(registry);
 
   const pod = async (
     name: string,
@@ -119,13 +123,14 @@ describe('the image scanner', () => {
     await importVulnerabilityFile(stack, OP1_FILE);
     const logger = createLogger('nimbus-clair', { level: 'warn' });
     scanner = new ImageScanner({
+      metrics: scanMetrics,
       clair: new ClairClient({
         url: stack.clair.url,
         auth: { key: stack.clair.pskKey, issuer: stack.clair.issuer },
       }),
       logger,
     });
-    controller = createScanController(env.kubeConfig, { logger, scanner });
+    controller = createScanController(env.kubeConfig, { logger, scanner, scanMetrics });
     await controller.start();
   }, 15 * 60_000);
   afterEach((context) => {
@@ -169,6 +174,12 @@ describe('the image scanner', () => {
       expect(report.metadata?.ownerReferences?.length).toBeGreaterThanOrEqual(16);
       expect(report.metadata?.ownerReferences?.every((o) => o.kind === 'Pod')).toBe(true);
     }
+    // The same figures on /metrics: index requests and vulnerability gauges per image.
+    const text = await registry.metrics();
+    expect(text).toMatch(/^nimbus_clair_index_requests_total 3$/m);
+    expect(text).toContain(
+      `nimbus_clair_vulnerabilities{namespace="${ns.name}",image="shop/cart@${images[0]?.digest}",severity="critical"} 2`,
+    );
     const status = (await getPolicy('web-scan'))?.status;
     expect(status).toMatchObject({ images: 3, summary: { critical: 6, high: 3, medium: 3 } });
   });

@@ -129,7 +129,14 @@ describe('nimbus status on a real control plane', () => {
     // Healthy with both bindings: the cluster binding is in this namespace's scope only once its fan-out exists.
     await pollUntil('nimbus status to report both bindings healthy', 60_000, async () => {
       const { code, report } = await status();
-      return code === 0 && report?.bindings.length === 2;
+      // Converged means the adapter has also written its enforcement entries, not only that nothing is unhealthy.
+      const rules = report?.bindings[0]?.policies[0]?.rules ?? [];
+      return (
+        code === 0 &&
+        report?.bindings.length === 2 &&
+        rules.length === 2 &&
+        rules.every((r) => r.adapters.length > 0)
+      );
     });
     const { code, report, stderr } = await status();
     expect(stderr).toBe('');
