@@ -9,12 +9,21 @@ import {
   ObjectClient,
   type ResourceType,
   refOf,
-  setCondition,
+  setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
 import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../api/constants.js';
 import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '../api/generated.js';
 import { rescanIntervalSeconds } from '../build/params.js';
+import {
+  decodeLedger,
+  encodeLedger,
+  NOTIFIED_ANNOTATION,
+  newlyNotifiable,
+  record as recordNotified,
+} from '../notify/notified-ledger.js';
+import { findingsMessage } from '../notify/slack-message.js';
+import { SlackSender } from '../notify/slack-sender.js';
 import { type SecretLike, selectCredentials } from '../registry/credentials.js';
 import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.js';
 import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
@@ -36,6 +45,9 @@ const SERVICE_ACCOUNTS: ResourceType = {
 /** The condition the scanner keeps on every ImageScanPolicy. */
 export const SCANNED = 'Ready';
 
+/** The condition on policies with `notify`: whether their notifications go out. */
+export const NOTIFYING = 'Notifying';
+
 /** How soon to look again when Clair has no vulnerability data yet, or a scan failed. */
 const PENDING_RETRY_MS = 15_000;
 const FAILURE_RETRY_MS = 30_000;
@@ -49,6 +61,8 @@ export interface ScanControllerOptions {
   readonly now?: () => Date;
   /** Vulnerability gauges by namespace, image and severity, when given. */
   readonly scanMetrics?: ScanMetrics;
+  /** Sends Slack notifications for policies that ask for them; default one sender with Slack's rate limit. */
+  readonly slack?: SlackSender;
   /** Most policies reconciled at once; the scanner bounds the scans themselves. Default 2. */
   readonly concurrency?: number;
 }
@@ -68,6 +82,7 @@ export function createScanController(
   const client = new ObjectClient(kc, REPORT_MANAGER);
   const now = options.now ?? (() => new Date());
   const reconciles = { success: 0, error: 0 };
+  const slack = options.slack ?? new SlackSender();
   const record = options.metrics?.recorder('clair/imagescanpolicy');
   const controller = new Controller<ImageScanPolicy>(kc, IMAGE_SCAN_POLICIES, {
     name: 'clair/imagescanpolicy',
@@ -98,6 +113,7 @@ export function createScanController(
     const reports = controller.store<VulnerabilityReport>(VULNERABILITY_REPORTS);
     const summary = { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 };
     const failed: string[] = [];
+    const notifyProblems: string[] = [];
     let pending = 0;
     for (const outcome of outcomes) {
       const image = `${outcome.use.registry}/${outcome.use.repository}@${outcome.use.digest}`;
@@ -154,6 +170,8 @@ export function createScanController(
         scanner: { name: 'Clair' },
         report: content,
       };
+      const ledger = await notify(policy, desired, previous, notifyProblems);
+      if (ledger) desired.metadata = { ...desired.metadata, annotations: { [NOTIFIED_ANNOTATION]: ledger } };
       await client.createOrUpdate(VULNERABILITY_REPORTS, desired, previous);
       options.scanMetrics?.report(
         namespace,
@@ -187,15 +205,88 @@ export function createScanController(
       observedGeneration: policy.metadata.generation,
       images: plan.images.length,
       summary,
-      conditions: setCondition(status?.conditions as Condition[] | undefined, {
-        ...condition,
-        observedGeneration: policy.metadata.generation,
-      }) as ImageScanPolicyStatus['conditions'],
+      conditions: setConditions(status?.conditions as Condition[] | undefined, [
+        { ...condition, observedGeneration: policy.metadata.generation },
+        ...(policy.spec.notify?.slack
+          ? [
+              notifyProblems.length > 0
+                ? {
+                    type: NOTIFYING,
+                    status: 'False' as const,
+                    reason: 'NotificationFailed',
+                    message: notifyProblems.slice(0, 3).join('; '),
+                    observedGeneration: policy.metadata.generation,
+                  }
+                : {
+                    type: NOTIFYING,
+                    status: 'True' as const,
+                    reason: 'Notifying',
+                    message: 'new findings at or above the threshold are sent to Slack',
+                    observedGeneration: policy.metadata.generation,
+                  },
+            ]
+          : []),
+      ]) as ImageScanPolicyStatus['conditions'],
     }));
     if (failed.length > 0) return Action.requeue(FAILURE_RETRY_MS);
     if (pending > 0) return Action.requeue(PENDING_RETRY_MS);
     return Action.requeue((rescanIntervalSeconds(policy.spec.rescanInterval ?? '6h') ?? 6 * 3600) * 1000);
   };
+
+  /**
+   * Sends the findings of a report that no message has announced yet (at or above the policy's threshold) to the
+   * policy's Slack webhook, and returns the report's updated ledger of what was announced — stored on the report,
+   * so each (image, vulnerability) is announced once, also across restarts. Nothing is recorded when sending
+   * fails, so the next scan tries again.
+   */
+  async function notify(
+    policy: ImageScanPolicy,
+    report: VulnerabilityReport,
+    previous: VulnerabilityReport | undefined,
+    problems: string[],
+  ): Promise<string | undefined> {
+    const slackRef = policy.spec.notify?.slack?.webhookSecretRef;
+    const stored = previous?.metadata?.annotations?.[NOTIFIED_ANNOTATION];
+    if (!slackRef) return stored;
+    const { ledger } = decodeLedger(stored, report.image.digest);
+    const threshold = policy.spec.severityThreshold ?? 'Low';
+    const due = newlyNotifiable(ledger, report.report.vulnerabilities, threshold);
+    if (due.findings.length === 0) return stored ?? encodeLedger(ledger);
+    const namespace = policy.metadata.namespace ?? '';
+    const secret = await client.get<SecretLike & { apiVersion: string; kind: string }>(SECRETS, {
+      namespace,
+      name: slackRef.name,
+    });
+    const url = secret?.data?.[slackRef.key];
+    if (!url) {
+      problems.push(
+        `Secret ${namespace}/${slackRef.name} has no key ${slackRef.key}; create it with the Slack webhook URL`,
+      );
+      return stored;
+    }
+    const outcome = await slack.send(
+      { url: Buffer.from(url, 'base64').toString('utf8').trim(), name: `${namespace}/${slackRef.name}` },
+      findingsMessage({
+        kind: due.kind,
+        namespace,
+        image: report.image,
+        threshold,
+        findings: due.findings,
+        summary: report.report.summary,
+        policy: policy.metadata.name,
+        time: now(),
+      }),
+    );
+    if (outcome.status !== 'sent') {
+      problems.push(
+        `Slack webhook ${outcome.webhook}: ${outcome.reason}${outcome.httpStatus ? ` (HTTP ${outcome.httpStatus})` : ''}`,
+      );
+      return stored;
+    }
+    return encodeLedger(
+      recordNotified(ledger, due.findings, { currentFindings: report.report.vulnerabilities }),
+    );
+  }
 
   /** Scans one image with the credentials its pods would pull with; a failure becomes a message, not a throw. */
   async function scanOne(namespace: string, use: ImageUse): Promise<Outcome> {
@@ -244,6 +335,9 @@ export function createScanController(
       return controller.ready;
     },
     start: () => controller.start(reconcile, undefined),
-    stop: () => controller.stop(),
+    stop: async () => {
+      await controller.stop();
+      if (!options.slack) await slack.close();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { createLogger, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
@@ -17,7 +18,7 @@ import {
   type ScanStack,
   startScanStack,
 } from '../../src/testing/index.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../fixtures/bookworm.js';
 
 // The scanner on the real control plane with real Clair, PostgreSQL and registry: pods (whose status the test
 // writes, as a kubelet would) running known-vulnerable images get VulnerabilityReports with the fixture's counts.
@@ -232,5 +233,82 @@ describe('the image scanner', () => {
     await pollUntil('another reconcile', 30_000, () => controller.reconciles.success > success);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await reports()).map((r) => r.metadata?.resourceVersion)).toEqual(before);
+  });
+
+  it('sends one Slack message when a report first crosses the threshold, and one per new finding after a rescan', async () => {
+    // A local Slack: records every message it receives.
+    const received: { text: string }[] = [];
+    const slack = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body) as { text: string });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+    const address = slack.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks/T0/B0/x`;
+    try {
+      await admin.create(SECRETS, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'slack', namespace: ns.name },
+        type: 'Opaque',
+        data: { webhook: b64(url) },
+      });
+      const alerting = await pushTestImage(stack.registry, {
+        repository: 'shop/alerts',
+        tag: '1.0',
+        osRelease: BOOKWORM_OS_RELEASE,
+        dpkgPackages: [...BOOKWORM_PACKAGES, { name: 'alerts', version: '1.0-1', arch: 'amd64' }],
+      });
+      await pod('alerts-0', alerting, { app: 'alerts' });
+      await admin.create<ImageScanPolicy>(IMAGE_SCAN_POLICIES, {
+        apiVersion: IMAGE_SCAN_POLICIES.apiVersion as ImageScanPolicy['apiVersion'],
+        kind: 'ImageScanPolicy',
+        metadata: { name: 'alerts-scan', namespace: ns.name },
+        spec: {
+          selector: { matchLabels: { app: 'alerts' } },
+          severityThreshold: 'High',
+          rescanInterval: '6h',
+          ignoreUnfixed: false,
+          notify: { slack: { webhookSecretRef: { name: 'slack', key: 'webhook' } } },
+        },
+      } as ImageScanPolicy);
+      await pollUntil('the first Slack message', 60_000, () => received.length >= 1);
+      expect(JSON.stringify(received[0])).toContain('CVE-2099-1001');
+      expect(JSON.stringify(received[0])).not.toContain('CVE-2099-1003'); // Medium: below the threshold
+
+      // A new advisory, then a rescan: exactly one more message, about the new finding only.
+      await importVulnerabilityFile(stack, OP2_FILE);
+      await admin.patchStatus(
+        PODS,
+        { namespace: ns.name, name: 'alerts-0' },
+        { status: { message: 'rescan' } },
+      );
+      await pollUntil('the second Slack message', 60_000, () => received.length >= 2);
+      expect(JSON.stringify(received[1])).toContain('CVE-2099-1005');
+      expect(JSON.stringify(received[1])).not.toContain('CVE-2099-1001');
+
+      // Nothing new: further rescans send nothing.
+      const after = controller.reconciles.success;
+      await admin.patchStatus(
+        PODS,
+        { namespace: ns.name, name: 'alerts-0' },
+        { status: { message: 'again' } },
+      );
+      await pollUntil('another rescan', 30_000, () => controller.reconciles.success > after);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(received).toHaveLength(2);
+      const notifying = (await getPolicy('alerts-scan'))?.status?.conditions?.find(
+        (c) => c.type === 'Notifying',
+      );
+      expect(notifying).toMatchObject({ status: 'True' });
+    } finally {
+      await new Promise<void>((resolve) => slack.close(() => resolve()));
+    }
   });
 });
