@@ -155,10 +155,11 @@ describe('SlackSender against a local Slack webhook', () => {
         (request.retryAfterSeconds ?? 0) * 1000,
       );
     }
-    // After the wait the queue resumes at the sustained rate (1/s), not in a burst that would be refused again.
+    // After the wait the queue resumes paced (about 1/s), not in a burst that would be refused again. A burst
+    // arrives within milliseconds; half the pace is a bound that timer jitter on a loaded machine cannot break.
     const accepted = requests.filter((r) => r.status === 200);
     for (let i = 1; i < accepted.length; i++) {
-      expect((accepted[i]?.arrivedAt ?? 0) - (accepted[i - 1]?.arrivedAt ?? 0)).toBeGreaterThanOrEqual(990);
+      expect((accepted[i]?.arrivedAt ?? 0) - (accepted[i - 1]?.arrivedAt ?? 0)).toBeGreaterThanOrEqual(500);
     }
   });
 
