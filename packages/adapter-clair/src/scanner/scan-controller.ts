@@ -1,3 +1,4 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   Action,
   type ApiServerAccess,
@@ -67,6 +68,9 @@ export interface ScanControllerOptions {
   readonly concurrency?: number;
 }
 
+/** Reads an object of the reconciled namespace by kind and name, once per reconcile. */
+type ReadOnce = <T extends KubernetesObject>(resource: ResourceType, name: string) => Promise<T | undefined>;
+
 type Outcome = { use: ImageUse; result: ScanOutcome } | { use: ImageUse; error: string };
 
 /**
@@ -109,7 +113,9 @@ export function createScanController(
     const nodes = controller.store(NODES);
     const pods = controller.store<ScannedPod & { apiVersion?: string; kind?: string }>(PODS).list();
     const plan = planScan(policy, pods, (name) => nodes.get({ name })?.metadata?.labels);
-    const outcomes = await Promise.all(plan.images.map((use) => scanOne(namespace, use)));
+    // Images of one namespace share Secrets and ServiceAccounts: each is read once per reconcile.
+    const read = readOnce(namespace);
+    const outcomes = await Promise.all(plan.images.map((use) => scanOne(namespace, use, read)));
     const reports = controller.store<VulnerabilityReport>(VULNERABILITY_REPORTS);
     const summary = { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 };
     const failed: string[] = [];
@@ -170,7 +176,7 @@ export function createScanController(
         scanner: { name: 'Clair' },
         report: content,
       };
-      const ledger = await notify(policy, desired, previous, notifyProblems);
+      const ledger = await notify(policy, desired, previous, notifyProblems, read);
       if (ledger) desired.metadata = { ...desired.metadata, annotations: { [NOTIFIED_ANNOTATION]: ledger } };
       await client.createOrUpdate(VULNERABILITY_REPORTS, desired, previous);
       options.scanMetrics?.report(
@@ -244,6 +250,7 @@ export function createScanController(
     report: VulnerabilityReport,
     previous: VulnerabilityReport | undefined,
     problems: string[],
+    read: ReadOnce,
   ): Promise<string | undefined> {
     const slackRef = policy.spec.notify?.slack?.webhookSecretRef;
     const stored = previous?.metadata?.annotations?.[NOTIFIED_ANNOTATION];
@@ -253,10 +260,7 @@ export function createScanController(
     const due = newlyNotifiable(ledger, report.report.vulnerabilities, threshold);
     if (due.findings.length === 0) return stored ?? encodeLedger(ledger);
     const namespace = policy.metadata.namespace ?? '';
-    const secret = await client.get<SecretLike & { apiVersion: string; kind: string }>(SECRETS, {
-      namespace,
-      name: slackRef.name,
-    });
+    const secret = await read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, slackRef.name);
     const url = secret?.data?.[slackRef.key];
     if (!url) {
       problems.push(
@@ -289,16 +293,16 @@ export function createScanController(
   }
 
   /** Scans one image with the credentials its pods would pull with; a failure becomes a message, not a throw. */
-  async function scanOne(namespace: string, use: ImageUse): Promise<Outcome> {
+  async function scanOne(namespace: string, use: ImageUse, read: ReadOnce): Promise<Outcome> {
     try {
-      const podSecrets = await readSecrets(namespace, use.pullSecrets);
-      const account = await client.get<{
+      const podSecrets = await readSecrets(read, use.pullSecrets);
+      const account = await read<{
         apiVersion: string;
         kind: string;
         imagePullSecrets?: { name?: string }[];
-      }>(SERVICE_ACCOUNTS, { namespace, name: use.serviceAccountName });
+      }>(SERVICE_ACCOUNTS, use.serviceAccountName);
       const accountSecrets = await readSecrets(
-        namespace,
+        read,
         (account?.imagePullSecrets ?? []).flatMap((s) => (s.name ? [s.name] : [])),
       );
       const missing = [...use.pullSecrets].filter((n) => !podSecrets.some((s) => s.metadata?.name === n));
@@ -320,11 +324,23 @@ export function createScanController(
     }
   }
 
-  async function readSecrets(namespace: string, names: readonly string[]): Promise<SecretLike[]> {
+  /** GETs of one namespace's objects, each made at most once (concurrent callers share the request). */
+  function readOnce(namespace: string): ReadOnce {
+    const reads = new Map<string, Promise<unknown>>();
+    return <T extends KubernetesObject>(resource: ResourceType, name: string) => {
+      const key = `${resource.kind}/${name}`;
+      let pending = reads.get(key);
+      if (!pending) {
+        pending = client.get<T>(resource, { namespace, name });
+        reads.set(key, pending);
+      }
+      return pending as Promise<T | undefined>;
+    };
+  }
+
+  async function readSecrets(read: ReadOnce, names: readonly string[]): Promise<SecretLike[]> {
     const found = await Promise.all(
-      names.map((name) =>
-        client.get<SecretLike & { apiVersion: string; kind: string }>(SECRETS, { namespace, name }),
-      ),
+      names.map((name) => read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, name)),
     );
     return found.filter((s): s is SecretLike & { apiVersion: string; kind: string } => s !== undefined);
   }
