@@ -5,6 +5,7 @@ import { ClairClient } from './clair/clair-client.js';
 import { scannerConfig } from './scanner/config.js';
 import { ImageScanner } from './scanner/image-scanner.js';
 import { ScanMetrics } from './scanner/metrics.js';
+import { createNotificationReceiver } from './scanner/notification-receiver.js';
 import { createScanController } from './scanner/scan-controller.js';
 
 // The Clair adapter's deployment entry point: the SDK builds ImageScanPolicies from NimbusPolicies, and the
@@ -28,7 +29,25 @@ exitOnFailure('nimbus-clair', async () => {
         insecureRegistries: config.insecureRegistries,
         metrics: scanMetrics,
       });
-      return [createScanController(kc, { logger, scanner, metrics, scanMetrics })];
+      const controller = createScanController(kc, {
+        logger,
+        scanner,
+        metrics,
+        scanMetrics,
+        namespaces: config.namespaces,
+      });
+      if (!config.notifier || !config.pskKey) return [controller];
+      return [
+        controller,
+        createNotificationReceiver({
+          clair,
+          pskKey: config.pskKey,
+          port: config.notifier.port,
+          ...(config.notifier.tls ? { tls: config.notifier.tls } : {}),
+          logger,
+          refresh: (digests) => controller.refresh(digests),
+        }),
+      ];
     },
   });
 });

@@ -239,6 +239,14 @@ const definitions: readonly IntentDefinition[] = [
         values: ['true', 'false'],
         example: ['true'],
       },
+      {
+        name: 'slackWebhookSecret',
+        description:
+          'A Secret in the namespace holding a Slack incoming-webhook URL, as name/key (or name, for the key url): ' +
+          'new findings at or above the threshold are sent there, each once.',
+        required: false,
+        example: ['slack-webhook/url'],
+      },
     ],
     engines: ['clair'],
   },
@@ -282,9 +290,11 @@ const definitions: readonly IntentDefinition[] = [
       },
       {
         name: 'scanTimeout',
-        description: 'How long admission waits for a scan of an image not yet scanned, as a duration.',
+        description:
+          'How long admission waits for a scan of an image not yet scanned, as a duration of at most 25s: the API ' +
+          'server waits at most 30s for a webhook, and the webhook needs the rest to answer.',
         required: false,
-        example: ['30s'],
+        example: ['10s'],
       },
     ],
     engines: ['admission', 'clair'],

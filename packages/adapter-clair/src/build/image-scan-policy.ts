@@ -15,7 +15,7 @@ const MAX_NAME_LENGTH = 253;
  * most one), named `<policy>-vulnerabilityscanning`.
  *
  * Every field the CRD defaults is written, so that the object the API server stores equals the built one and
- * a rebuild of an unchanged policy writes nothing. `notify` is not written: no intent parameter sets it yet.
+ * a rebuild of an unchanged policy writes nothing. `notify` is written only when the rule names a Slack Secret.
  *
  * @param policy - The NimbusPolicy; only its name, namespace and selector are read.
  * @param context - `rules` holds the supported rules with canonical IDs; rules with other IDs are ignored.
@@ -56,6 +56,9 @@ export function buildImageScanPolicies(policy: NimbusPolicy, context: BuildConte
         rescanInterval: params.rescanInterval,
         ignoreUnfixed: params.ignoreUnfixed,
         action: scanAction(rule.rule.action),
+        ...(params.slackWebhookSecret
+          ? { notify: { slack: { webhookSecretRef: { ...params.slackWebhookSecret } } } }
+          : {}),
       },
     });
   }

@@ -21,7 +21,16 @@ const ACCEPTED = {
   severityThreshold: SEVERITY_THRESHOLDS.join(', '),
   rescanInterval: 'a duration in whole h, m and s from 1m to 8760h, e.g. 6h or 1h30m',
   ignoreUnfixed: 'true, false',
+  slackWebhookSecret:
+    "the Secret (in the policy's namespace) holding a Slack incoming-webhook URL, as <name>/<key> or <name> for key url",
 } as const;
+
+/** The Secret key read when `slackWebhookSecret` names only the Secret. */
+export const DEFAULT_SLACK_SECRET_KEY = 'url';
+
+// A Secret name (DNS-1123 subdomain) and, optionally, a key (what a Secret's data keys may be).
+const SLACK_SECRET =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)(\/([-._a-zA-Z0-9]+))?$/;
 
 /** The names of the parameters a vulnerabilityScanning rule may have. */
 export const SCAN_PARAMS = Object.keys(ACCEPTED) as readonly (keyof typeof ACCEPTED)[];
@@ -31,6 +40,8 @@ export interface ScanParams {
   readonly severityThreshold: SeverityThreshold;
   readonly rescanInterval: string;
   readonly ignoreUnfixed: boolean;
+  /** Where the Slack webhook URL is, when findings are to be sent to Slack. */
+  readonly slackWebhookSecret?: { readonly name: string; readonly key: string };
 }
 
 /**
@@ -111,6 +122,19 @@ export function scanParams(params: Readonly<Record<string, readonly string[]>> |
   if (ignore === 'true') ignoreUnfixed = true;
   else if (ignore !== undefined && ignore !== 'false') reject('ignoreUnfixed', ignore);
 
+  let slackWebhookSecret: ScanParams['slackWebhookSecret'];
+  const slack = single('slackWebhookSecret');
+  if (slack !== undefined) {
+    const match = SLACK_SECRET.exec(slack);
+    if (!match || (match[1]?.length ?? 0) > 253) reject('slackWebhookSecret', slack);
+    else slackWebhookSecret = { name: match[1] as string, key: match[6] ?? DEFAULT_SLACK_SECRET_KEY };
+  }
+
   if (problems.length > 0) throw new Error(problems.join('; '));
-  return { severityThreshold, rescanInterval, ignoreUnfixed };
+  return {
+    severityThreshold,
+    rescanInterval,
+    ignoreUnfixed,
+    ...(slackWebhookSecret ? { slackWebhookSecret } : {}),
+  };
 }

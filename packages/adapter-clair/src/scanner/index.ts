@@ -9,6 +9,37 @@ export {
 } from './image-scanner.js';
 export { ConcurrencyLimiter } from './limiter.js';
 export { ScanMetrics } from './metrics.js';
-export { type ImageUse, planScan, podsUsing, type ScannedPod, type ScanPlan, selects } from './plan.js';
-export { createScanController, NODES, PODS, SCANNED, type ScanControllerOptions } from './scan-controller.js';
+export {
+  DEFAULT_EXCLUDED_NAMESPACES,
+  DEFAULT_NAMESPACE_FILTER,
+  globMatches,
+  type NamespaceFilter,
+  type NamespaceVerdict,
+  namespaceVerdict,
+} from './namespace-filter.js';
+export {
+  createNotificationReceiver,
+  type NotificationReceiver,
+  type NotificationReceiverOptions,
+} from './notification-receiver.js';
+export {
+  IGNORE_UNFIXED_ANNOTATION,
+  type ImageUse,
+  planScan,
+  podsIgnoreUnfixed,
+  podsUsing,
+  type ScannedPod,
+  type ScanPlan,
+  selects,
+} from './plan.js';
+export { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
+export {
+  createScanController,
+  NODES,
+  NOTIFYING,
+  PODS,
+  SCANNED,
+  type ScanController,
+  type ScanControllerOptions,
+} from './scan-controller.js';
 export { SingleFlight } from './single-flight.js';

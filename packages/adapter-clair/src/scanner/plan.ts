@@ -10,6 +10,7 @@ export interface ScannedPod extends PodLike {
     readonly namespace?: string;
     readonly uid?: string;
     readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
     // A string on the wire; typed as client-node types it so the cache can hold these pods.
     readonly deletionTimestamp?: Date;
   };
@@ -34,6 +35,22 @@ export interface ImageUse {
 export interface ScanPlan {
   readonly images: readonly ImageUse[];
   readonly skipped: readonly (SkippedImage & { readonly pod: string })[];
+}
+
+/**
+ * The pod annotation that leaves vulnerabilities without a fixed version out of the reports of the pod's images
+ * (as image-scanner-operator's `ignore-unfixed`). Set it in a workload's pod template.
+ */
+export const IGNORE_UNFIXED_ANNOTATION = 'scanning.nimbus-ts.io/ignore-unfixed';
+
+/**
+ * Whether the report of an image leaves unfixed vulnerabilities out because of its pods: only when every pod
+ * running it says so — a report is shared by its pods, and one pod that did not ask must still see them.
+ */
+export function podsIgnoreUnfixed(pods: readonly ScannedPod[]): boolean {
+  return (
+    pods.length > 0 && pods.every((pod) => pod.metadata?.annotations?.[IGNORE_UNFIXED_ANNOTATION] === 'true')
+  );
 }
 
 /** Whether a pod's labels satisfy a `matchLabels` selector (empty selects every pod). */

@@ -30,7 +30,9 @@ import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.
 import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
 import type { ImageScanner, ScanOutcome } from './image-scanner.js';
 import type { ScanMetrics } from './metrics.js';
-import { type ImageUse, planScan, podsUsing, type ScannedPod, selects } from './plan.js';
+import { DEFAULT_NAMESPACE_FILTER, type NamespaceFilter, namespaceVerdict } from './namespace-filter.js';
+import { type ImageUse, planScan, podsIgnoreUnfixed, podsUsing, type ScannedPod, selects } from './plan.js';
+import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
 
 /** Core resources the scanner reads. */
 export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
@@ -49,9 +51,8 @@ export const SCANNED = 'Ready';
 /** The condition on policies with `notify`: whether their notifications go out. */
 export const NOTIFYING = 'Notifying';
 
-/** How soon to look again when Clair has no vulnerability data yet, or a scan failed. */
+/** How soon to look again when Clair has no vulnerability data yet. */
 const PENDING_RETRY_MS = 15_000;
-const FAILURE_RETRY_MS = 30_000;
 
 /** Options of {@link createScanController}. */
 export interface ScanControllerOptions {
@@ -66,6 +67,23 @@ export interface ScanControllerOptions {
   readonly slack?: SlackSender;
   /** Most policies reconciled at once; the scanner bounds the scans themselves. Default 2. */
   readonly concurrency?: number;
+  /** The namespaces scanned; default every namespace but `kube-*`. */
+  readonly namespaces?: NamespaceFilter;
+  /** Waits after failed scans (Clair or a registry down): doubling from `initialMs` to `maxMs`. */
+  readonly retry?: RetryDelays;
+}
+
+/** A running scan controller. */
+export interface ScanController extends Component {
+  /** Reconciles so far, by outcome (for tests and diagnostics). */
+  readonly reconciles: { success: number; error: number };
+  /**
+   * Rescans, now, every policy of a namespace with a VulnerabilityReport of one of these manifest (or index)
+   * digests — what Clair's notifier names when new advisories affect an indexed image.
+   *
+   * @returns how many policies were queued.
+   */
+  refresh(digests: readonly string[]): number;
 }
 
 /** Reads an object of the reconciled namespace by kind and name, once per reconcile. */
@@ -79,13 +97,13 @@ type Outcome = { use: ImageUse; result: ScanOutcome } | { use: ImageUse; error: 
  * they go), and the policy's status: images scanned, counts by severity, and a Ready condition that names the
  * image and the fix when a scan fails. Rescans every `rescanInterval` by re-matching, not re-indexing.
  */
-export function createScanController(
-  kc: ApiServerAccess,
-  options: ScanControllerOptions,
-): Component & { readonly reconciles: { success: number; error: number } } {
+export function createScanController(kc: ApiServerAccess, options: ScanControllerOptions): ScanController {
   const client = new ObjectClient(kc, REPORT_MANAGER);
   const now = options.now ?? (() => new Date());
   const reconciles = { success: 0, error: 0 };
+  const namespaces = options.namespaces ?? DEFAULT_NAMESPACE_FILTER;
+  // Failed reconciles in a row, per policy: the retry waits grow with them and reset on success.
+  const failures = new Map<string, number>();
   const slack = options.slack ?? new SlackSender();
   const record = options.metrics?.recorder('clair/imagescanpolicy');
   const controller = new Controller<ImageScanPolicy>(kc, IMAGE_SCAN_POLICIES, {
@@ -108,8 +126,29 @@ export function createScanController(
   controller.watches(NODES, () => [], { metadataOnly: true });
 
   const reconcile = async (policy: ImageScanPolicy): Promise<Action> => {
-    if (policy.metadata.deletionTimestamp) return Action.awaitChange();
+    const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
+    if (policy.metadata.deletionTimestamp) {
+      failures.delete(key);
+      return Action.awaitChange();
+    }
     const namespace = policy.metadata.namespace ?? '';
+    const scope = namespaceVerdict(namespace, namespaces);
+    if (!scope.scanned) {
+      await updateStatus<ImageScanPolicyStatus>(client, IMAGE_SCAN_POLICIES, policy, (status) => ({
+        observedGeneration: policy.metadata.generation,
+        images: 0,
+        conditions: setConditions(status?.conditions as Condition[] | undefined, [
+          {
+            type: SCANNED,
+            status: 'False',
+            reason: 'NamespaceExcluded',
+            message: scope.reason,
+            observedGeneration: policy.metadata.generation,
+          },
+        ]) as ImageScanPolicyStatus['conditions'],
+      }));
+      return Action.awaitChange();
+    }
     const nodes = controller.store(NODES);
     const pods = controller.store<ScannedPod & { apiVersion?: string; kind?: string }>(PODS).list();
     const plan = planScan(policy, pods, (name) => nodes.get({ name })?.metadata?.labels);
@@ -123,12 +162,14 @@ export function createScanController(
     let pending = 0;
     for (const outcome of outcomes) {
       const image = `${outcome.use.registry}/${outcome.use.repository}@${outcome.use.digest}`;
-      if ('error' in outcome) {
-        failed.push(`${image}: ${outcome.error}`);
-        continue;
-      }
-      if (outcome.result.kind === 'pending') {
-        pending++;
+      if ('error' in outcome || outcome.result.kind === 'pending') {
+        if ('error' in outcome) failed.push(`${image}: ${outcome.error}`);
+        else pending++;
+        // The last report stands until a scan replaces it: an outage loses nothing, not even in the totals.
+        const last = reports
+          .list()
+          .find((r) => r.metadata?.namespace === namespace && reportIsOf(r, outcome.use));
+        if (last) addCounts(summary, last.report.summary);
         continue;
       }
       const { image: resolved, report } = outcome.result;
@@ -140,13 +181,15 @@ export function createScanController(
       const sharing = policiesIn(namespace).filter((p) =>
         owners.some((pod) => selects(p.spec.selector.matchLabels, pod)),
       );
+      const inclusive = inclusiveOptions(sharing.map((p) => p.spec));
       const content = summarizeReport(report, {
         now: now(),
-        ...inclusiveOptions(sharing.map((p) => p.spec)),
+        severityThreshold: inclusive.severityThreshold,
+        // The policies may leave unfixed findings out, or every pod running the image (by annotation).
+        ignoreUnfixed: inclusive.ignoreUnfixed || podsIgnoreUnfixed(owners),
         previous: previous?.report,
       });
-      for (const key of Object.keys(summary) as (keyof typeof summary)[])
-        summary[key] += content.summary[key];
+      addCounts(summary, content.summary);
       const desired: VulnerabilityReport = {
         apiVersion: VULNERABILITY_REPORTS.apiVersion as VulnerabilityReport['apiVersion'],
         kind: 'VulnerabilityReport',
@@ -234,7 +277,12 @@ export function createScanController(
           : []),
       ]) as ImageScanPolicyStatus['conditions'],
     }));
-    if (failed.length > 0) return Action.requeue(FAILURE_RETRY_MS);
+    if (failed.length > 0) {
+      const count = (failures.get(key) ?? 0) + 1;
+      failures.set(key, count);
+      return Action.requeue(retryDelayMs(count, options.retry ?? DEFAULT_RETRY_DELAYS));
+    }
+    failures.delete(key);
     if (pending > 0) return Action.requeue(PENDING_RETRY_MS);
     return Action.requeue((rescanIntervalSeconds(policy.spec.rescanInterval ?? '6h') ?? 6 * 3600) * 1000);
   };
@@ -347,6 +395,23 @@ export function createScanController(
 
   return {
     reconciles,
+    refresh(digests) {
+      const wanted = new Set(digests);
+      const affected = new Set(
+        controller
+          .store<VulnerabilityReport>(VULNERABILITY_REPORTS)
+          .list()
+          .filter(
+            (r) =>
+              wanted.has(r.image.digest) ||
+              (r.image.indexDigest !== undefined && wanted.has(r.image.indexDigest)),
+          )
+          .map((r) => r.metadata?.namespace),
+      );
+      const queued = [...affected].flatMap((namespace) => policiesIn(namespace));
+      for (const policy of queued) controller.enqueue(refOf(policy));
+      return queued.length;
+    },
     get ready() {
       return controller.ready;
     },
@@ -356,4 +421,21 @@ export function createScanController(
       if (!options.slack) await slack.close();
     },
   };
+}
+
+/** Whether a report is about the image a pod runs (by its manifest digest, or the index digest it was pulled by). */
+function reportIsOf(report: VulnerabilityReport, use: ImageUse): boolean {
+  return (
+    report.image.registry === use.registry &&
+    report.image.repository === use.repository &&
+    (report.image.digest === use.digest || report.image.indexDigest === use.digest)
+  );
+}
+
+/** Adds report counts to running totals. */
+function addCounts(
+  totals: Record<'critical' | 'high' | 'medium' | 'low' | 'negligible' | 'unknown', number>,
+  counts: Readonly<Record<'critical' | 'high' | 'medium' | 'low' | 'negligible' | 'unknown', number>>,
+): void {
+  for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += counts[key];
 }

@@ -66,6 +66,13 @@ export interface Clair {
   mintToken(options?: MintTokenOptions): string;
   /** `fetch` against the API with a fresh token; `path` is e.g. `/indexer/api/v1/index_state`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Stops the Clair process but keeps its databases, config and ports: an outage, for tests of what clients do
+   * meanwhile. {@link resume} starts it again.
+   */
+  pause(): Promise<void>;
+  /** Starts a paused Clair again on the same ports and waits until its API answers. */
+  resume(): Promise<void>;
   /** Stops Clair and removes its directory unless kept. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -142,12 +149,12 @@ export async function startClair(options: ClairOptions): Promise<Clair> {
       progress(`scan-env: starting Clair on ${url} (log ${clair.logPath})`);
       clair.start();
       const mintToken = (o?: MintTokenOptions) => mintClairToken(pskKey, issuer, o);
-      try {
-        // /readyz alone is not enough: Clair serves it from a separate goroutine that starts before the
-        // services have migrated their databases, and with no health checks configured it always says OK.
-        // The API listens only once every service is initialized, so an authenticated index_state is the
-        // real readiness signal.
-        await clair.waitReady('to answer /readyz and the API', options.readyTimeoutMs ?? 90_000, async () => {
+      // /readyz alone is not enough: Clair serves it from a separate goroutine that starts before the
+      // services have migrated their databases, and with no health checks configured it always says OK.
+      // The API listens only once every service is initialized, so an authenticated index_state is the
+      // real readiness signal.
+      const waitReady = () =>
+        clair.waitReady('to answer /readyz and the API', options.readyTimeoutMs ?? 90_000, async () => {
           const ready = await fetch(`${introspectionUrl}/readyz`);
           await ready.body?.cancel();
           if (ready.status !== 200) return false;
@@ -157,6 +164,8 @@ export async function startClair(options: ClairOptions): Promise<Clair> {
           await state.body?.cancel();
           return state.status === 200;
         });
+      try {
+        await waitReady();
       } catch (err) {
         await clair.stop();
         if (!(err instanceof PortInUseError) || attempt >= PORT_ATTEMPTS) throw err;
@@ -179,6 +188,13 @@ export async function startClair(options: ClairOptions): Promise<Clair> {
           const headers = new Headers(init.headers);
           headers.set('authorization', `Bearer ${mintToken()}`);
           return fetch(new URL(path, url), { ...init, headers });
+        },
+        async pause() {
+          await clair.stop();
+        },
+        async resume() {
+          clair.start();
+          await waitReady();
         },
         async stop() {
           if (stopped) return;

@@ -213,7 +213,12 @@ describe('buildImageScanPolicies', () => {
     { label: 'the defaults', params: undefined, action: 'Audit' },
     {
       label: 'every parameter',
-      params: { severityThreshold: ['Critical'], rescanInterval: ['1h30m'], ignoreUnfixed: ['true'] },
+      params: {
+        severityThreshold: ['Critical'],
+        rescanInterval: ['1h30m'],
+        ignoreUnfixed: ['true'],
+        slackWebhookSecret: ['slack/webhook'],
+      },
       action: 'Enforce',
     },
     { label: 'an empty selector', params: undefined, action: 'Block', matchLabels: null },
@@ -269,6 +274,31 @@ describe('scanParams', () => {
       ignoreUnfixed: false,
     });
   });
+
+  it.each([
+    ['slack', { name: 'slack', key: 'url' }],
+    ['slack/webhook', { name: 'slack', key: 'webhook' }],
+    ['team.alerts/hook_URL-1', { name: 'team.alerts', key: 'hook_URL-1' }],
+  ])('reads the Slack Secret %s', (value, ref) => {
+    expect(scanParams({ slackWebhookSecret: [value] }).slackWebhookSecret).toEqual(ref);
+  });
+
+  it.each(['Slack', 'slack/', '/url', 'slack/url/x', 'slack/a b', 'https://hooks.slack.com/services/T/B/x'])(
+    'rejects the Slack Secret %s, saying what it accepts',
+    (value) => {
+      expect(() => scanParams({ slackWebhookSecret: [value] })).toThrow(
+        `parameter "slackWebhookSecret" does not accept "${value}"; accepted values: the Secret`,
+      );
+    },
+  );
+
+  it('writes the Slack Secret into notify, and nothing when absent', () => {
+    const policy = nimbusPolicy([rule(SCAN, { slackWebhookSecret: ['slack/webhook'] }, 'Audit')]);
+    const [built] = buildImageScanPolicies(policy, contextFor(policy)) as [ImageScanPolicy];
+    expect(built.spec.notify).toEqual({ slack: { webhookSecretRef: { name: 'slack', key: 'webhook' } } });
+    const plain = nimbusPolicy([rule(SCAN)]);
+    expect(buildImageScanPolicies(plain, contextFor(plain))[0]?.spec).not.toHaveProperty('notify');
+  });
 });
 
 describe('clairScanDeclaration', () => {
@@ -300,6 +330,7 @@ describe('clairScanDeclaration', () => {
       severityThreshold: [...SEVERITY_THRESHOLDS],
       rescanInterval: undefined,
       ignoreUnfixed: ['true', 'false'],
+      slackWebhookSecret: undefined,
     });
     for (const param of definition?.params ?? []) {
       expect(() => scanParams({ [param.name]: [...(param.example ?? [])] }), param.name).not.toThrow();

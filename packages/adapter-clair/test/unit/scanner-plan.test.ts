@@ -130,13 +130,50 @@ describe('scannerConfig', () => {
       issuer: 'nimbus-clair',
       insecureRegistries: ['reg.local:5000', '10.0.0.1:5000'],
       concurrency: 8,
+      namespaces: { include: [], exclude: ['kube-*'] },
     });
+  });
+
+  it('reads the namespaces and the notifier receiver with its TLS files', () => {
+    const files: Record<string, string> = {
+      '/key': 'c2VjcmV0',
+      '/tls/tls.crt': 'CERT',
+      '/tls/tls.key': 'KEY',
+    };
+    const config = scannerConfig(
+      {
+        CLAIR_URL: 'https://clair:6060',
+        CLAIR_PSK_KEY_FILE: '/key',
+        SCAN_NAMESPACES: 'shop, payments',
+        SCAN_EXCLUDE_NAMESPACES: '',
+        CLAIR_NOTIFIER_PORT: '8443',
+        CLAIR_NOTIFIER_TLS_CERT_FILE: '/tls/tls.crt',
+        CLAIR_NOTIFIER_TLS_KEY_FILE: '/tls/tls.key',
+      },
+      (path) => files[path] ?? '',
+    );
+    expect(config.namespaces).toEqual({ include: ['shop', 'payments'], exclude: [] });
+    expect(config.notifier).toEqual({ port: 8443, tls: { cert: 'CERT', key: 'KEY' } });
   });
 
   it.each([
     [{}, 'CLAIR_URL is not set'],
     [{ CLAIR_URL: 'clair:6060' }, 'is not an http(s) URL'],
     [{ CLAIR_URL: 'http://clair:6060', SCAN_CONCURRENCY: '0' }, 'SCAN_CONCURRENCY must be'],
+    [{ CLAIR_URL: 'http://clair:6060', CLAIR_NOTIFIER_PORT: '8443' }, "Clair's PSK key is not"],
+    [
+      { CLAIR_URL: 'http://clair:6060', CLAIR_PSK_KEY: 'a2V5', CLAIR_NOTIFIER_PORT: 'x' },
+      'CLAIR_NOTIFIER_PORT must be',
+    ],
+    [
+      {
+        CLAIR_URL: 'http://clair:6060',
+        CLAIR_PSK_KEY: 'a2V5',
+        CLAIR_NOTIFIER_PORT: '8443',
+        CLAIR_NOTIFIER_TLS_CERT_FILE: '/c',
+      },
+      'set both CLAIR_NOTIFIER_TLS_CERT_FILE and CLAIR_NOTIFIER_TLS_KEY_FILE',
+    ],
   ])('rejects %j', (env, message) => {
     expect(() => scannerConfig(env)).toThrow(message);
   });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyLimiter } from '../../src/scanner/limiter.js';
+import { DEFAULT_NAMESPACE_FILTER, namespaceVerdict } from '../../src/scanner/namespace-filter.js';
+import { IGNORE_UNFIXED_ANNOTATION, podsIgnoreUnfixed, type ScannedPod } from '../../src/scanner/plan.js';
+import { retryDelayMs } from '../../src/scanner/retry-delay.js';
 import { SingleFlight } from '../../src/scanner/single-flight.js';
 
 /** A promise and the functions that settle it, to control when work finishes. */
@@ -82,5 +85,74 @@ describe('ConcurrencyLimiter', () => {
 
   it.each([0, -1, 1.5])('rejects a limit of %s', (limit) => {
     expect(() => new ConcurrencyLimiter(limit)).toThrow(RangeError);
+  });
+});
+
+describe('namespaceVerdict', () => {
+  const filter = (include: string[], exclude: string[]) => ({ include, exclude });
+  it.each([
+    ['shop', DEFAULT_NAMESPACE_FILTER, true],
+    ['kube-system', DEFAULT_NAMESPACE_FILTER, false],
+    ['kube-public', DEFAULT_NAMESPACE_FILTER, false],
+    ['kubeflow', DEFAULT_NAMESPACE_FILTER, true],
+    ['shop', filter(['shop', 'payments'], []), true],
+    ['blog', filter(['shop', 'payments'], []), false],
+    ['shop-dev', filter([], ['*-dev']), false],
+    ['shop-dev1', filter([], ['*-dev?']), false],
+    ['shop-dev12', filter([], ['*-dev?']), true],
+    ['shop.dev', filter([], ['shop?dev']), false],
+    // A dot in a glob is a dot, not "any character".
+    ['shopxdev', filter([], ['shop.dev']), true],
+    // An exclusion wins over an inclusion.
+    ['kube-system', filter(['kube-system'], ['kube-*']), false],
+    ['anything', filter([], []), true],
+  ])('%s under %j → scanned %s', (namespace, f, scanned) => {
+    expect(namespaceVerdict(namespace, f).scanned).toBe(scanned);
+  });
+
+  it('says which setting leaves a namespace out and how to change it', () => {
+    expect(namespaceVerdict('kube-system', DEFAULT_NAMESPACE_FILTER)).toEqual({
+      scanned: false,
+      reason:
+        'namespace kube-system matches "kube-*" in the adapter\'s SCAN_EXCLUDE_NAMESPACES; remove it there to scan it',
+    });
+    expect(namespaceVerdict('blog', filter(['shop'], []))).toEqual({
+      scanned: false,
+      reason: "namespace blog is not in the adapter's SCAN_NAMESPACES (shop); add it there to scan it",
+    });
+  });
+});
+
+describe('retryDelayMs', () => {
+  it.each([
+    [1, 5_000],
+    [2, 10_000],
+    [3, 20_000],
+    [7, 300_000],
+    [100, 300_000],
+    [0, 5_000],
+  ])('after %i failures waits %i ms by default', (failures, ms) => {
+    expect(retryDelayMs(failures)).toBe(ms);
+  });
+
+  it('follows the given delays', () => {
+    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, { initialMs: 100, maxMs: 350 }))).toEqual([
+      100, 200, 350, 350,
+    ]);
+  });
+});
+
+describe('podsIgnoreUnfixed', () => {
+  const pod = (annotations?: Record<string, string>) => ({ metadata: { annotations } }) as ScannedPod;
+  it.each([
+    [[], false],
+    [[pod({ [IGNORE_UNFIXED_ANNOTATION]: 'true' })], true],
+    [[pod({ [IGNORE_UNFIXED_ANNOTATION]: 'true' }), pod({ [IGNORE_UNFIXED_ANNOTATION]: 'true' })], true],
+    // One pod of the image that did not ask keeps the unfixed findings in the shared report.
+    [[pod({ [IGNORE_UNFIXED_ANNOTATION]: 'true' }), pod()], false],
+    [[pod({ [IGNORE_UNFIXED_ANNOTATION]: 'True' })], false],
+    [[pod({ [IGNORE_UNFIXED_ANNOTATION]: 'false' })], false],
+  ])('%j → %s', (pods, expected) => {
+    expect(podsIgnoreUnfixed(pods)).toBe(expected);
   });
 });

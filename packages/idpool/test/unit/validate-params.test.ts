@@ -20,7 +20,7 @@ describe('validateParams', () => {
     ['allowedRegistries', { registries: ['docker.io', 'ghcr.io'] }],
     [
       'blockVulnerableImages',
-      { severityThreshold: ['Critical'], unscannedImages: ['deny'], scanTimeout: ['30s'] },
+      { severityThreshold: ['Critical'], unscannedImages: ['deny'], scanTimeout: ['20s'] },
     ],
   ])('accepts %s with %j', (id, params) => {
     expect(registry.validateParams(id, params)).toEqual([]);
