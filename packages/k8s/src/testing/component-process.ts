@@ -17,14 +17,23 @@ export interface ComponentProcess {
 
 /**
  * Starts a component's compiled entry point (e.g. `dist/main.js`) with Node and `args`, collecting its JSON
- * logs. Its stderr goes to the test's stderr, so a crash is visible in the test output.
+ * logs. Its stderr goes to the test's stderr, so a crash is visible in the test output. `options.env` adds
+ * environment variables (e.g. an adapter's settings).
  *
  * @throws Error naming the missing file and the fix when the entry point has not been built.
  */
-export function startComponentProcess(main: string, args: readonly string[]): ComponentProcess {
+export function startComponentProcess(
+  main: string,
+  args: readonly string[],
+  options: { readonly env?: Readonly<Record<string, string>> } = {},
+): ComponentProcess {
   if (!existsSync(main))
     throw new Error(`${main} is missing. Fix: run 'pnpm build' (scripts/test does) first.`);
-  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Added to this process's environment, as a Deployment's env adds to the image's.
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
   const logs: Record<string, unknown>[] = [];
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const component: ComponentProcess = {
