@@ -17,8 +17,8 @@ type ScanningResource<K extends ScanningObject['kind']> = ResourceType & {
 };
 
 /**
- * The namespaced ImageScanPolicy kind: the engine-native policy the Clair adapter builds from a NimbusPolicy,
- * and the only kind its builder writes.
+ * The namespaced ImageScanPolicy kind: the engine-native policy the Clair adapter builds from a NimbusPolicy's
+ * vulnerabilityScanning rule.
  */
 export const IMAGE_SCAN_POLICIES = {
   apiVersion: SCANNING_API_VERSION,
@@ -26,6 +26,17 @@ export const IMAGE_SCAN_POLICIES = {
   plural: 'imagescanpolicies',
   namespaced: true,
 } as const satisfies ScanningResource<'ImageScanPolicy'>;
+
+/**
+ * The namespaced ImageAdmissionPolicy kind: the image checks the admission webhook applies to a namespace's pods,
+ * which the Clair adapter builds from a NimbusPolicy's admission rules.
+ */
+export const IMAGE_ADMISSION_POLICIES = {
+  apiVersion: SCANNING_API_VERSION,
+  kind: 'ImageAdmissionPolicy',
+  plural: 'imageadmissionpolicies',
+  namespaced: true,
+} as const satisfies ScanningResource<'ImageAdmissionPolicy'>;
 
 /** The namespaced VulnerabilityReport kind: one per image digest that pods of a namespace run. */
 export const VULNERABILITY_REPORTS = {
@@ -40,6 +51,7 @@ export const VULNERABILITY_REPORTS = {
  * error here until it is listed, and the unit tests check plural and scope against the CRD files.
  */
 export const SCANNING_RESOURCES = {
+  ImageAdmissionPolicy: IMAGE_ADMISSION_POLICIES,
   ImageScanPolicy: IMAGE_SCAN_POLICIES,
   VulnerabilityReport: VULNERABILITY_REPORTS,
 } as const satisfies { readonly [K in ScanningObject['kind']]: ScanningResource<K> };

@@ -4,7 +4,160 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 /** Any object of the kinds defined in crds/, discriminated by `kind`. */
-export type ScanningObject = ImageScanPolicy | VulnerabilityReport;
+export type ScanningObject = ImageAdmissionPolicy | ImageScanPolicy | VulnerabilityReport;
+
+/**
+ * An ImageAdmissionPolicy lists the checks the admission webhook applies to the images of
+ * some pods of its namespace when they are created: no latest tag, only listed registries,
+ * no vulnerable images. The Clair adapter writes it from the NimbusPolicy rules with the
+ * intents disallowLatestTag, allowedRegistries and blockVulnerableImages; edits by hand are
+ * reverted.
+ *
+ * Namespaced; resource `imageadmissionpolicies`, schema from crds/scanning.nimbus-ts.io_imageadmissionpolicies.yaml.
+ */
+export interface ImageAdmissionPolicy {
+  apiVersion: 'scanning.nimbus-ts.io/v1alpha1';
+  kind: 'ImageAdmissionPolicy';
+  /** Standard Kubernetes object metadata. */
+  metadata: V1ObjectMeta;
+  spec: ImageAdmissionPolicySpec;
+  /** Absent until a controller has written it. */
+  status?: ImageAdmissionPolicyStatus;
+}
+
+/**
+ * Which pods' images to check at admission, and the checks. A check applies exactly when its
+ * field is present.
+ */
+export interface ImageAdmissionPolicySpec {
+  /**
+   * The pods of this namespace whose images are checked (the images of all their containers).
+   */
+  selector: {
+    /**
+     * Pods must carry all of these labels; empty or absent selects every pod.
+     */
+    matchLabels?: {
+      [k: string]: string;
+    };
+  };
+  /**
+   * Reject images tagged latest, whether written out or implied by leaving the tag off. From
+   * the intent disallowLatestTag.
+   */
+  disallowLatestTag?: {
+    /**
+     * Block rejects the pod; Audit admits it and reports the violation. The intent's Enforce is
+     * written as Block, anything unknown as Audit.
+     */
+    action: 'Block' | 'Audit';
+  };
+  /**
+   * Reject images from registries that are not listed. From the intent allowedRegistries.
+   */
+  allowedRegistries?: {
+    /**
+     * Block rejects the pod; Audit admits it and reports the violation. The intent's Enforce is
+     * written as Block, anything unknown as Audit.
+     */
+    action: 'Block' | 'Audit';
+    /**
+     * The registries images may come from, each a host with an optional port, optionally
+     * followed by a repository path prefix: docker.io, registry.example.com:5000 or
+     * ghcr.io/my-org. Hosts are written in lower case, without a scheme.
+     *
+     * @minItems 1
+     * @maxItems 64
+     *
+     * Items: One registry host, with an optional port and repository path prefix.
+     *
+     * Must match `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`.
+     */
+    registries: string[];
+  };
+  /**
+   * Reject images whose Clair scan has findings at or above severityThreshold. From the intent
+   * blockVulnerableImages.
+   */
+  blockVulnerableImages?: {
+    /**
+     * Block rejects the pod; Audit admits it and reports the violation. The intent's Enforce is
+     * written as Block, anything unknown as Audit.
+     */
+    action: 'Block' | 'Audit';
+    /**
+     * The lowest Clair normalized severity that makes an image vulnerable. A finding of severity
+     * Unknown (every Alpine finding) meets every threshold, as for ImageScanPolicy.
+     *
+     * @defaultValue `"Low"`
+     */
+    severityThreshold?: 'Critical' | 'High' | 'Medium' | 'Low' | 'Negligible' | 'Unknown';
+    /**
+     * What to do with an image that still has no scan result when scanTimeoutSeconds run out:
+     * Allow admits it, Deny treats it as vulnerable.
+     *
+     * @defaultValue `"Deny"`
+     */
+    unscannedImages?: 'Allow' | 'Deny';
+    /**
+     * How long, in seconds, admission waits for the scan of an image not scanned yet. At most
+     * 25: the API server waits at most 30 s for a webhook, and the webhook needs the rest to
+     * answer.
+     *
+     * @defaultValue `10`
+     */
+    scanTimeoutSeconds?: number;
+  };
+}
+
+/**
+ * What the admission webhook observed for this policy, written through the status
+ * subresource. No field is required, so that partial status patches are accepted.
+ */
+export interface ImageAdmissionPolicyStatus {
+  /**
+   * The metadata.generation of the spec this status was computed from.
+   */
+  observedGeneration?: number;
+  /**
+   * Detailed state as Kubernetes conditions, one entry per condition type. Ready is True when
+   * the admission webhook applies this spec.
+   *
+   * Items: One aspect of the object's state, following the Kubernetes condition convention.
+   */
+  conditions?: {
+    /**
+     * Condition type in CamelCase, e.g. Ready.
+     *
+     * Must match `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$`.
+     */
+    type: string;
+    /**
+     * Whether the condition holds; Unknown while it cannot be determined.
+     */
+    status: 'True' | 'False' | 'Unknown';
+    /**
+     * The metadata.generation the condition was computed from; older means stale.
+     */
+    observedGeneration?: number;
+    /**
+     * When status last changed (not when the condition was last written).
+     *
+     * Format: date-time.
+     */
+    lastTransitionTime: string;
+    /**
+     * Machine-readable CamelCase cause of the last transition.
+     *
+     * Must match `^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$`.
+     */
+    reason: string;
+    /**
+     * Human-readable details of the last transition; may be empty.
+     */
+    message: string;
+  }[];
+}
 
 /**
  * An ImageScanPolicy asks for the images of some pods of its namespace to be scanned with

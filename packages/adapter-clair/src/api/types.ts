@@ -1,11 +1,13 @@
 import type {
+  ImageAdmissionPolicySpec,
+  ImageAdmissionPolicyStatus,
   ImageScanPolicySpec,
   ImageScanPolicyStatus,
   VulnerabilityReportImage,
   VulnerabilityReportReport,
 } from './generated.js';
 
-// Names for the parts of the generated types that the builder, the scanner and the report functions pass
+// Names for the parts of the generated types that the builders, the scanner and the report functions pass
 // around. They are indexed out of the generated interfaces rather than declared again, so they follow every
 // CRD change.
 
@@ -35,3 +37,27 @@ export type ReportSummary = ScanReport['summary'];
 
 /** Counts by severity, as in a VulnerabilityReport's fixableSummary. */
 export type SeverityCounts = ScanReport['fixableSummary'];
+
+/** The latest-tag check of an ImageAdmissionPolicy (present exactly when the rule is). */
+export type LatestTagCheck = NonNullable<ImageAdmissionPolicySpec['disallowLatestTag']>;
+
+/** The registry check of an ImageAdmissionPolicy: the action and the allowed registries. */
+export type RegistryCheck = NonNullable<ImageAdmissionPolicySpec['allowedRegistries']>;
+
+/** The vulnerability check of an ImageAdmissionPolicy: the action, threshold, unscanned-image rule and timeout. */
+export type VulnerabilityCheck = NonNullable<ImageAdmissionPolicySpec['blockVulnerableImages']>;
+
+/** What an ImageAdmissionPolicy check does about a violation: Block rejects the pod, Audit only reports it. */
+export type ImageAdmissionAction = LatestTagCheck['action'];
+
+/**
+ * The severities an ImageAdmissionPolicy's vulnerability threshold may name: all six of Clair's, a wider enum
+ * than {@link SeverityThreshold}, although the builder writes only the ones the intent accepts.
+ */
+export type ImageAdmissionThreshold = NonNullable<VulnerabilityCheck['severityThreshold']>;
+
+/** What admission does with an image whose scan is not ready in time: Allow or Deny. */
+export type UnscannedImages = NonNullable<VulnerabilityCheck['unscannedImages']>;
+
+/** One status condition of an ImageAdmissionPolicy (the Kubernetes condition convention). */
+export type ImageAdmissionCondition = NonNullable<ImageAdmissionPolicyStatus['conditions']>[number];

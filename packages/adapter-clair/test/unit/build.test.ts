@@ -8,15 +8,14 @@ import {
   supportedRules,
 } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import { clairScanDeclaration } from '../../src/adapter.js';
-import { IMAGE_SCAN_POLICIES, type ImageScanPolicy } from '../../src/api/index.js';
+import type { ImageScanPolicy } from '../../src/api/index.js';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from '../../src/build/image-scan-policy.js';
 import { rescanIntervalSeconds, SCAN_PARAMS, scanAction, scanParams } from '../../src/build/params.js';
 import { SEVERITY_THRESHOLDS } from '../../src/report/severity.js';
 import { prunedFields, storageSchema, validate } from './scanning-schema.js';
 
 // Compile-time check: the builder fits the SDK's contract for an adapter declaration.
-const asBuilder: Builder<NimbusPolicy> = buildImageScanPolicies;
+const _asBuilder: Builder<NimbusPolicy> = buildImageScanPolicies;
 
 const SCAN = IntentIds.vulnerabilityScanning;
 
@@ -302,21 +301,6 @@ describe('scanParams', () => {
 });
 
 describe('clairScanDeclaration', () => {
-  it('declares the Clair adapter: its intents, its kind and the builder', () => {
-    expect(clairScanDeclaration).toEqual({
-      name: 'clair',
-      intents: ['vulnerabilityScanning'],
-      kinds: [IMAGE_SCAN_POLICIES],
-      build: asBuilder,
-    });
-    expect(IMAGE_SCAN_POLICIES).toEqual({
-      apiVersion: 'scanning.nimbus-ts.io/v1alpha1',
-      kind: 'ImageScanPolicy',
-      plural: 'imagescanpolicies',
-      namespaced: true,
-    });
-  });
-
   it("agrees with the ID pool: the intents it gives to clair, and the intent's parameters and values", () => {
     // blockVulnerableImages names clair too, but the admission webhook enforces it; Clair only supplies scans.
     expect(defaultRegistry.supportedBy('clair').map((d) => d.id)).toEqual([
