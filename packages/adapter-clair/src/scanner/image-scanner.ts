@@ -27,6 +27,18 @@ export interface ScanTarget {
   readonly credentials: readonly DockerCredential[];
 }
 
+/** An image named by tag, to find the digest it points at now. */
+export interface TagTarget {
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag: string;
+  /** Credentials to try in order; empty: anonymous. */
+  readonly credentials: readonly DockerCredential[];
+}
+
+/** How long a tag's digest is trusted: tags move, but admission bursts (a rollout) ask for the same one at once. */
+const TAG_TTL_MS = 30_000;
+
 /** What scanning one image gave. */
 export type ScanOutcome =
   | {
@@ -77,6 +89,8 @@ export class ImageScanner {
   /** Digests are immutable, so a resolution holds forever; bounded so a churning cluster cannot grow it without end. */
   private readonly resolved = new Map<string, ResolvedImage>();
   private readonly tokens = new TokenCache();
+  private readonly tags = new Map<string, { readonly digest: string; readonly expires: number }>();
+  private readonly tagLookups = new SingleFlight<string>();
 
   constructor(private readonly options: ImageScannerOptions) {
     this.limiter = new ConcurrencyLimiter(options.concurrency ?? 4);
@@ -117,6 +131,38 @@ export class ImageScanner {
       }
       return { kind: 'pending', image };
     })();
+  }
+
+  /**
+   * The digest a tag points at now (the index digest for a multi-arch image), asked of the registry with the
+   * credentials in order as the kubelet would, and remembered for a few seconds; concurrent asks share one request.
+   *
+   * @throws {@link RegistryError} naming the image and the fix when no credential can read it.
+   */
+  digestOf(target: TagTarget): Promise<string> {
+    const key = `${target.registry}/${target.repository}:${target.tag}`;
+    const known = this.tags.get(key);
+    if (known && known.expires > Date.now()) return Promise.resolve(known.digest);
+    return this.tagLookups.do(key, async () => {
+      const attempts = target.credentials.length > 0 ? target.credentials : [undefined];
+      let lastError: unknown;
+      for (const credentials of attempts) {
+        const client = RegistryClient.forRegistry(target.registry, credentials, {
+          tokenCache: this.tokens,
+          insecureRegistries: this.options.insecureRegistries ?? [],
+        });
+        try {
+          const { digest } = await this.limiter.run(() => client.getManifest(target.repository, target.tag));
+          if (this.tags.size >= 10_000) this.tags.delete(this.tags.keys().next().value as string);
+          this.tags.set(key, { digest, expires: Date.now() + TAG_TTL_MS });
+          return digest;
+        } catch (error) {
+          lastError = error;
+          if (!(error instanceof RegistryError && error.kind === 'unauthorized')) throw error;
+        }
+      }
+      throw lastError;
+    });
   }
 
   /** Forgets that a manifest was indexed, e.g. when Clair's indexer state changed and it must be re-indexed. */

@@ -1,0 +1,97 @@
+/**
+ * The HTTPS server for the admission handler. The apiserver only calls webhooks over TLS, and serving
+ * certificates are short-lived (cert-manager renews them, a Secret's projection changes), so the
+ * certificate is read through a function and can be swapped with {@link AdmissionServer.reloadTls} without
+ * a restart: new connections get the new certificate, open ones keep theirs.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+/** A PEM private key and certificate chain (leaf first). */
+export interface AdmissionTlsMaterial {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+}
+
+/** Options of {@link startAdmissionServer}. */
+export interface AdmissionServerOptions {
+  /** Default `0.0.0.0`. */
+  readonly host?: string;
+  /** Default 0: a free port. */
+  readonly port?: number;
+  /** Reads the current key and certificate; called at start and on every {@link AdmissionServer.reloadTls}. */
+  readonly tls: () => AdmissionTlsMaterial;
+  /** The request listener, usually from `createAdmissionHandler`. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** How long {@link AdmissionServer.close} lets requests in flight finish before cutting them, in ms. Default 10 s. */
+  readonly closeGraceMs?: number;
+}
+
+/** A listening admission server. */
+export interface AdmissionServer {
+  /** `https://host:port`, without a path. */
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  /** Stops accepting connections, lets requests in flight finish (up to the grace period) and resolves when closed. */
+  close(): Promise<void>;
+  /**
+   * Reads the key and certificate again and serves them on new connections. Throws, keeping the current
+   * ones, when they are not a valid key and certificate.
+   */
+  reloadTls(): void;
+}
+
+/**
+ * Starts an HTTPS server with `handler`.
+ *
+ * @example
+ * ```ts
+ * const server = await startAdmissionServer({
+ *   port: 8443,
+ *   tls: () => ({ key: readFileSync('/tls/tls.key'), cert: readFileSync('/tls/tls.crt') }),
+ *   handler: createAdmissionHandler({ policiesIn, verdicts }),
+ * });
+ * watch('/tls', () => server.reloadTls());
+ * ```
+ */
+export async function startAdmissionServer(options: AdmissionServerOptions): Promise<AdmissionServer> {
+  const { key, cert } = options.tls();
+  const server = createServer({ key, cert, minVersion: 'TLSv1.2' }, options.handler);
+  // A client trickling headers or a body must not hold a connection forever; the apiserver gives up
+  // after at most 30 s anyway.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `https://${host}:${port}`,
+    port,
+    server,
+    reloadTls() {
+      const material = options.tls();
+      server.setSecureContext({ key: material.key, cert: material.cert, minVersion: 'TLSv1.2' });
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        const cut = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 10_000);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closed;
+    },
+  };
+}
