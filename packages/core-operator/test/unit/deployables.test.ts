@@ -14,6 +14,7 @@ const DEPLOYABLES = [
   { dir: 'packages/core-operator', deploy: 'deploy/core-operator', image: 'nimbus-core-operator' },
   { dir: 'packages/adapter-kubearmor', deploy: 'deploy/adapter-kubearmor', image: 'nimbus-kubearmor' },
   { dir: 'examples/adapter-netpol', deploy: 'deploy/adapter-netpol', image: 'nimbus-netpol' },
+  { dir: 'packages/adapter-clair', deploy: 'deploy/adapter-clair', image: 'nimbus-clair' },
 ];
 
 interface Deployment {
@@ -22,7 +23,11 @@ interface Deployment {
     template: {
       spec: {
         securityContext?: { runAsUser?: number; runAsNonRoot?: boolean };
-        containers: { image: string; securityContext?: { readOnlyRootFilesystem?: boolean } }[];
+        containers: {
+          image: string;
+          securityContext?: { readOnlyRootFilesystem?: boolean };
+          ports?: { containerPort: number }[];
+        }[];
       };
     };
   };
@@ -90,5 +95,15 @@ describe.each(DEPLOYABLES)('$dir/Dockerfile', ({ dir, deploy, image }) => {
     expect(pod?.containers[0]?.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(pod?.containers[0]?.image).toMatch(new RegExp(`^ghcr\\.io/nimbus-ts/${image}:`));
     expect(readFileSync(join(ROOT, dir, 'Dockerfile'), 'utf8')).toContain(`ghcr.io/nimbus-ts/${image}:`);
+  });
+
+  it('exposes every port the Deployment’s container names', () => {
+    const exposed = finalStage
+      .filter((i) => i.op === 'EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/))
+      .map((p) => Number(p.split('/')[0]));
+    const named = deployment?.spec.template.spec.containers[0]?.ports?.map((p) => p.containerPort) ?? [];
+    expect(named.length).toBeGreaterThan(0);
+    expect(exposed).toEqual(expect.arrayContaining(named));
   });
 });

@@ -29,7 +29,10 @@ export interface ExerciseAdapterOptions {
   readonly namespace: string;
   /** Namespace of the adapter's Lease (its own namespace in a cluster). */
   readonly leaseNamespace: string;
-  /** The policy's rules: at least two the adapter supports; the first is removed halfway. */
+  /**
+   * The policy's rules: at least one the adapter supports. The first is removed halfway; with a single rule the
+   * policy is left with none the adapter supports, so every object it built must go.
+   */
   readonly rules: readonly NimbusRule[];
   readonly logger: Logger;
   /** Distinguishes repeated runs' object names. */
@@ -47,6 +50,8 @@ const API = 'intent.security.nimbus.com/v1alpha1';
  * step that does not happen: it holds and announces its Lease, builds the objects of a policy owned by a binding,
  * reports them in the policy status, re-creates a deleted object, follows a changed selector, deletes the objects
  * of a removed rule, and records Events. Used by the RBAC proofs; third-party adapters can call it in their tests.
+ * An adapter that supports a single intent is exercised with one rule: removing it removes all the policy's objects
+ * and brings its count in the status to 0.
  */
 export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<void> {
   const { declaration, namespace, id } = options;
@@ -92,12 +97,31 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
       spec: { selector: { matchLabels: { app: name } }, rules: [...options.rules] },
     });
     const policy = () => admin.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace, name });
+    // The adapter writes the policy's status meanwhile, so a plain replace may meet a newer resourceVersion:
+    // createOrUpdate re-reads and retries on that conflict.
+    const changeSpec = (live: NimbusPolicy, spec: NimbusPolicy['spec']) =>
+      admin.createOrUpdate(RESOURCES.NimbusPolicy, { ...live, spec }, live);
     const children = (np: NimbusPolicy) => desiredState(declaration, np).children;
     const live = (child: { resource: (typeof declaration.kinds)[number]; object: KubernetesObject }) =>
       admin.get(child.resource, refOf(child.object));
 
     const all = children(created);
-    if (all.length < 2) throw new Error('give at least two rules the adapter builds objects for');
+    if (all.length === 0) {
+      throw new Error(
+        `adapter ${declaration.name} built nothing for rules ${options.rules.map((r) => r.id).join(', ') || '(none)'}; give at least one rule it supports`,
+      );
+    }
+    // The removed-rule step must see the adapter delete something, or it would pass without proving anything.
+    const firstRule = options.rules[0]?.id;
+    const withoutFirstRule = (np: NimbusPolicy): NimbusPolicy => ({
+      ...np,
+      spec: { ...np.spec, rules: np.spec.rules.filter((r) => r.id !== firstRule) },
+    });
+    if (children(withoutFirstRule(created)).length >= all.length) {
+      throw new Error(
+        `rule ${firstRule} builds no object of adapter ${declaration.name}; put a rule it supports first`,
+      );
+    }
     await wait('the adapter to build and report every object', async () => {
       const status = (await policy())?.status;
       const present = await Promise.all(all.map(async (c) => (await live(c)) !== undefined));
@@ -114,10 +138,7 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
 
     const current = await policy();
     if (!current) throw new Error(`policy ${name} vanished`);
-    await admin.replace(RESOURCES.NimbusPolicy, {
-      ...current,
-      spec: { ...current.spec, selector: { matchLabels: { app: `${name}-moved` } } },
-    });
+    await changeSpec(current, { ...current.spec, selector: { matchLabels: { app: `${name}-moved` } } });
     await wait('the objects to follow the new selector', async () => {
       const texts = await Promise.all(all.map(async (c) => JSON.stringify(await live(c))));
       return texts.every((t) => t.includes(`${name}-moved`));
@@ -125,13 +146,9 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
 
     const moved = await policy();
     if (!moved) throw new Error(`policy ${name} vanished`);
-    const firstRule = options.rules[0]?.id;
-    const reduced = {
-      ...moved,
-      spec: { ...moved.spec, rules: moved.spec.rules.filter((r) => r.id !== firstRule) },
-    };
+    const reduced = withoutFirstRule(moved);
     const remaining = children(reduced);
-    await admin.replace(RESOURCES.NimbusPolicy, reduced);
+    await changeSpec(moved, reduced.spec);
     await wait('the objects of a removed rule to be deleted and unlisted', async () => {
       const gone = await Promise.all(
         all
