@@ -1,3 +1,4 @@
+import { clairScanDeclaration } from '@nimbus-ts/adapter-clair';
 import { kubearmorAdapter } from '@nimbus-ts/adapter-kubearmor';
 import { netpolAdapter } from '@nimbus-ts/example-adapter-netpol';
 import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
@@ -5,10 +6,11 @@ import { UsageError } from './errors.js';
 
 /**
  * The adapters `nimbus` knows: `render` runs their builders and `status` resolves the kinds they write. An
- * adapter is its SDK declaration, so adding one (the Clair adapter, a third party's) is one line here.
+ * adapter is its SDK declaration, so adding one (a third party's) is one line here.
  */
 export const BUILTIN_ADAPTERS: readonly AdapterDeclaration[] = Object.freeze([
   kubearmorAdapter,
+  clairScanDeclaration,
   netpolAdapter,
 ]);
 

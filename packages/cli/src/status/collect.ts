@@ -24,10 +24,13 @@ import {
   type PolicyView,
   type StatusReport,
 } from './model.js';
+import { objectStatus } from './object-status.js';
 
 /** The reads `nimbus status` makes; `ObjectClient` of `@nimbus-ts/k8s` is one. */
 export interface ClusterReader {
+  /** The objects of `resource` in `namespace`, or in every namespace when it is omitted. */
   list<T extends KubernetesObject>(resource: ResourceType, namespace?: string): Promise<T[]>;
+  /** One object, or undefined when it does not exist. */
   get<T extends KubernetesObject>(resource: ResourceType, ref: ObjectRef): Promise<T | undefined>;
 }
 
@@ -67,13 +70,17 @@ async function engineObject(
       : 'notOwned';
   // The object says who manages it; trust that over the kind table when the two disagree.
   const managedBy = live?.metadata?.annotations?.[MANAGED_BY_ANNOTATION]?.replace(/^nimbus-/, '');
-  return { adapter: managedBy ?? known.adapter, view: { ...base, state } };
+  return {
+    adapter: managedBy ?? known.adapter,
+    view: { ...base, state, ...(live ? objectStatus(live) : {}) },
+  };
 }
 
 function objectProblem(view: EngineObjectView): string | undefined {
   const what = `${view.kind} ${view.namespace ? `${view.namespace}/` : ''}${view.name}`;
   if (view.state === 'missing') return `${what} is listed in the policy status but does not exist`;
   if (view.state === 'notOwned') return `${what} exists but is not controlled by the policy`;
+  if (view.ready?.status === 'False') return `${what}: ${view.ready.reason}: ${view.ready.message}`;
   return undefined;
 }
 

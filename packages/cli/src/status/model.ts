@@ -20,6 +20,10 @@ export interface EngineObjectView {
    * it), or `unchecked` (a kind none of the CLI's adapters writes, so it cannot be looked up).
    */
   readonly state: 'present' | 'missing' | 'notOwned' | 'unchecked';
+  /** The object's own `Ready` condition, when it keeps one. */
+  readonly ready?: ConditionView;
+  /** A scan summary for objects that report one, e.g. `3 images: 2 critical, 1 high`. */
+  readonly summary?: string;
 }
 
 /** What one adapter reports on one policy. */

@@ -30,7 +30,14 @@ function objectNode(o: EngineObjectView, style: Style): TreeNode {
     notOwned: ' not controlled by the policy',
     unchecked: ' (kind not known to nimbus; not checked)',
   }[o.state];
-  return { label: `${mark} ${o.kind} ${where(o.namespace, o.name)}${note}` };
+  const failed = o.ready?.status === 'False';
+  const details = [
+    ...(o.summary ? [o.summary] : []),
+    ...(o.ready && (failed || o.ready.stale) ? [conditionText(o.ready, style)] : []),
+  ];
+  return {
+    label: `${failed ? style.fail : mark} ${o.kind} ${where(o.namespace, o.name)}${note}${details.length > 0 ? `  ${details.join('; ')}` : ''}`,
+  };
 }
 
 function adapterNode(a: AdapterView, style: Style): TreeNode {

@@ -32,7 +32,9 @@ describe('nimbus usage', () => {
   });
 
   it('lists the adapters render knows in its help', async () => {
-    expect((await run(['render', '-h'])).stdout).toContain('(repeatable; default all: kubearmor, netpol)');
+    expect((await run(['render', '-h'])).stdout).toContain(
+      '(repeatable; default all: kubearmor, clair, netpol)',
+    );
   });
 
   it('prints the package version', async () => {

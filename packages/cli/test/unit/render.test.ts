@@ -490,6 +490,8 @@ describe('nimbus render output formats', () => {
     expect(new Set(adapters)).toEqual(new Set(['kubearmor']));
     const unknown = await run(['render', '-f', escapeToHost, '--adapter', 'kyverno']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('--adapter kyverno: no such adapter; use one of kubearmor, netpol');
+    expect(unknown.stderr).toContain(
+      '--adapter kyverno: no such adapter; use one of kubearmor, clair, netpol',
+    );
   });
 });

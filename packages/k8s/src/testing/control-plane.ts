@@ -25,6 +25,8 @@ export const CONTROLLERS = [
   'root-ca-certificate-publisher-controller',
   'deployment-controller',
   'replicaset-controller',
+  'statefulset-controller',
+  'daemonset-controller',
   'job-controller',
   'cronjob-controller',
 ] as const;

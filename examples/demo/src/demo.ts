@@ -1,0 +1,210 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
+import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
+import { type CliIo, main as nimbus, type StatusReport } from '@nimbus-ts/cli';
+import { crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import { type ControlPlane, startControlPlane } from '@nimbus-ts/k8s/testing';
+import { convergence } from './convergence.js';
+import { startKubeletStandIn } from './kubelet.js';
+import { binOf, type DemoProcess, startNodeProcess } from './processes.js';
+import { type DemoScanning, type ScanningUnavailable, startScanning } from './scanning.js';
+
+const run = promisify(execFile);
+
+const DEPLOYMENTS = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  plural: 'deployments',
+  namespaced: true,
+} as const;
+
+/** The repository root, where `examples/` is. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The namespace the components hold their Leases in, as in `deploy/`. */
+const SYSTEM_NAMESPACE = 'nimbus-system';
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Where progress lines go. */
+  readonly progress: (line: string) => void;
+  /** Leave scanning out even when this machine could run Clair. */
+  readonly scanning?: boolean;
+  /** Give up waiting for convergence after this long. Default 5 minutes. */
+  readonly timeoutMs?: number;
+}
+
+/** A running demo. */
+export interface Demo {
+  readonly controlPlane: ControlPlane;
+  /** The converged `nimbus status -A` report. */
+  readonly report: StatusReport;
+  /** Scanning, or why it is off. */
+  readonly scanning: DemoScanning | ScanningUnavailable;
+  /** The nimbus-ts processes, by name. */
+  readonly processes: readonly DemoProcess[];
+  /** Stops everything the demo started. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** YAML files of an examples directory, sorted; `rejected-by-admission.yaml` is for trying admission by hand. */
+async function yamlFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((f) => /\.ya?ml$/.test(f) && f !== 'rejected-by-admission.yaml')
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** `nimbus status -A -o json` against the demo cluster, parsed. */
+async function statusReport(kubeconfig: string): Promise<StatusReport> {
+  let text = '';
+  const io: CliIo = {
+    stdout: { write: (chunk: string) => (text += chunk) },
+    stderr: { write: () => true },
+    env: { NO_COLOR: '1' },
+    readStdin: async () => '',
+  };
+  await nimbus(['status', '-A', '-o', 'json', '--kubeconfig', kubeconfig], io);
+  return JSON.parse(text) as StatusReport;
+}
+
+/**
+ * The whole demo: a control plane with the Nimbus, KubeArmor and scanning CRDs; the core operator and every
+ * adapter as the processes they are deployed as; Clair when this machine can run it; the examples applied; a
+ * stand-in kubelet so pods report image digests; and a wait, with progress, until the status tree stops changing.
+ *
+ * @throws Error naming the step, the component and its log when something does not come up; everything
+ *   started so far is stopped first.
+ */
+export async function runDemo(options: DemoOptions): Promise<Demo> {
+  const { progress } = options;
+  const started: { stop(): Promise<void> | void }[] = [];
+  const processes: DemoProcess[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const s of started.reverse()) await s.stop();
+  };
+  try {
+    progress('starting the control plane (etcd, kube-apiserver, kube-controller-manager)');
+    const cp = await startControlPlane({ progress });
+    started.push(cp);
+    const logs = join(cp.dir, 'logs');
+    await mkdir(logs, { recursive: true });
+    const crds = await cp.installCRDs([nimbusCrds(), kubearmorCrdDirectory(), scanningCrds()]);
+    progress(`installed ${crds.length} CRDs (Nimbus, KubeArmorPolicy, scanning.nimbus-ts.io)`);
+    const admin = new ObjectClient(cp.kubeConfig, 'nimbus-demo');
+    await admin.create(
+      { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: SYSTEM_NAMESPACE },
+      },
+    );
+
+    const scanning =
+      options.scanning === false
+        ? { unavailable: 'left out (--no-scanning)' }
+        : await startScanning(progress);
+    if ('stack' in scanning) started.push(scanning.stack);
+    else progress(`scanning is off: ${scanning.unavailable}`);
+
+    const component = (name: string, pkg: string, bin: string, env: Record<string, string> = {}) => {
+      const process = startNodeProcess({
+        name,
+        main: binOf(pkg, bin),
+        args: [
+          `--kubeconfig=${cp.kubeconfigPath}`,
+          `--lease-namespace=${SYSTEM_NAMESPACE}`,
+          '--metrics-port=0',
+          '--probe-port=0',
+        ],
+        env,
+        logPath: join(logs, `${name}.log`),
+      });
+      processes.push(process);
+      started.push(process);
+      return process;
+    };
+    progress('starting the core operator and the adapters (their logs: ' + logs + ')');
+    component('core-operator', '@nimbus-ts/core-operator', 'nimbus-core-operator');
+    component('nimbus-kubearmor', '@nimbus-ts/adapter-kubearmor', 'nimbus-kubearmor');
+    component('nimbus-netpol', '@nimbus-ts/example-adapter-netpol', 'nimbus-netpol');
+    if ('stack' in scanning)
+      component('nimbus-clair', '@nimbus-ts/adapter-clair', 'nimbus-clair', { ...scanning.env });
+    await Promise.all(processes.map((p) => p.waitForLog('controllers started')));
+
+    progress('applying examples/ (workloads, intents, bindings)');
+    const examples = join(REPO_ROOT, 'examples');
+    const files = [
+      ...(await yamlFiles(join(examples, 'workloads'))),
+      ...(await yamlFiles(join(examples, 'intents'))),
+      ...(await yamlFiles(join(examples, 'bindings'))),
+    ];
+    await run(cp.binaries.kubectl, [
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      'apply',
+      ...files.flatMap((f) => ['-f', f]),
+    ]);
+
+    const digests = new Map<string, string>();
+    if ('stack' in scanning) {
+      for (const image of Object.values(scanning.images)) digests.set(image.reference, image.digestReference);
+      // The storefront runs an image of the demo's own registry, so it is the one workload whose pods "run":
+      // the image-security binding selects it (part-of: shop) and the scanner reports on it.
+      const labels = { app: 'storefront', 'app.kubernetes.io/part-of': 'shop' };
+      await admin.create(DEPLOYMENTS, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'storefront', namespace: 'demo', labels },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'storefront', image: scanning.images.shopPatched.reference }] },
+          },
+        },
+      });
+    }
+    started.push({ stop: startKubeletStandIn(cp.kubeConfig, ['demo'], (image) => digests.get(image)) });
+
+    const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    let lastLine = '';
+    let sameFor = 0;
+    let report: StatusReport;
+    for (;;) {
+      report = await statusReport(cp.kubeconfigPath);
+      const state = convergence(report);
+      const text = JSON.stringify(report);
+      sameFor = text === last ? sameFor + 1 : 0;
+      last = text;
+      if (state.line !== lastLine) progress(`converging: ${state.line}`);
+      lastLine = state.line;
+      // Settled and unchanged for three looks in a row: the controllers have nothing left to do.
+      if (state.settled && sameFor >= 3) {
+        progress(`settled: ${state.line}`);
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the cluster did not settle within ${timeoutMs / 1000} s (${state.line}); look at the component logs in ${logs}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    return { controlPlane: cp, report, scanning, processes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The README's first command, as it runs after the build: the demo comes up on its own control plane, converges,
+// prints the tree and (with --exit-when-ready) stops everything it started.
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+describe('the demo', () => {
+  it('converges, prints the nimbus status tree, and cleans up', async () => {
+    const child = spawn(process.execPath, [MAIN, '--exit-when-ready'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/^demo: settled: \d+ bindings → \d+ policies → \d+ engine objects/m);
+    expect(stderr).toContain('stopped; nothing is left running.');
+    // The tree: bindings → policies → adapters → engine objects, from the real operator and adapters.
+    expect(stdout).toContain('SecurityIntentBinding demo/backend-confinement');
+    expect(stdout).toMatch(/Enforced=True AdaptersRunning/);
+    expect(stdout).toMatch(/KubeArmorPolicy demo\/backend-confinement-dnsmanipulation/);
+    expect(stdout).toMatch(/NetworkPolicy demo\/backend-confinement-denyexternalnetworkaccess/);
+    // Rules no adapter of nimbus-ts enforces are named, with the engine to deploy.
+    expect(stdout).toContain('no running adapter enforces cocoWorkload (deploy an adapter for kyverno)');
+    if (stderr.includes('scanning is off')) return;
+    // With Clair: the storefront's image is scanned and the scan summary shows in the tree.
+    expect(stdout).toMatch(
+      /ImageScanPolicy demo\/shop-image-security-vulnerabilityscanning {2}1 image: \d+ high/,
+    );
+  }, 600_000);
+});
