@@ -6,6 +6,7 @@ import {
   type Condition,
   Controller,
   type ControllerMetrics,
+  isNamespaceTerminating,
   type Logger,
   ObjectClient,
   type ResourceType,
@@ -131,6 +132,16 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
       failures.delete(key);
       return Action.awaitChange();
     }
+    try {
+      return await scanPolicy(policy, key);
+    } catch (error) {
+      // The namespace is going: its reports and policies go with it, so there is nothing to retry.
+      if (isNamespaceTerminating(error)) return Action.awaitChange();
+      throw error;
+    }
+  };
+
+  const scanPolicy = async (policy: ImageScanPolicy, key: string): Promise<Action> => {
     const namespace = policy.metadata.namespace ?? '';
     const scope = namespaceVerdict(namespace, namespaces);
     if (!scope.scanned) {
