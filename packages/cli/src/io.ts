@@ -1,5 +1,6 @@
 /** Where a command writes: a stream and whether a person is looking at it. */
 export interface OutputStream {
+  /** Writes `text` as is; callers end their lines with `\n` themselves. */
   write(text: string): unknown;
   /** True when the stream is a terminal; colour and Unicode symbols are used only then. */
   readonly isTTY?: boolean;

@@ -15,11 +15,17 @@ export interface Style {
   readonly fail: string;
   /** The mark of something that is neither, e.g. an object of a kind that cannot be checked. */
   readonly unknown: string;
+  /** Colours `text` for errors and failed verdicts. */
   red(text: string): string;
+  /** Colours `text` for success. */
   green(text: string): string;
+  /** Colours `text` for warnings. */
   yellow(text: string): string;
+  /** Colours `text` for notes. */
   cyan(text: string): string;
+  /** Emphasizes `text`, e.g. object names and error locations. */
   bold(text: string): string;
+  /** Fades `text` that needs no attention, e.g. conditions that are fine. */
   dim(text: string): string;
 }
 

@@ -10,7 +10,9 @@ import { load } from 'js-yaml';
  * asks for one.
  */
 export interface ApiServerAccess {
+  /** The API server to talk to (`server` is its base URL), or null when no cluster is configured. */
   getCurrentCluster(): { readonly server: string } | null;
+  /** Adds the CA, client certificate and credentials to `options` just before each request is sent. */
   applyToHTTPSOptions(options: RequestOptions): Promise<void>;
 }
 

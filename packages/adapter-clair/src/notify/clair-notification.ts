@@ -14,10 +14,12 @@ import type { ClairNotification, NotificationPage } from '../clair/api-types.js'
  * {@link isNoReceiptError} recognizes.
  */
 export interface ClairNotifierClient {
+  /** Fetches one page of notification set `id`; `next` is the cursor the previous page returned. */
   notificationPage(
     id: string,
     options: { readonly pageSize: number; readonly next?: string },
   ): Promise<NotificationPage>;
+  /** Acknowledges notification set `id` once it has been handled, so Clair stops delivering it. */
   deleteNotification(id: string): Promise<void>;
 }
 

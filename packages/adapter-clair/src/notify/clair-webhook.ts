@@ -28,8 +28,11 @@ export interface ClairDelivery {
 
 /** The logger the receiver reports to; the packages' winston `Logger` satisfies it. */
 export interface WebhookLogger {
+  /** Records an accepted notification. */
   info(message: string, meta?: Record<string, unknown>): unknown;
+  /** Records a refused request, with the HTTP status, the reason and the caller's address. */
   warn(message: string, meta?: Record<string, unknown>): unknown;
+  /** Records a failed handler or an unexpected failure while answering a request. */
   error(message: string, meta?: Record<string, unknown>): unknown;
 }
 
@@ -81,9 +84,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DRAIN_LIMIT = 1024 * 1024;
 
 /** The request listener alone, to mount on a server of one's own; {@link startClairWebhook} wraps it. */
-export function clairWebhookHandler(
-  options: ClairWebhookOptions,
-): ((req: IncomingMessage, res: ServerResponse) => void) & { idle(): Promise<void> } {
+export function clairWebhookHandler(options: ClairWebhookOptions): ((
+  req: IncomingMessage,
+  res: ServerResponse,
+) => void) & {
+  /** Resolves once no accepted notification is still being handled (and none started meanwhile). */
+  idle(): Promise<void>;
+} {
   const key = decodePskKey(options.pskKey);
   const path = options.path ?? DEFAULT_WEBHOOK_PATH;
   const maxBody = options.maxBodyBytes ?? 64 * 1024;

@@ -17,6 +17,10 @@ export interface DpkgPackage {
 
 /** Where dpkg keeps its database; Clair's dpkg scanner needs both the `status` file and the `info/` directory. */
 export const DPKG_STATUS_PATH = 'var/lib/dpkg/status';
+/**
+ * dpkg's `info/` directory beside {@link DPKG_STATUS_PATH}; test layers include it, empty, because Clair's dpkg
+ * scanner ignores a status file without it.
+ */
 export const DPKG_INFO_DIR = 'var/lib/dpkg/info';
 
 /** Debian's architecture names by OCI platform architecture (they differ for 32-bit ARM and x86). */

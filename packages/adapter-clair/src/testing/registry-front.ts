@@ -104,6 +104,7 @@ export interface RegistryFront {
   readonly requests: RecordedRequest[];
   /** Makes every issued token invalid at once, as if it had expired. */
   expireTokens(): void;
+  /** Stops the front, dropping open connections; the registry behind it keeps running. */
   close(): Promise<void>;
 }
 

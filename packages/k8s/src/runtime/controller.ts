@@ -46,7 +46,7 @@ export interface ControllerOptions {
 
 /**
  * An error policy with per-key exponential backoff: 800 ms doubling to 5 min, with jitter.
- * This is the default of {@link Controller.run}.
+ * This is the default of {@link Controller.start}.
  */
 export function backoffErrorPolicy<T extends KubernetesObject, C>(): ErrorPolicy<T, C> {
   return (_obj, _error, _ctx, attempt) => {

@@ -17,6 +17,7 @@ export interface ProbeServerOptions {
 export interface ProbeServer {
   /** The bound port. */
   readonly port: number;
+  /** Stops accepting connections and resolves once the open ones have ended. */
   close(): Promise<void>;
 }
 
