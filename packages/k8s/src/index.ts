@@ -101,3 +101,49 @@ export { semanticEqual } from './runtime/semantic-equal.js';
 export { updateStatus, type WithStatus } from './runtime/status.js';
 export { createStore, type Store, type StoreWriter } from './runtime/store.js';
 export { type KeyHandler, WorkQueue, type WorkQueueOptions } from './runtime/work-queue.js';
+export { createAuthority } from './tls/certificate-authority.js';
+export { type CertificateFacts, certificateFacts } from './tls/certificate-facts.js';
+export { type CertificateProfile, issueCertificate } from './tls/issue-certificate.js';
+export type { KeyPairPem } from './tls/key-pair.js';
+export { BACKDATE_MS, type Validity, validityFrom } from './tls/validity.js';
+export {
+  type CaStep,
+  type CertificatePlan,
+  type CertificatePlanOptions,
+  certificatePlan,
+  DEFAULT_ROLLOVER_GRACE_MS,
+  renewalTime,
+  type ServingStep,
+} from './webhook/certificate-plan.js';
+export { FileCertificates, type FileCertificatesOptions } from './webhook/file-certificates.js';
+export {
+  CERTIFICATE_SECRET_LABEL,
+  SelfManagedCertificates,
+  type SelfManagedCertificatesOptions,
+} from './webhook/self-managed-certificates.js';
+export {
+  CERTIFICATE_SECRET_KEYS,
+  type CertificateWithKey,
+  readStoredCertificates,
+  type ServingCertificate,
+  type StoredCertificates,
+} from './webhook/stored-certificates.js';
+export {
+  type CertificateSource,
+  sameTlsMaterial,
+  type TlsMaterial,
+  type TlsMaterialListener,
+} from './webhook/tls-material.js';
+export {
+  type ValidatingWebhookConfigurationOptions,
+  validatingWebhookConfiguration,
+  WEBHOOK_CONFIGURATION_LABEL,
+  type WebhookOperation,
+  type WebhookOptions,
+  type WebhookRule,
+  type WebhookTarget,
+} from './webhook/validating-webhook-configuration.js';
+export {
+  WebhookConfigurationKeeper,
+  type WebhookConfigurationKeeperOptions,
+} from './webhook/webhook-configuration-keeper.js';
