@@ -16,3 +16,4 @@ export * from './build/index.js';
 export * from './notify/index.js';
 export * from './report/index.js';
 export * from './scanner/index.js';
+export * from './webhook/index.js';

@@ -2,7 +2,7 @@
 import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
 import { clairScanDeclaration } from './adapter.js';
 import { ClairClient } from './clair/clair-client.js';
-import { scannerConfig } from './scanner/config.js';
+import { SCANNER_ENV, scannerConfig } from './scanner/config.js';
 import { ImageScanner } from './scanner/image-scanner.js';
 import { ScanMetrics } from './scanner/metrics.js';
 import { createNotificationReceiver } from './scanner/notification-receiver.js';
@@ -13,6 +13,7 @@ import { createScanController } from './scanner/scan-controller.js';
 // CLAIR_URL fails at start-up with the fix rather than at the first scan.
 exitOnFailure('nimbus-clair', async () => {
   const help = process.argv.includes('--help') || process.argv.includes('-h');
+  if (help) process.stdout.write(`${SCANNER_ENV}\n\n`);
   const config = help ? undefined : scannerConfig(process.env);
   await runAdapter(clairScanDeclaration, {
     extend: (kc, { logger, metrics }) => {

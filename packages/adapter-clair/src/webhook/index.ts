@@ -1,0 +1,18 @@
+// The image admission webhook as a process: configuration, composition, Clair verdicts, Events and metrics.
+export {
+  type AdmissionWebhook,
+  type AdmissionWebhookOptions,
+  admissionWebhooks,
+  createAdmissionWebhook,
+  WEBHOOK_MANAGER,
+} from './admission-webhook.js';
+export { auditEventRecorder, auditMessage } from './audit-events.js';
+export {
+  WEBHOOK_ENV,
+  type WebhookConfig,
+  type WebhookConfigurationSettings,
+  type WebhookTls,
+  webhookConfig,
+} from './config.js';
+export { type ImageVerdictsOptions, imageVerdicts, type PullSecretReader } from './image-verdicts.js';
+export { WebhookMetrics } from './webhook-metrics.js';
