@@ -21,8 +21,11 @@ export function convergence(report: StatusReport): Convergence {
         p.adapters.some((a) => a.condition?.stale === true),
     ) ||
     objects.some((o) => o.state === 'missing');
+  // A ClusterNimbusPolicy's rules are enforced through the NimbusPolicies it fans out to: only those count.
   const unenforced = new Set(
-    policies.flatMap((p) => p.rules.filter((r) => r.adapters.length === 0).map((r) => r.id)),
+    policies
+      .filter((p) => p.kind === 'NimbusPolicy')
+      .flatMap((p) => p.rules.filter((r) => r.adapters.length === 0).map((r) => r.id)),
   );
   const line =
     `${report.bindings.length} bindings → ${policies.length} policies → ${objects.length} engine objects` +

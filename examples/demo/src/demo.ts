@@ -7,7 +7,7 @@ import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { type CliIo, main as nimbus, type StatusReport } from '@nimbus-ts/cli';
 import { crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
-import { type ControlPlane, startControlPlane } from '@nimbus-ts/k8s/testing';
+import { type ControlPlane, freeLoopbackPorts, startControlPlane } from '@nimbus-ts/k8s/testing';
 import { convergence } from './convergence.js';
 import { startKubeletStandIn } from './kubelet.js';
 import { binOf, type DemoProcess, startNodeProcess } from './processes.js';
@@ -47,6 +47,8 @@ export interface Demo {
   readonly scanning: DemoScanning | ScanningUnavailable;
   /** The nimbus-ts processes, by name. */
   readonly processes: readonly DemoProcess[];
+  /** What the admission webhook answered when the demo tried what it refuses: one entry per attempt. */
+  readonly admission: readonly { readonly attempt: string; readonly answer: string }[];
   /** Stops everything the demo started. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -177,34 +179,159 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     started.push({ stop: startKubeletStandIn(cp.kubeConfig, ['demo'], (image) => digests.get(image)) });
 
     const timeoutMs = options.timeoutMs ?? 5 * 60_000;
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    let lastLine = '';
-    let sameFor = 0;
-    let report: StatusReport;
-    for (;;) {
-      report = await statusReport(cp.kubeconfigPath);
-      const state = convergence(report);
-      const text = JSON.stringify(report);
-      sameFor = text === last ? sameFor + 1 : 0;
-      last = text;
-      if (state.line !== lastLine) progress(`converging: ${state.line}`);
-      lastLine = state.line;
-      // Settled and unchanged for three looks in a row: the controllers have nothing left to do.
-      if (state.settled && sameFor >= 3) {
-        progress(`settled: ${state.line}`);
-        break;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `the cluster did not settle within ${timeoutMs / 1000} s (${state.line}); look at the component logs in ${logs}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 1_000));
+    await settle(cp.kubeconfigPath, progress, timeoutMs, logs);
+
+    // Admission, once the examples run: the webhook process keeps its certificate in a Secret and its own
+    // ValidatingWebhookConfiguration (by URL, since the demo has no Service network), then the demo tries what the
+    // image-security intents refuse.
+    const kubectl = (args: readonly string[], input?: string) => kubectlResult(cp, args, input);
+    const admission: { attempt: string; answer: string }[] = [];
+    if ('stack' in scanning) {
+      const host = scanning.stack.registry.host;
+      progress(`trusting the demo's own registry ${host} in SecurityIntent allowed-registries`);
+      await kubectl([
+        'patch',
+        'securityintent',
+        'allowed-registries',
+        '--type=json',
+        '-p',
+        JSON.stringify([{ op: 'add', path: '/spec/intent/params/registries/-', value: host }]),
+      ]);
+      await waitFor('the admission policy to trust the demo registry', 60_000, async () => {
+        const out = await kubectl(['get', 'imageadmissionpolicies', '-n', 'demo', '-o', 'json']);
+        return out.stdout.includes(`"${host}"`);
+      });
     }
-    return { controlPlane: cp, report, scanning, processes, stop };
+    const [port] = await freeLoopbackPorts(1);
+    progress(`starting the image admission webhook on https://127.0.0.1:${port}`);
+    const webhook = startNodeProcess({
+      name: 'nimbus-clair-webhook',
+      main: binOf('@nimbus-ts/adapter-clair', 'nimbus-clair-webhook'),
+      args: [
+        `--kubeconfig=${cp.kubeconfigPath}`,
+        '--leader-elect=false',
+        '--metrics-port=0',
+        '--probe-port=0',
+      ],
+      env: {
+        POD_NAMESPACE: SYSTEM_NAMESPACE,
+        WEBHOOK_PORT: String(port),
+        WEBHOOK_URL: `https://127.0.0.1:${port}`,
+        ...('stack' in scanning ? scanning.env : {}),
+      },
+      logPath: join(logs, 'nimbus-clair-webhook.log'),
+    });
+    processes.push(webhook);
+    started.push(webhook);
+    await webhook.waitForLog('controllers started');
+    await waitFor('the API server to call the webhook', 60_000, async () => {
+      const probe = await kubectl(
+        ['create', '--dry-run=server', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: 'admission-probe',
+            namespace: 'demo',
+            labels: { 'app.kubernetes.io/part-of': 'shop' },
+          },
+          spec: { containers: [{ name: 'probe', image: 'nginx:latest' }] },
+        }),
+      );
+      return probe.stderr.includes('denied the request');
+    });
+    const attempt = async (what: string, args: readonly string[]) => {
+      const { stderr } = await kubectl(args);
+      const answer = stderr
+        .split('\n')
+        .filter((line) => line.includes('denied the request'))
+        .join('\n');
+      admission.push({ attempt: what, answer: answer || stderr.trim() || 'admitted' });
+    };
+    await attempt('kubectl apply -f examples/workloads/rejected-by-admission.yaml', [
+      'apply',
+      '-f',
+      join(REPO_ROOT, 'examples', 'workloads', 'rejected-by-admission.yaml'),
+    ]);
+    if ('stack' in scanning) {
+      await attempt(
+        `kubectl -n demo set image deployment/storefront storefront=${scanning.images.shop.reference}`,
+        [
+          '-n',
+          'demo',
+          'set',
+          'image',
+          'deployment/storefront',
+          `storefront=${scanning.images.shop.reference}`,
+        ],
+      );
+    }
+    const report = await settle(cp.kubeconfigPath, progress, timeoutMs, logs);
+    return { controlPlane: cp, report, scanning, processes, admission, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** kubectl against the demo cluster; never rejects (a refusal is an answer the demo shows). */
+async function kubectlResult(
+  cp: ControlPlane,
+  args: readonly string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      cp.binaries.kubectl,
+      ['--kubeconfig', cp.kubeconfigPath, ...args],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+/** Polls `check` every half second until it holds. */
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Polls `nimbus status` until the tree is settled and unchanged three times in a row; returns the report. */
+async function settle(
+  kubeconfig: string,
+  progress: (line: string) => void,
+  timeoutMs: number,
+  logs: string,
+): Promise<StatusReport> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  let lastLine = '';
+  let sameFor = 0;
+  let report: StatusReport;
+  for (;;) {
+    report = await statusReport(kubeconfig);
+    const state = convergence(report);
+    const text = JSON.stringify(report);
+    sameFor = text === last ? sameFor + 1 : 0;
+    last = text;
+    if (state.line !== lastLine) progress(`converging: ${state.line}`);
+    lastLine = state.line;
+    // Settled and unchanged for three looks in a row: the controllers have nothing left to do.
+    if (state.settled && sameFor >= 3) {
+      progress(`settled: ${state.line}`);
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the cluster did not settle within ${timeoutMs / 1000} s (${state.line}); look at the component logs in ${logs}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return report;
 }

@@ -26,6 +26,11 @@ async function demo(argv: readonly string[]): Promise<number> {
 
   say('\ndemo: converged. `nimbus status -A`:\n');
   await nimbus(['status', '-A', '--kubeconfig', demo.controlPlane.kubeconfigPath], processIo());
+  say('\ndemo: what image admission answered when the demo tried what the image-security intents refuse:');
+  for (const { attempt, answer } of demo.admission) {
+    say(`\n  $ ${attempt}`);
+    for (const line of answer.split('\n')) say(`    ${line}`);
+  }
   const kubectl = demo.controlPlane.binaries.kubectl;
   say(
     [
@@ -37,8 +42,9 @@ async function demo(argv: readonly string[]): Promise<number> {
       '  kubectl get nimbuspolicies -n demo -o yaml          # engine-neutral rules, status from every adapter',
       '  kubectl get kubearmorpolicies,networkpolicies -n demo',
       ...('stack' in demo.scanning
-        ? ['  kubectl get imagescanpolicies,vulnerabilityreports -n demo']
+        ? ['  kubectl get imagescanpolicies,vulnerabilityreports,imageadmissionpolicies -n demo']
         : [`  (scanning is off: ${demo.scanning.unavailable})`]),
+      '  kubectl run try-latest -n demo --image=nginx:latest -l app.kubernetes.io/part-of=shop   # refused',
       `  node ${binOf('@nimbus-ts/cli', 'nimbus')} status -A   # the nimbus CLI`,
       '',
       `Component logs: ${demo.controlPlane.dir}/logs/`,

@@ -29,7 +29,13 @@ describe('the demo', () => {
     expect(stdout).toMatch(/NetworkPolicy demo\/backend-confinement-denyexternalnetworkaccess/);
     // Rules no adapter of nimbus-ts enforces are named, with the engine to deploy.
     expect(stdout).toContain('no running adapter enforces cocoWorkload (deploy an adapter for kyverno)');
+    // Admission through the real API server: the refused workloads, each with the webhook's reason.
+    expect(stderr).toContain('$ kubectl apply -f examples/workloads/rejected-by-admission.yaml');
+    expect(stderr).toMatch(/web-latest.*denied the request: .*nginx:latest uses the mutable tag latest/);
+    expect(stderr).toMatch(/denied the request: .*quay\.io/);
     if (stderr.includes('scanning is off')) return;
+    expect(stderr).toMatch(/storefront.*denied the request: .*Critical vulnerabilit.*CVE-2099-0001/);
+    expect(stdout).toMatch(/ImageAdmissionPolicy demo\/shop-image-security-imageadmission/);
     // With Clair: the storefront's image is scanned and the scan summary shows in the tree.
     expect(stdout).toMatch(
       /ImageScanPolicy demo\/shop-image-security-vulnerabilityscanning {2}1 image: \d+ high/,

@@ -117,6 +117,15 @@ describe('judgeVulnerabilities', () => {
       },
     ],
     [
+      'one vulnerability in two packages: its ID named once',
+      scanned({ Critical: 2 }, [
+        { id: 'CVE-9', severity: 'Critical' },
+        { id: 'CVE-9', severity: 'Critical' },
+      ]),
+      rule(),
+      { outcome: 'violation', reason: 'has 2 Critical vulnerabilities (CVE-9) at or above the threshold High' },
+    ],
+    [
       'one High: singular, and only the findings that count are named',
       scanned({ High: 1, Low: 3 }, [
         { id: 'CVE-L', severity: 'Low' },
