@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import { runningPodStatus } from '@nimbus-ts/adapter-clair/testing';
 import { ObjectClient, type ResourceType } from '@nimbus-ts/k8s';
 
 const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
@@ -27,33 +28,17 @@ export function runningStatus(
   const containers = pod.spec?.containers ?? [];
   const init = pod.spec?.initContainers ?? [];
   if (containers.length === 0) return undefined;
-  const ids = [...init, ...containers].map((c) => (c.image ? digestReference(c.image) : undefined));
-  if (ids.some((id) => id === undefined)) return undefined;
-  const status = (c: { name: string; image?: string }, imageID: string, running: boolean) => ({
+  const named = [...init, ...containers].map((c) => ({
+    c,
+    imageID: c.image ? digestReference(c.image) : undefined,
+  }));
+  if (named.some(({ imageID }) => imageID === undefined)) return undefined;
+  const running = named.map(({ c, imageID }) => ({
     name: c.name,
-    image: c.image,
-    imageID,
-    ready: running,
-    restartCount: 0,
-    started: running,
-    state: running
-      ? { running: { startedAt: now.toISOString() } }
-      : {
-          terminated: {
-            exitCode: 0,
-            reason: 'Completed',
-            startedAt: now.toISOString(),
-            finishedAt: now.toISOString(),
-          },
-        },
-  });
-  return {
-    phase: 'Running',
-    ...(init.length > 0
-      ? { initContainerStatuses: init.map((c, i) => status(c, ids[i] as string, false)) }
-      : {}),
-    containerStatuses: containers.map((c, i) => status(c, ids[init.length + i] as string, true)),
-  };
+    image: c.image ?? '',
+    imageID: imageID as string,
+  }));
+  return runningPodStatus(running.slice(init.length), { initContainers: running.slice(0, init.length), now });
 }
 
 /**

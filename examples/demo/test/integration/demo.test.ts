@@ -31,10 +31,14 @@ describe('the demo', () => {
     expect(stdout).toContain('no running adapter enforces cocoWorkload (deploy an adapter for kyverno)');
     // Admission through the real API server: the refused workloads, each with the webhook's reason.
     expect(stderr).toContain('$ kubectl apply -f examples/workloads/rejected-by-admission.yaml');
-    expect(stderr).toMatch(/denied the request: container nginx: image nginx:latest uses the mutable tag latest/);
+    expect(stderr).toMatch(
+      /denied the request: container nginx: image nginx:latest uses the mutable tag latest/,
+    );
     expect(stderr).toMatch(/denied the request: .*quay\.io/);
     if (stderr.includes('scanning is off')) return;
-    expect(stderr).toMatch(/denied the request: container storefront: .* has \d+ Critical vulnerabilit.*CVE-2099-0001/);
+    expect(stderr).toMatch(
+      /denied the request: container storefront: .* has \d+ Critical vulnerabilit.*CVE-2099-0001/,
+    );
     expect(stdout).toMatch(/ImageAdmissionPolicy demo\/shop-image-security-imageadmission/);
     // With Clair: the storefront's image is scanned and the scan summary shows in the tree.
     expect(stdout).toMatch(

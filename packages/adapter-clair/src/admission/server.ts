@@ -4,9 +4,10 @@
  * certificate is read through a function and can be swapped with {@link AdmissionServer.reloadTls} without
  * a restart: new connections get the new certificate, open ones keep theirs.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../http/listen.js';
 
 /** A PEM private key and certificate chain (leaf first). */
 export interface AdmissionTlsMaterial {
@@ -63,15 +64,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   // after at most 30 s anyway.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const { port, urlHost: host } = await listen(server, options.port ?? 0, options.host ?? '0.0.0.0');
   let closed: Promise<void> | undefined;
   return {
     url: `https://${host}:${port}`,

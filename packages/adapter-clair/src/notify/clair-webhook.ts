@@ -4,6 +4,7 @@
  * hands the accepted notification to a handler afterwards, so a slow handler never looks like a failed
  * delivery.
  */
+
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -11,8 +12,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { decodePskKey } from '../clair/jwt.js';
+import { listen } from '../http/listen.js';
 import { bearerToken, CLAIR_JWT_LEEWAY_SECONDS, CLAIR_NOTIFIER_ISSUER, verifyClairJwt } from './clair-jwt.js';
 
 /** An accepted delivery. */
@@ -190,15 +191,7 @@ export async function startClairWebhook(options: ClairWebhookServerOptions): Pro
   // Bounded time per request: a client trickling a body must not hold a connection forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const { port, urlHost: host } = await listen(server, options.port ?? 0, options.host ?? '0.0.0.0');
   const url = `${options.tls ? 'https' : 'http'}://${host}:${port}${options.path ?? DEFAULT_WEBHOOK_PATH}`;
   let closed: Promise<void> | undefined;
   return {

@@ -144,25 +144,40 @@ export class ImageScanner {
     const known = this.tags.get(key);
     if (known && known.expires > Date.now()) return Promise.resolve(known.digest);
     return this.tagLookups.do(key, async () => {
-      const attempts = target.credentials.length > 0 ? target.credentials : [undefined];
-      let lastError: unknown;
-      for (const credentials of attempts) {
-        const client = RegistryClient.forRegistry(target.registry, credentials, {
-          tokenCache: this.tokens,
-          insecureRegistries: this.options.insecureRegistries ?? [],
-        });
-        try {
-          const { digest } = await this.limiter.run(() => client.getManifest(target.repository, target.tag));
-          if (this.tags.size >= 10_000) this.tags.delete(this.tags.keys().next().value as string);
-          this.tags.set(key, { digest, expires: Date.now() + TAG_TTL_MS });
-          return digest;
-        } catch (error) {
-          lastError = error;
-          if (!(error instanceof RegistryError && error.kind === 'unauthorized')) throw error;
-        }
-      }
-      throw lastError;
+      const { result: digest } = await this.withCredentials(target, async (client) => {
+        const manifest = await this.limiter.run(() => client.getManifest(target.repository, target.tag));
+        return manifest.digest;
+      });
+      if (this.tags.size >= 10_000) this.tags.delete(this.tags.keys().next().value as string);
+      this.tags.set(key, { digest, expires: Date.now() + TAG_TTL_MS });
+      return digest;
     });
+  }
+
+  /**
+   * Runs `use` with a registry client for each credential in turn — anonymous only when there are none, as the
+   * kubelet pulls — until one is not refused: another credential may work where one got 401, while any other
+   * failure is not about credentials and ends the attempt.
+   */
+  private async withCredentials<T>(
+    target: { readonly registry: string; readonly credentials: readonly DockerCredential[] },
+    use: (client: RegistryClient) => Promise<T>,
+  ): Promise<{ result: T; client: RegistryClient }> {
+    const attempts = target.credentials.length > 0 ? target.credentials : [undefined];
+    let lastError: unknown;
+    for (const credentials of attempts) {
+      const client = RegistryClient.forRegistry(target.registry, credentials, {
+        tokenCache: this.tokens,
+        insecureRegistries: this.options.insecureRegistries ?? [],
+      });
+      try {
+        return { result: await use(client), client };
+      } catch (error) {
+        lastError = error;
+        if (!(error instanceof RegistryError && error.kind === 'unauthorized')) throw error;
+      }
+    }
+    throw lastError;
   }
 
   /** Forgets that a manifest was indexed, e.g. when Clair's indexer state changed and it must be re-indexed. */
@@ -172,28 +187,16 @@ export class ImageScanner {
 
   private async resolve(target: ScanTarget): Promise<{ image: ResolvedImage; client: RegistryClient }> {
     const key = `${target.registry}/${target.repository}@${target.digest}|${target.platform.os}/${target.platform.architecture}/${target.platform.variant ?? ''}`;
-    // Credentials to try, anonymous last only when the pod names none: the kubelet pulls the same way.
-    const attempts = target.credentials.length > 0 ? target.credentials : [undefined];
-    let lastError: unknown;
-    for (const credentials of attempts) {
-      const client = RegistryClient.forRegistry(target.registry, credentials, {
-        tokenCache: this.tokens,
-        insecureRegistries: this.options.insecureRegistries ?? [],
-      });
+    const { result: image, client } = await this.withCredentials(target, async (client) => {
+      // Digests are immutable: a resolution holds; the client is still needed to mint layer tokens.
       const cached = this.resolved.get(key);
-      if (cached) return { image: cached, client };
-      try {
-        const image = await resolveImage(client, target, { platform: target.platform });
-        if (this.resolved.size >= 10_000) this.resolved.delete(this.resolved.keys().next().value as string);
-        this.resolved.set(key, image);
-        return { image, client };
-      } catch (error) {
-        lastError = error;
-        // Another credential may work (the kubelet tries each); other failures are not about credentials.
-        if (!(error instanceof RegistryError && error.kind === 'unauthorized')) throw error;
-      }
-    }
-    throw lastError;
+      if (cached) return cached;
+      const resolved = await resolveImage(client, target, { platform: target.platform });
+      if (this.resolved.size >= 10_000) this.resolved.delete(this.resolved.keys().next().value as string);
+      this.resolved.set(key, resolved);
+      return resolved;
+    });
+    return { image, client };
   }
 
   private async ensureIndexed(image: ResolvedImage, client: RegistryClient): Promise<void> {

@@ -15,6 +15,7 @@ import {
   updateStatus,
 } from '@nimbus-ts/k8s';
 import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../api/constants.js';
+import { NODES, PODS, SECRETS, SERVICE_ACCOUNTS } from '../api/core-resources.js';
 import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '../api/generated.js';
 import { rescanIntervalSeconds } from '../build/params.js';
 import {
@@ -35,16 +36,7 @@ import { DEFAULT_NAMESPACE_FILTER, type NamespaceFilter, namespaceVerdict } from
 import { type ImageUse, planScan, podsIgnoreUnfixed, podsUsing, type ScannedPod, selects } from './plan.js';
 import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
 
-/** Core resources the scanner reads. */
-export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
-export const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
-const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
-const SERVICE_ACCOUNTS: ResourceType = {
-  apiVersion: 'v1',
-  kind: 'ServiceAccount',
-  plural: 'serviceaccounts',
-  namespaced: true,
-};
+export { NODES, PODS } from '../api/core-resources.js';
 
 /** The condition the scanner keeps on every ImageScanPolicy. */
 export const SCANNED = 'Ready';

@@ -30,11 +30,20 @@
 
 // The registry and Clair protocol code is the adapter's own (src/registry, src/clair); the harness uses it
 // and re-exports what it always offered, so tests keep one import.
-export { generatePskKey, type MintTokenOptions, mintClairToken } from '../clair/jwt.js';
+export { generatePskKey, InvalidPskKeyError, type MintTokenOptions, mintClairToken } from '../clair/jwt.js';
 export { type BearerChallenge, parseBearerChallenge } from '../registry/auth-challenge.js';
 export type { RegistryCredentials } from '../registry/credentials.js';
-export { RegistryClient, type RegistryRequest } from '../registry/registry-client.js';
-export { fetchRegistryToken } from '../registry/registry-token.js';
+export {
+  type AuthorizationOptions,
+  type FetchedManifest,
+  type ForRegistryOptions,
+  RegistryClient,
+  type RegistryClientOptions,
+  type RegistryRequest,
+  registryOrigin,
+} from '../registry/registry-client.js';
+export { RegistryError } from '../registry/registry-error.js';
+export { fetchRegistryToken, type TokenRequestOptions } from '../registry/registry-token.js';
 export {
   CLAIR_VERSION,
   CRANE_VERSION,
@@ -77,6 +86,7 @@ export {
 export { type ImportTarget, importVulnerabilities, importVulnerabilityFile } from './import.js';
 export { debianOsRelease, OS_RELEASE_PATH, type OsRelease, osReleaseFile } from './os-release.js';
 export { ProcessOwner } from './owner.js';
+export { type RunningContainer, runningPodStatus } from './pod-status.js';
 export { type Postgres, type PostgresOptions, startPostgres } from './postgres.js';
 export { findPostgresBinaries, PG_BIN_DIR_ENV, type PostgresBinaries } from './postgres-binaries.js';
 export { type Registry, type RegistryOptions, type RequestFilter, startRegistry } from './registry.js';

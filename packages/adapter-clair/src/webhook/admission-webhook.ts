@@ -27,6 +27,7 @@ import {
   type VerdictSource,
 } from '../admission/index.js';
 import { IMAGE_ADMISSION_POLICIES } from '../api/constants.js';
+import { SECRETS, SERVICE_ACCOUNTS } from '../api/core-resources.js';
 import type { ImageAdmissionPolicy, ImageAdmissionPolicyStatus } from '../api/generated.js';
 import { ClairClient } from '../clair/clair-client.js';
 import type { SecretLike } from '../registry/credentials.js';
@@ -35,14 +36,6 @@ import { auditEventRecorder } from './audit-events.js';
 import type { WebhookConfig } from './config.js';
 import { imageVerdicts, type PullSecretReader } from './image-verdicts.js';
 import { WebhookMetrics } from './webhook-metrics.js';
-
-const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
-const SERVICE_ACCOUNTS: ResourceType = {
-  apiVersion: 'v1',
-  kind: 'ServiceAccount',
-  plural: 'serviceaccounts',
-  namespaced: true,
-};
 
 /** The name the webhook reports as in Events and as the field manager of what it writes. */
 export const WEBHOOK_MANAGER = 'nimbus-clair-webhook';

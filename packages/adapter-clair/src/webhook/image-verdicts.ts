@@ -10,7 +10,9 @@ import type { ImageScanner } from '../scanner/image-scanner.js';
 
 /** Reads the objects of a namespace that pulling an image takes: pull Secrets and ServiceAccounts. */
 export interface PullSecretReader {
+  /** The Secret `name` of `namespace`; undefined when it does not exist, so that it adds no credentials. */
   secret(namespace: string, name: string): Promise<SecretLike | undefined>;
+  /** The ServiceAccount `name` of `namespace`, for its `imagePullSecrets`; undefined when there is none. */
   serviceAccount(
     namespace: string,
     name: string,
@@ -19,7 +21,9 @@ export interface PullSecretReader {
 
 /** Options of {@link imageVerdicts}. */
 export interface ImageVerdictsOptions {
+  /** Resolves tags to digests and scans through Clair; it indexes a manifest once, then re-matches it. */
   readonly scanner: ImageScanner;
+  /** Reads the pod's pull Secrets and ServiceAccount on every uncached verdict, so it should cache reads. */
   readonly reader: PullSecretReader;
   /** The platform whose manifest of a multi-arch image is judged (admission does not know the node yet). */
   readonly platform?: Platform;
@@ -27,6 +31,7 @@ export interface ImageVerdictsOptions {
   readonly ttlMs?: number;
   /** How many findings a verdict names at most. Default 10. */
   readonly worst?: number;
+  /** The clock in epoch ms, for cache expiry and report dates; tests pass a fake. Default `Date.now`. */
   readonly now?: () => number;
 }
 

@@ -26,6 +26,7 @@ import {
   LINUX_AMD64,
   type PushedImage,
   pushTestImage,
+  runningPodStatus,
   type ScanStack,
   startScanStack,
 } from '../../src/testing/index.js';
@@ -193,20 +194,9 @@ describe('the Clair adapter’s RBAC (deploy/adapter-clair)', () => {
           PODS,
           { namespace: ns.name, name },
           {
-            status: {
-              phase: 'Running',
-              containerStatuses: [
-                {
-                  name: 'app',
-                  image: image.reference,
-                  imageID: image.digestReference,
-                  ready: true,
-                  restartCount: 0,
-                  started: true,
-                  state: { running: { startedAt: new Date().toISOString() } },
-                },
-              ],
-            },
+            status: runningPodStatus([
+              { name: 'app', image: image.reference, imageID: image.digestReference },
+            ]),
           },
         );
       }

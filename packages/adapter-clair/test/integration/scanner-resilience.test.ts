@@ -20,6 +20,7 @@ import {
   mintClairToken,
   type PushedImage,
   pushTestImage,
+  runningPodStatus,
   type ScanStack,
   startScanStack,
 } from '../../src/testing/index.js';
@@ -93,22 +94,7 @@ describe('the scanner through outages, restarts and Clair notifications', () => 
     await admin.patchStatus(
       PODS,
       { namespace, name },
-      {
-        status: {
-          phase: 'Running',
-          containerStatuses: [
-            {
-              name: 'app',
-              image: image.reference,
-              imageID: image.digestReference,
-              ready: true,
-              restartCount: 0,
-              started: true,
-              state: { running: { startedAt: new Date().toISOString() } },
-            },
-          ],
-        },
-      },
+      { status: runningPodStatus([{ name: 'app', image: image.reference, imageID: image.digestReference }]) },
     );
   };
   const policy = (namespace: string, name: string, app: string, notify: boolean) =>

@@ -15,6 +15,7 @@ import {
   importVulnerabilityFile,
   type PushedImage,
   pushTestImage,
+  runningPodStatus,
   type ScanStack,
   startScanStack,
 } from '../../src/testing/index.js';
@@ -59,22 +60,7 @@ describe('the image scanner', () => {
     await admin.patchStatus(
       PODS,
       { namespace: ns.name, name },
-      {
-        status: {
-          phase: 'Running',
-          containerStatuses: [
-            {
-              name: 'app',
-              image: image.reference,
-              imageID: image.digestReference,
-              ready: true,
-              restartCount: 0,
-              started: true,
-              state: { running: { startedAt: new Date().toISOString() } },
-            },
-          ],
-        },
-      },
+      { status: runningPodStatus([{ name: 'app', image: image.reference, imageID: image.digestReference }]) },
     );
   };
   const policy = (name: string, app: string) =>

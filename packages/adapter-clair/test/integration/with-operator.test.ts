@@ -31,6 +31,7 @@ import {
   mintClairToken,
   type PushedImage,
   pushTestImage,
+  runningPodStatus,
   type ScanStack,
   startScanStack,
 } from '../../src/testing/index.js';
@@ -144,22 +145,7 @@ describe('the core operator with nimbus-clair', () => {
     await client.patchStatus(
       PODS,
       { namespace: ns.name, name: 'web-0' },
-      {
-        status: {
-          phase: 'Running',
-          containerStatuses: [
-            {
-              name: 'app',
-              image: image.reference,
-              imageID: image.digestReference,
-              ready: true,
-              restartCount: 0,
-              started: true,
-              state: { running: { startedAt: new Date().toISOString() } },
-            },
-          ],
-        },
-      },
+      { status: runningPodStatus([{ name: 'app', image: image.reference, imageID: image.digestReference }]) },
     );
     // Exactly what a user writes: upstream's shape, our intent ID and parameters.
     await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {

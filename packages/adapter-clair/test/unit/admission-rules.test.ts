@@ -123,7 +123,10 @@ describe('judgeVulnerabilities', () => {
         { id: 'CVE-9', severity: 'Critical' },
       ]),
       rule(),
-      { outcome: 'violation', reason: 'has 2 Critical vulnerabilities (CVE-9) at or above the threshold High' },
+      {
+        outcome: 'violation',
+        reason: 'has 2 Critical vulnerabilities (CVE-9) at or above the threshold High',
+      },
     ],
     [
       'one High: singular, and only the findings that count are named',
