@@ -13,7 +13,53 @@ export { buildClairPolicies, clairScanDeclaration } from './adapter.js';
 export * from './admission/index.js';
 export * from './api/index.js';
 export * from './build/index.js';
+// The Clair client and the wire types its methods use, since ImageScanner takes one; the rest of src/clair
+// stays internal. Clair's VulnerabilityReport is renamed: the entry point's VulnerabilityReport is the CRD.
+export {
+  ClairClient,
+  type ClairClientOptions,
+  type ClairDistribution,
+  type ClairEnvironment,
+  ClairError,
+  type ClairErrorKind,
+  type ClairErrorOptions,
+  ClairIndexError,
+  type ClairLayer,
+  type ClairManifest,
+  type ClairNotification,
+  type ClairPackage,
+  type ClairRepository,
+  type ClairVulnerability,
+  type IndexReport,
+  type IndexState,
+  InvalidPskKeyError,
+  type NormalizedSeverity,
+  type NotificationPage,
+  type NotificationPageOptions,
+  type NotificationVulnerability,
+  type VulnerabilityReport as ClairVulnerabilityReport,
+  type VulnerabilityReportResult,
+} from './clair/index.js';
 export * from './notify/index.js';
+// The registry types that the scanner's and the webhook's public signatures use, and the error they throw;
+// the rest of src/registry stays internal. ResolvedImage is renamed: admission has its own.
+export {
+  type ContainerKind,
+  type ContainerLike,
+  type ContainerStatusLike,
+  type DockerCredential,
+  type FetchLike,
+  type ImageReference,
+  type Platform,
+  RegistryError,
+  type RegistryErrorDetail,
+  type RegistryErrorKind,
+  type RegistryErrorOptions,
+  type ResolvedImage as RegistryResolvedImage,
+  type ResolvedLayer,
+  type SecretLike,
+  type SkippedImage,
+} from './registry/index.js';
 export * from './report/index.js';
 export * from './scanner/index.js';
 export * from './webhook/index.js';

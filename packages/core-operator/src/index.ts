@@ -14,7 +14,10 @@
  */
 export { buildNimbusPolicy } from './build/binding.js';
 export {
+  type CelEvaluationFailure,
   type CelInvalidExpression,
+  type CelNoCommonLabels,
+  type CelNoMatch,
   type CelSelection,
   type CelSelectorError,
   type CompiledCelSelector,

@@ -102,7 +102,7 @@ export { updateStatus, type WithStatus } from './runtime/status.js';
 export { createStore, type Store, type StoreWriter } from './runtime/store.js';
 export { type KeyHandler, WorkQueue, type WorkQueueOptions } from './runtime/work-queue.js';
 export { createAuthority } from './tls/certificate-authority.js';
-export { type CertificateFacts, certificateFacts } from './tls/certificate-facts.js';
+export { type CertificateFacts, certificateFacts, normalizeHost } from './tls/certificate-facts.js';
 export { type CertificateProfile, issueCertificate } from './tls/issue-certificate.js';
 export type { KeyPairPem } from './tls/key-pair.js';
 export { BACKDATE_MS, type Validity, validityFrom } from './tls/validity.js';

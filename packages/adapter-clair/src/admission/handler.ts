@@ -58,8 +58,17 @@ export interface AuditEvent {
 
 /** What the handler logs to; the packages' winston `Logger` satisfies it. */
 export interface AdmissionLogger {
+  /** A request to an unknown path or with the wrong method (404/405): a prober, not the apiserver. */
   debug(message: string, meta?: Record<string, unknown>): unknown;
+  /**
+   * A request refused as malformed (wrong content type, too large, not JSON, not a review), or a verdict
+   * source that failed, so that its images were judged as unscanned.
+   */
   warn(message: string, meta?: Record<string, unknown>): unknown;
+  /**
+   * A failure of the handler itself: a request answered 500, one that failed after its answer went out,
+   * or an `onAudit` hook that threw.
+   */
   error(message: string, meta?: Record<string, unknown>): unknown;
 }
 

@@ -97,8 +97,9 @@ type Authorization = { readonly header?: string; readonly cacheKey?: string };
 
 /**
  * A client for one registry origin and one identity. Safe to share between concurrent callers; tokens
- * are cached per scope (see {@link TokenCache}), and the challenge's realm is remembered so a new scope
- * costs one token request instead of a 401 and a token request.
+ * are cached per scope (in the `tokenCache` of {@link RegistryClientOptions}, which clients may share), and
+ * the challenge's realm is remembered so a new scope costs one token request instead of a 401 and a token
+ * request.
  */
 export class RegistryClient {
   /** The registry's name in messages. */
@@ -155,7 +156,7 @@ export class RegistryClient {
    * @param path - absolute path, e.g. `/v2/app/manifests/1`, or a full URL such as an upload `Location`.
    * @param scope - the token scope the request needs, e.g. `repository:app:pull`; tokens are cached by it.
    * @throws {@link RegistryError} `timeout` or `unavailable` when the registry cannot be reached, and the
-   * token endpoint's errors (see {@link fetchTokenGrant}).
+   * token endpoint's errors (see {@link fetchRegistryToken}).
    */
   async request(path: string, scope: string, init: RegistryRequest = {}): Promise<Response> {
     const url = new URL(path, this.baseUrl);

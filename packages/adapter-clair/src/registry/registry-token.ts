@@ -23,7 +23,7 @@ export interface TokenGrant {
   readonly expiresInSeconds?: number;
 }
 
-/** Options of {@link fetchTokenGrant}. */
+/** Options of a token request ({@link fetchRegistryToken}). */
 export interface TokenRequestOptions {
   /** Default the global `fetch`. */
   readonly fetch?: FetchLike;
@@ -143,7 +143,14 @@ export async function fetchTokenGrant(
   };
 }
 
-/** {@link fetchTokenGrant}, returning just the token. */
+/**
+ * Fetches a token for a Bearer challenge, with HTTP Basic `credentials` when given and anonymously
+ * otherwise, and returns just the token (without its lifetime).
+ *
+ * @throws {@link RegistryError} `unauthorized` when the endpoint refuses (the message says whether the
+ * pull secret is missing or wrong), `rate-limited`, `unavailable`, `timeout`, or `protocol` when the answer
+ * holds no token.
+ */
 export async function fetchRegistryToken(
   challenge: BearerChallenge,
   credentials?: RegistryCredentials,

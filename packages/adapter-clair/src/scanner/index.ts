@@ -6,6 +6,7 @@ export {
   type ScannerCounters,
   type ScanOutcome,
   type ScanTarget,
+  type TagTarget,
 } from './image-scanner.js';
 export { ConcurrencyLimiter } from './limiter.js';
 export { ScanMetrics } from './metrics.js';

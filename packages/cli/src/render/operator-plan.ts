@@ -30,7 +30,7 @@ export interface PlannedPolicy {
   readonly rules: readonly NimbusRule[];
 }
 
-/** Options of {@link planOperator}. */
+/** Options of {@link renderManifests}: what the operator's half of a rendering knows of the cluster. */
 export interface OperatorPlanOptions {
   /**
    * The cluster's namespaces, for the fan-out of cluster bindings (`--namespaces`). Without them, the Namespace

@@ -42,7 +42,7 @@ export function renderKubeconfig(p: KubeconfigParams): string {
   });
 }
 
-/** Loads a kubeconfig text into a client-node {@link KubeConfig}. */
+/** Loads a kubeconfig text into a `KubeConfig` of `@kubernetes/client-node`, ready for its API clients. */
 export function kubeConfigFrom(text: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromString(text);
