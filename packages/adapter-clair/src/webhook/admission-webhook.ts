@@ -228,7 +228,7 @@ export function createAdmissionWebhook(
       })
     : undefined;
   const verdicts: VerdictSource = scanner
-    ? imageVerdicts({ scanner, reader: cachedReader(client), platform: config.platform })
+    ? imageVerdicts({ scanner, reader: cachedReader(client), platform: config.platform, logger })
     : async (images) =>
         new Map(
           images.map((image) => [

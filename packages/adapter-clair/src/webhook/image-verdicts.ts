@@ -1,3 +1,4 @@
+import type { Logger } from '@nimbus-ts/k8s';
 import type { VerdictContext, VerdictSource, VulnerabilityVerdict } from '../admission/index.js';
 import { ClairError } from '../clair/clair-error.js';
 import { type SecretLike, selectCredentials } from '../registry/credentials.js';
@@ -33,6 +34,8 @@ export interface ImageVerdictsOptions {
   readonly worst?: number;
   /** The clock in epoch ms, for cache expiry and report dates; tests pass a fake. Default `Date.now`. */
   readonly now?: () => number;
+  /** Where failures are logged with the image and namespace (users only see a short reason). */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 /** Counts by severity, from a report summary (lower-case keys) to the admission's severity names. */
@@ -49,7 +52,7 @@ function severityCounts(summary: Readonly<Record<string, number>>): Partial<Reco
 function unscannedReason(error: unknown): string {
   if (error instanceof RegistryError) return error.message;
   if (error instanceof ClairError) return `Clair could not scan it (${error.kind})`;
-  return 'the scanner failed; see the adapter log';
+  return 'the webhook could not scan it; see the nimbus-clair-webhook log';
 }
 
 /**
@@ -126,6 +129,11 @@ export function imageVerdicts(options: ImageVerdictsOptions): VerdictSource {
         try {
           verdicts.set(image, await judge(image, context));
         } catch (error) {
+          options.logger?.warn('an image could not be scanned on admission', {
+            image,
+            namespace: context.namespace,
+            error: (error as Error).message,
+          });
           verdicts.set(image, { status: 'unscanned', reason: unscannedReason(error) });
         }
       }),

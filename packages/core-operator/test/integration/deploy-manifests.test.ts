@@ -30,18 +30,39 @@ describe('deploy/ manifests', () => {
     if (createdNamespace) await admin.delete(NAMESPACES, { name: 'nimbus-system' });
   });
 
-  // How many objects each directory holds at least, so a component silently dropped from a kustomization fails.
+  // How many objects each directory holds at least, so a component silently dropped from a kustomization fails;
+  // and objects that must be among them, so a file dropped from one fails too.
   it.each([
-    { dir: '.', objects: 37 },
-    { dir: 'core-operator', objects: 13 },
-    { dir: 'adapter-kubearmor', objects: 7 },
-    { dir: 'adapter-netpol', objects: 7 },
-    // Its own CRDs (two or more), the RBAC, the Deployment, and the metrics and notifier Services.
-    { dir: 'adapter-clair', objects: 10 },
-  ])('kubectl apply -k deploy/$dir --dry-run=server accepts every object', async ({ dir, objects }) => {
-    const out = await env.runKubectl(['apply', '--dry-run=server', '-k', `${DEPLOY}/${dir}`]);
-    const lines = out.trim().split('\n');
-    expect(lines.length).toBeGreaterThanOrEqual(objects);
-    expect(lines.every((l) => /(created|configured|unchanged) \(server dry run\)$/.test(l))).toBe(true);
-  });
+    { dir: '.', objects: 47, includes: ['deployment.apps/nimbus-clair-webhook'] },
+    { dir: 'core-operator', objects: 13, includes: [] },
+    { dir: 'adapter-kubearmor', objects: 7, includes: [] },
+    { dir: 'adapter-netpol', objects: 7, includes: [] },
+    // Its own CRDs (two or more); the adapter's RBAC, Deployment, and metrics and notifier Services; the
+    // webhook's RBAC, Deployment, PodDisruptionBudget, and webhook and metrics Services.
+    {
+      dir: 'adapter-clair',
+      objects: 20,
+      includes: [
+        'serviceaccount/nimbus-clair-webhook',
+        'clusterrole.rbac.authorization.k8s.io/nimbus-clair-webhook',
+        'clusterrolebinding.rbac.authorization.k8s.io/nimbus-clair-webhook',
+        'role.rbac.authorization.k8s.io/nimbus-clair-webhook',
+        'rolebinding.rbac.authorization.k8s.io/nimbus-clair-webhook',
+        'deployment.apps/nimbus-clair-webhook',
+        'poddisruptionbudget.policy/nimbus-clair-webhook',
+        'service/nimbus-clair-webhook',
+        'service/nimbus-clair-webhook-metrics',
+      ],
+    },
+  ])(
+    'kubectl apply -k deploy/$dir --dry-run=server accepts every object',
+    async ({ dir, objects, includes }) => {
+      const out = await env.runKubectl(['apply', '--dry-run=server', '-k', `${DEPLOY}/${dir}`]);
+      const lines = out.trim().split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(objects);
+      expect(lines.every((l) => /(created|configured|unchanged) \(server dry run\)$/.test(l))).toBe(true);
+      const accepted = lines.map((l) => l.split(' ')[0]);
+      expect(accepted).toEqual(expect.arrayContaining(includes));
+    },
+  );
 });

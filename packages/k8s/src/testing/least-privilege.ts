@@ -256,10 +256,14 @@ function rebase(options: LeastPrivilegeOptions, suffix: string): { roles: Role[]
       } as RoleBinding);
     }
   }
-  if (roles.length === 0) throw new Error('the manifests hold no Role or ClusterRole');
+  // Only what the ServiceAccount is bound to: a directory may hold other components' roles too.
+  const bound = roles.filter((r) =>
+    bindings.some((b) => b.roleRef.kind === r.kind && b.roleRef.name === r.metadata?.name),
+  );
+  if (bound.length === 0) throw new Error('the manifests hold no Role or ClusterRole');
   if (bindings.length === 0)
     throw new Error(`no binding in the manifests names ServiceAccount ${options.serviceAccount}`);
-  return { roles, bindings };
+  return { roles: bound, bindings };
 }
 
 /**
@@ -294,6 +298,8 @@ async function waitForAccess(
                 ...(subresource ? { subresource } : {}),
                 verb,
                 ...(role.kind === 'Role' ? { namespace: role.metadata?.namespace } : {}),
+                // A rule narrowed by resourceNames allows nothing for a request without a name.
+                ...(rule.resourceNames?.[0] ? { name: rule.resourceNames[0] } : {}),
               },
             },
           }),
