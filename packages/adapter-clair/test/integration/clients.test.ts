@@ -1,15 +1,5 @@
-/**
- * The adapter's production registry and Clair clients against the real scan stack: an OCI registry behind
- * a Bearer-token login, Clair v4.9.0 with PSK auth, and the offline Debian advisory fixture.
- */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ClairNotification,
-  NotificationWebhook,
-  VulnerabilityReport,
-} from '../../src/clair/api-types.js';
+import type { VulnerabilityReport } from '../../src/clair/api-types.js';
 import { ClairClient } from '../../src/clair/clair-client.js';
 import { ClairError, ClairIndexError } from '../../src/clair/clair-error.js';
 import { buildClairManifest } from '../../src/clair/manifest.js';
@@ -35,7 +25,6 @@ import {
   EXPECTED_AFTER_OP1,
   type ExpectedFinding,
   OP1_FILE,
-  OP2_FILE,
 } from '../fixtures/bookworm.js';
 
 const CREDENTIALS = { username: 'puller', password: 'tr0ub4dor&3' };
@@ -74,55 +63,15 @@ function findings(report: VulnerabilityReport): Map<string, ExpectedFinding> {
   return out;
 }
 
-/** A webhook receiver for Clair's notifier: answers 200 and queues what it received. */
-async function startWebhookReceiver() {
-  const received: { body: NotificationWebhook; authorization?: string }[] = [];
-  let wake = () => {};
-  const server: Server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-    });
-    req.on('end', () => {
-      received.push({
-        body: JSON.parse(text) as NotificationWebhook,
-        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-      });
-      res.writeHead(200).end();
-      wake();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/clair-webhook`,
-    /** The next delivery, waiting up to `timeoutMs`. */
-    async next(timeoutMs: number) {
-      const deadline = Date.now() + timeoutMs;
-      while (received.length === 0) {
-        if (Date.now() > deadline) throw new Error(`no webhook within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 1000);
-        });
-      }
-      return received.shift() as { body: NotificationWebhook; authorization?: string };
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('the production registry and Clair clients', () => {
   let stack: ScanStack;
   let registry: Registry;
   let multi: PushedImage;
   let clair: ClairClient;
-  let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
   /** The manifest the index test indexed; the notification test expects to hear about it. */
-  let indexedDigest = '';
 
   beforeAll(async () => {
-    hooks = await startWebhookReceiver();
-    stack = await startScanStack({ registryAuth: CREDENTIALS, notifierWebhook: hooks.url });
+    stack = await startScanStack({ registryAuth: CREDENTIALS });
     if (!stack.authRegistry) throw new Error('the stack was started with registryAuth');
     registry = stack.authRegistry;
     multi = await pushTestImage(registry, {
@@ -147,7 +96,6 @@ describe('the production registry and Clair clients', () => {
   });
   afterAll(async () => {
     await stack?.stop({ keepDir: failed });
-    await hooks?.close();
     if (failed && stack)
       process.stderr.write(`scan stack logs kept: ${Object.values(stack.logs).join(', ')}\n`);
   });
@@ -276,7 +224,6 @@ describe('the production registry and Clair clients', () => {
     ]);
     const manifest = buildClairManifest(resolved, access);
     const indexed = await clair.index(manifest);
-    indexedDigest = indexed.manifest_hash;
     expect(indexed).toMatchObject({
       manifest_hash: resolved.manifestDigest,
       state: 'IndexFinished',
@@ -365,45 +312,4 @@ describe('the production registry and Clair clients', () => {
     await expect(clair.notificationPage('../../index_state')).rejects.toThrow(/not a notification ID/);
     await expect(clair.indexReport('sha256:short')).rejects.toThrow(/not a sha256 or sha512/);
   });
-
-  // Clair polls and delivers at most once a minute, so this takes about two minutes: like the notifier
-  // test of notify.test.ts it runs only with NIMBUS_CLAIR_NOTIFIER_TEST=1.
-  it.skipIf(process.env.NIMBUS_CLAIR_NOTIFIER_TEST !== '1')(
-    'pages through the notification set the notifier sends after a second update operation, then acknowledges it',
-    async () => {
-      await importVulnerabilityFile(stack, OP2_FILE);
-      // The notifier polls and delivers once a minute each.
-      const webhook = await hooks.next(200_000);
-      expect(webhook.body.callback).toBe(
-        `${stack.clair.url}/notifier/api/v1/notification/${webhook.body.notification_id}`,
-      );
-      expect(webhook.authorization).toMatch(/^Bearer /);
-      const id = webhook.body.notification_id;
-      const notifications: ClairNotification[] = [];
-      let next: string | undefined;
-      let pages = 0;
-      do {
-        const page = await clair.notificationPage(id, { pageSize: 1, ...(next ? { next } : {}) });
-        expect(page.page.size).toBe(1);
-        notifications.push(...page.notifications);
-        next = page.page.next;
-        pages++;
-      } while (next && pages < 10);
-      // Two indexed manifests contain the affected packages: one notification each, one per page.
-      expect(pages).toBeGreaterThanOrEqual(2);
-      expect(notifications.map((n) => n.manifest)).toContain(indexedDigest);
-      for (const n of notifications) {
-        expect(['added', 'removed', 'changed']).toContain(n.reason);
-        expect(n.vulnerability.name).toMatch(/^CVE-2099-/);
-        // The notifier's VulnSummary carries the normalized severity as `severity`, whatever its OpenAPI says.
-        expect(['Negligible', 'Low', 'Medium', 'High', 'Critical']).toContain(n.vulnerability.severity);
-        expect(n.vulnerability).not.toHaveProperty('normalized_severity');
-        expect(n.vulnerability.distribution).toMatchObject({ did: 'debian', version_id: '12' });
-      }
-      await clair.deleteNotification(id);
-      // Acknowledging twice is harmless in v4.9.0.
-      await expect(clair.deleteNotification(id)).resolves.toBeUndefined();
-    },
-    300_000,
-  );
 });
