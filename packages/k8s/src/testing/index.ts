@@ -65,8 +65,10 @@ export { type KubeconfigParams, kubeConfigFrom, renderKubeconfig } from './kubec
 export { runKubectl } from './kubectl.js';
 export {
   checkLeastPrivilege,
+  FORBIDDEN,
   type LeastPrivilegeOptions,
   type LeastPrivilegeReport,
+  leastPrivilegeProblems,
   type PolicyRule,
   parseManifests,
   type RunOutcome,

@@ -96,8 +96,8 @@ function describeRule(role: Role, index: number): string {
   return `${role.kind} ${role.metadata?.name} rule ${index + 1} (${groups}: ${(rule?.resources ?? []).join(',')}: ${(rule?.verbs ?? []).join(',')})`;
 }
 
-// A log line that reports an authorization failure: the API's 403 texts.
-const FORBIDDEN = /\b403\b|forbidden/i;
+/** What a failure caused by a missing permission says: the apiserver's 403 or its "forbidden". */
+export const FORBIDDEN = /\b403\b|forbidden/i;
 
 /** Remembers the first permission complaint a component logs at warn level or worse. */
 class ForbiddenWatch {
@@ -309,4 +309,30 @@ async function waitForAccess(
       });
     }
   }
+}
+
+/**
+ * Reads a {@link LeastPrivilegeReport} as a list of problems, empty when the shipped rules are proven: the run with
+ * every rule passed, there were at least `minRules` rules, every run without one failed, and (with
+ * `forbiddenOnly`, the default) each of those failed on a permission error rather than a timeout or anything else.
+ * Tests assert it is empty, so a failure names every rule that is not proven.
+ */
+export function leastPrivilegeProblems(
+  report: LeastPrivilegeReport,
+  options: { readonly minRules?: number; readonly forbiddenOnly?: boolean } = {},
+): string[] {
+  const problems: string[] = [];
+  if (!report.withAllRules.ok) problems.push(`the run with every rule failed: ${report.withAllRules.reason}`);
+  if (report.withoutRule.length < (options.minRules ?? 1)) {
+    problems.push(
+      `only ${report.withoutRule.length} rules were checked, expected at least ${options.minRules ?? 1}`,
+    );
+  }
+  for (const { rule, outcome } of report.withoutRule) {
+    if (outcome.ok) problems.push(`${rule}: not needed (everything worked without it)`);
+    else if ((options.forbiddenOnly ?? true) && !FORBIDDEN.test(outcome.reason ?? '')) {
+      problems.push(`${rule}: the run without it failed, but not on a permission error: ${outcome.reason}`);
+    }
+  }
+  return problems;
 }
