@@ -9,7 +9,7 @@ export {
   type TagTarget,
 } from './image-scanner.js';
 export { ConcurrencyLimiter } from './limiter.js';
-export { ScanMetrics } from './metrics.js';
+export { type ReportedImage, ScanMetrics } from './metrics.js';
 export {
   DEFAULT_EXCLUDED_NAMESPACES,
   DEFAULT_NAMESPACE_FILTER,

@@ -13,14 +13,24 @@ export class ScanMetrics {
   private readonly indexRequests: Counter;
   private readonly errors: Counter<'kind'>;
   private readonly durations: Histogram;
+  private reports: () => readonly ReportedImage[] = () => [];
 
   /** @param prefix - metric name prefix, e.g. `nimbus_clair`. */
   constructor(registry: Registry, prefix = 'nimbus_clair') {
+    const metrics = this;
     this.vulnerabilities = new Gauge({
       name: `${prefix}_vulnerabilities`,
       help: 'Vulnerabilities in an image in use, by namespace, image (repository@digest) and severity.',
       labelNames: ['namespace', 'image', 'severity'],
       registers: [registry],
+      // Read from the reports at scrape time: an image no pod runs any more has no report, so no series.
+      collect() {
+        metrics.vulnerabilities.reset();
+        for (const { namespace, image, summary } of metrics.reports()) {
+          for (const severity of SEVERITY_KEYS)
+            metrics.vulnerabilities.set({ namespace, image, severity }, summary[severity]);
+        }
+      },
     });
     this.indexRequests = new Counter({
       name: `${prefix}_index_requests_total`,
@@ -56,9 +66,19 @@ export class ScanMetrics {
     this.durations.observe(seconds);
   }
 
-  /** Sets the vulnerability counts of one image in one namespace. */
-  report(namespace: string, image: string, summary: ReportSummary): void {
-    for (const severity of SEVERITY_KEYS)
-      this.vulnerabilities.set({ namespace, image, severity }, summary[severity]);
+  /**
+   * Where the vulnerability gauges come from: the current reports (the scanner's cache of VulnerabilityReports),
+   * read at every scrape, so the series follow the reports — also when they go with the last pod of an image.
+   */
+  observeReports(reports: () => readonly ReportedImage[]): void {
+    this.reports = reports;
   }
+}
+
+/** One image's counts in one namespace, as the gauges expose them. */
+export interface ReportedImage {
+  readonly namespace: string;
+  /** `repository@digest`. */
+  readonly image: string;
+  readonly summary: ReportSummary;
 }

@@ -118,6 +118,17 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
   controller.watches(VULNERABILITY_REPORTS, (report) => policiesIn(report.metadata?.namespace).map(refOf));
   controller.watches(NODES, () => [], { metadataOnly: true });
 
+  options.scanMetrics?.observeReports(() =>
+    controller
+      .store<VulnerabilityReport>(VULNERABILITY_REPORTS)
+      .list()
+      .map((r) => ({
+        namespace: r.metadata?.namespace ?? '',
+        image: `${r.image.repository}@${r.image.digest}`,
+        summary: r.report.summary,
+      })),
+  );
+
   const reconcile = async (policy: ImageScanPolicy): Promise<Action> => {
     const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
     if (policy.metadata.deletionTimestamp) {
@@ -225,11 +236,6 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
       const ledger = await notify(policy, desired, previous, notifyProblems, read);
       if (ledger) desired.metadata = { ...desired.metadata, annotations: { [NOTIFIED_ANNOTATION]: ledger } };
       await client.createOrUpdate(VULNERABILITY_REPORTS, desired, previous);
-      options.scanMetrics?.report(
-        namespace,
-        `${resolved.repository}@${resolved.manifestDigest}`,
-        content.summary,
-      );
     }
 
     const condition =

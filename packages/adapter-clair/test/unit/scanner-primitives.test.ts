@@ -1,5 +1,7 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyLimiter } from '../../src/scanner/limiter.js';
+import { ScanMetrics } from '../../src/scanner/metrics.js';
 import { DEFAULT_NAMESPACE_FILTER, namespaceVerdict } from '../../src/scanner/namespace-filter.js';
 import { IGNORE_UNFIXED_ANNOTATION, podsIgnoreUnfixed, type ScannedPod } from '../../src/scanner/plan.js';
 import { retryDelayMs } from '../../src/scanner/retry-delay.js';
@@ -154,5 +156,41 @@ describe('podsIgnoreUnfixed', () => {
     [[pod({ [IGNORE_UNFIXED_ANNOTATION]: 'false' })], false],
   ])('%j → %s', (pods, expected) => {
     expect(podsIgnoreUnfixed(pods)).toBe(expected);
+  });
+});
+
+describe('ScanMetrics vulnerability gauges', () => {
+  const counts = (critical: number) => ({
+    critical,
+    high: 1,
+    medium: 0,
+    low: 0,
+    negligible: 0,
+    unknown: 0,
+    total: critical + 1,
+    fixable: 0,
+  });
+
+  it('follow the reports at every scrape: a report that went leaves no series behind', async () => {
+    const registry = new Registry();
+    const metrics = new ScanMetrics(registry);
+    let reports = [
+      { namespace: 'shop', image: 'shop/cart@sha256:aa', summary: counts(2) },
+      { namespace: 'blog', image: 'blog/web@sha256:bb', summary: counts(0) },
+    ];
+    metrics.observeReports(() => reports);
+    let text = await registry.metrics();
+    expect(text).toContain(
+      'nimbus_clair_vulnerabilities{namespace="shop",image="shop/cart@sha256:aa",severity="critical"} 2',
+    );
+    expect(text).toContain(
+      'nimbus_clair_vulnerabilities{namespace="blog",image="blog/web@sha256:bb",severity="high"} 1',
+    );
+    reports = [{ namespace: 'shop', image: 'shop/cart@sha256:aa', summary: counts(3) }];
+    text = await registry.metrics();
+    expect(text).toContain(
+      'nimbus_clair_vulnerabilities{namespace="shop",image="shop/cart@sha256:aa",severity="critical"} 3',
+    );
+    expect(text).not.toContain('blog/web');
   });
 });
