@@ -43,6 +43,8 @@ export {
   type NotifiableFindings,
   type NotifiedLedger,
   newlyNotifiable,
+  notifiedAnnotation,
+  notifiedAnnotations,
   type RecordOptions,
   record,
 } from './notified-ledger.js';

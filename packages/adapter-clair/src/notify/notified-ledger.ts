@@ -3,17 +3,41 @@
  * Clair notifications and adapter restarts. Pure: the controller keeps the ledger of an image on its
  * VulnerabilityReport (see {@link NOTIFIED_ANNOTATION}) and writes it back after a message was sent.
  */
+import { createHash } from 'node:crypto';
 import type { SeverityThreshold } from '../api/types.js';
 import { compareText, findingOrder } from '../report/findings.js';
 import { atLeast } from '../report/severity.js';
 import type { NotifiableFinding } from './finding.js';
 
 /**
- * The annotation of a VulnerabilityReport that holds its ledger ({@link encodeLedger}). An annotation
- * rather than a status field: it is bookkeeping of the notifier, not an observation about the image, and
- * writing it does not race with the scanner's status writes.
+ * The prefix of the annotations of a VulnerabilityReport that hold its ledgers ({@link encodeLedger}), one per
+ * Slack destination ({@link notifiedAnnotation}). Annotations rather than a status field: they are bookkeeping of
+ * the notifier, not an observation about the image, and writing them does not race with the scanner's status writes.
  */
 export const NOTIFIED_ANNOTATION = 'scanning.nimbus-ts.io/notified';
+
+/**
+ * The annotation holding the ledger of one Slack destination (the Secret key holding its webhook URL): each
+ * destination hears about each vulnerability once, whichever policy of the namespace found it first — two policies
+ * that share an image but notify different channels both get the message. The name is a short hash, since a
+ * Secret name may be longer than an annotation name allows.
+ */
+export function notifiedAnnotation(destination: { readonly name: string; readonly key: string }): string {
+  const hash = createHash('sha256')
+    .update(`${destination.name}/${destination.key}`)
+    .digest('hex')
+    .slice(0, 16);
+  return `${NOTIFIED_ANNOTATION}-${hash}`;
+}
+
+/** The notified ledgers among a report's annotations, to carry them over when the report is rewritten. */
+export function notifiedAnnotations(
+  annotations: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(annotations ?? {}).filter(([key]) => key.startsWith(`${NOTIFIED_ANNOTATION}-`)),
+  );
+}
 
 /**
  * The default cap on an encoded ledger, in characters. Kubernetes allows 256 KiB for all annotations of

@@ -21,8 +21,9 @@ import { rescanIntervalSeconds } from '../build/params.js';
 import {
   decodeLedger,
   encodeLedger,
-  NOTIFIED_ANNOTATION,
   newlyNotifiable,
+  notifiedAnnotation,
+  notifiedAnnotations,
   record as recordNotified,
 } from '../notify/notified-ledger.js';
 import { findingsMessage } from '../notify/slack-message.js';
@@ -233,8 +234,12 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
         scanner: { name: 'Clair' },
         report: content,
       };
-      const ledger = await notify(policy, desired, previous, notifyProblems, read);
-      if (ledger) desired.metadata = { ...desired.metadata, annotations: { [NOTIFIED_ANNOTATION]: ledger } };
+      // Every destination's ledger is carried over; this policy's own is brought up to date.
+      const ledgers = {
+        ...notifiedAnnotations(previous?.metadata?.annotations),
+        ...(await notify(policy, desired, previous, notifyProblems, read)),
+      };
+      if (Object.keys(ledgers).length > 0) desired.metadata = { ...desired.metadata, annotations: ledgers };
       await client.createOrUpdate(VULNERABILITY_REPORTS, desired, previous);
     }
 
@@ -298,9 +303,9 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
 
   /**
    * Sends the findings of a report that no message has announced yet (at or above the policy's threshold) to the
-   * policy's Slack webhook, and returns the report's updated ledger of what was announced — stored on the report,
-   * so each (image, vulnerability) is announced once, also across restarts. Nothing is recorded when sending
-   * fails, so the next scan tries again.
+   * policy's Slack webhook, and returns the destination's updated ledger of what was announced (as the annotation
+   * to write) — stored on the report, so each (image, vulnerability) is announced once per destination, also
+   * across restarts. Nothing is recorded when sending fails, so the next scan tries again.
    */
   async function notify(
     policy: ImageScanPolicy,
@@ -308,14 +313,17 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
     previous: VulnerabilityReport | undefined,
     problems: string[],
     read: ReadOnce,
-  ): Promise<string | undefined> {
+  ): Promise<Record<string, string>> {
     const slackRef = policy.spec.notify?.slack?.webhookSecretRef;
-    const stored = previous?.metadata?.annotations?.[NOTIFIED_ANNOTATION];
-    if (!slackRef) return stored;
+    if (!slackRef) return {};
+    const annotation = notifiedAnnotation(slackRef);
+    const stored = previous?.metadata?.annotations?.[annotation];
+    const keep = (value: string | undefined): Record<string, string> =>
+      value ? { [annotation]: value } : {};
     const { ledger } = decodeLedger(stored, report.image.digest);
     const threshold = policy.spec.severityThreshold ?? 'Low';
     const due = newlyNotifiable(ledger, report.report.vulnerabilities, threshold);
-    if (due.findings.length === 0) return stored ?? encodeLedger(ledger);
+    if (due.findings.length === 0) return keep(stored ?? encodeLedger(ledger));
     const namespace = policy.metadata.namespace ?? '';
     const secret = await read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, slackRef.name);
     const url = secret?.data?.[slackRef.key];
@@ -323,7 +331,7 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
       problems.push(
         `Secret ${namespace}/${slackRef.name} has no key ${slackRef.key}; create it with the Slack webhook URL`,
       );
-      return stored;
+      return keep(stored);
     }
     const outcome = await slack.send(
       { url: Buffer.from(url, 'base64').toString('utf8').trim(), name: `${namespace}/${slackRef.name}` },
@@ -342,10 +350,10 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
       problems.push(
         `Slack webhook ${outcome.webhook}: ${outcome.reason}${outcome.httpStatus ? ` (HTTP ${outcome.httpStatus})` : ''}`,
       );
-      return stored;
+      return keep(stored);
     }
-    return encodeLedger(
-      recordNotified(ledger, due.findings, { currentFindings: report.report.vulnerabilities }),
+    return keep(
+      encodeLedger(recordNotified(ledger, due.findings, { currentFindings: report.report.vulnerabilities })),
     );
   }
 

@@ -97,7 +97,7 @@ describe('the scanner through outages, restarts and Clair notifications', () => 
       { status: runningPodStatus([{ name: 'app', image: image.reference, imageID: image.digestReference }]) },
     );
   };
-  const policy = (namespace: string, name: string, app: string, notify: boolean) =>
+  const policy = (namespace: string, name: string, app: string, notify: boolean | string) =>
     admin.create<ImageScanPolicy>(IMAGE_SCAN_POLICIES, {
       apiVersion: IMAGE_SCAN_POLICIES.apiVersion as ImageScanPolicy['apiVersion'],
       kind: 'ImageScanPolicy',
@@ -108,7 +108,15 @@ describe('the scanner through outages, restarts and Clair notifications', () => 
         // Long: every rescan in these tests comes from a change, a retry or a Clair notification.
         rescanInterval: '6h',
         ignoreUnfixed: false,
-        ...(notify ? { notify: { slack: { webhookSecretRef: { name: 'slack', key: 'url' } } } } : {}),
+        ...(notify
+          ? {
+              notify: {
+                slack: {
+                  webhookSecretRef: { name: typeof notify === 'string' ? notify : 'slack', key: 'url' },
+                },
+              },
+            }
+          : {}),
       },
     } as ImageScanPolicy);
   const ready = async (namespace: string, name: string) =>
@@ -339,5 +347,33 @@ describe('the scanner through outages, restarts and Clair notifications', () => 
     expect((await reportOf(ns.name, api))?.report.vulnerabilities.map((v) => v.id)).toContain(
       'CVE-2099-1003',
     );
+  });
+
+  it('announces to each Slack destination once: a second policy on the same images with its own channel hears it all', async () => {
+    const other = await startSlack();
+    try {
+      await admin.create(SECRETS, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'slack-security', namespace: ns.name },
+        type: 'Opaque',
+        data: { url: b64(other.url) },
+      });
+      const before = slack.received.length;
+      // The same pods as shop-scan, whose channel was told about every finding already.
+      await policy(ns.name, 'security-scan', 'shop', 'slack-security');
+      await pollUntil(
+        'one message per image on the second channel',
+        60_000,
+        () => other.received.length >= 2,
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(other.received).toHaveLength(2);
+      expect(other.received.join('\n')).toContain('CVE-2099-1001');
+      // The first channel hears nothing again.
+      expect(slack.received).toHaveLength(before);
+    } finally {
+      await new Promise<void>((resolve) => other.server.close(() => resolve()));
+    }
   });
 });

@@ -7,6 +7,8 @@ import {
   type NotifiableFinding,
   type NotifiedLedger,
   newlyNotifiable,
+  notifiedAnnotation,
+  notifiedAnnotations,
   record,
 } from '../../src/index.js';
 
@@ -200,5 +202,33 @@ describe('encodeLedger and decodeLedger', () => {
     );
     expect(first.findings.map((f) => f.id)).toEqual(['CVE-1', 'CVE-2']);
     expect(again).toEqual({ kind: 'new-findings', findings: [finding('CVE-3', 'High')] });
+  });
+});
+
+describe('notifiedAnnotation', () => {
+  it('names one valid annotation per Slack destination, the same every time', () => {
+    const a = notifiedAnnotation({ name: 'slack', key: 'url' });
+    expect(a).toBe(notifiedAnnotation({ name: 'slack', key: 'url' }));
+    expect(a).toMatch(/^scanning\.nimbus-ts\.io\/notified-[0-9a-f]{16}$/);
+    expect(notifiedAnnotation({ name: 'slack', key: 'webhook' })).not.toBe(a);
+    expect(notifiedAnnotation({ name: 'slack-security', key: 'url' })).not.toBe(a);
+    // A Secret name of the longest kind still gives a name within the 63 characters annotations allow.
+    const long = notifiedAnnotation({ name: 'x'.repeat(253), key: 'url' });
+    expect(long.split('/')[1]?.length).toBeLessThanOrEqual(63);
+  });
+
+  it('picks the ledgers out of a report’s annotations', () => {
+    expect(
+      notifiedAnnotations({
+        'scanning.nimbus-ts.io/notified-0123456789abcdef': 'a',
+        'scanning.nimbus-ts.io/notified-fedcba9876543210': 'b',
+        'scanning.nimbus-ts.io/notified': 'legacy',
+        'kubectl.kubernetes.io/last-applied-configuration': '{}',
+      }),
+    ).toEqual({
+      'scanning.nimbus-ts.io/notified-0123456789abcdef': 'a',
+      'scanning.nimbus-ts.io/notified-fedcba9876543210': 'b',
+    });
+    expect(notifiedAnnotations(undefined)).toEqual({});
   });
 });
