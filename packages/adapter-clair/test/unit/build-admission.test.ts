@@ -6,7 +6,6 @@ import {
   type NimbusPolicy,
   type NimbusRule,
   semanticEqual,
-  supportedRules,
 } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { buildClairPolicies, clairScanDeclaration } from '../../src/adapter.js';
@@ -32,6 +31,7 @@ import {
 import { CLAIR_SCAN_INTENTS } from '../../src/build/image-scan-policy.js';
 import { SEVERITY_THRESHOLDS } from '../../src/report/severity.js';
 import { prunedFields, storageSchema, validate } from './scanning-schema.js';
+import { buildContext, nimbusPolicy, rule } from './support/nimbus-policy.js';
 
 // Compile-time checks: both builders fit the SDK's contract for an adapter declaration.
 const asBuilder: Builder<NimbusPolicy> = buildImageAdmissionPolicies;
@@ -41,29 +41,8 @@ const LATEST = IntentIds.disallowLatestTag;
 const REGISTRIES = IntentIds.allowedRegistries;
 const VULNERABLE = IntentIds.blockVulnerableImages;
 
-function rule(id: string, params?: Record<string, string[]>, action = 'Audit'): NimbusRule {
-  return { id, rule: { action, ...(params ? { params } : {}) } };
-}
-
-function nimbusPolicy(
-  rules: NimbusRule[],
-  matchLabels: Record<string, string> | null = { app: 'web' },
-): NimbusPolicy {
-  return {
-    apiVersion: 'intent.security.nimbus.com/v1alpha1',
-    kind: 'NimbusPolicy',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: { selector: matchLabels === null ? {} : { matchLabels }, rules },
-  };
-}
-
-/** The context the SDK builds for the Clair adapter: its supported rules, IDs made canonical. */
-function contextFor(policy: NimbusPolicy): BuildContext {
-  return {
-    rules: supportedRules(policy.spec.rules, clairScanDeclaration.intents, defaultRegistry),
-    inputs: {},
-  };
-}
+/** The context the SDK gives these builders. */
+const contextFor = (policy: NimbusPolicy) => buildContext(policy, clairScanDeclaration.intents);
 
 function build(...rules: NimbusRule[]): ImageAdmissionPolicy[] {
   const policy = nimbusPolicy(rules);

@@ -5,7 +5,6 @@ import {
   type NimbusPolicy,
   type NimbusRule,
   semanticEqual,
-  supportedRules,
 } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import type { ImageScanPolicy } from '../../src/api/index.js';
@@ -13,32 +12,15 @@ import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from '../../src/build/imag
 import { rescanIntervalSeconds, SCAN_PARAMS, scanAction, scanParams } from '../../src/build/params.js';
 import { SEVERITY_THRESHOLDS } from '../../src/report/severity.js';
 import { prunedFields, storageSchema, validate } from './scanning-schema.js';
+import { buildContext, nimbusPolicy, rule } from './support/nimbus-policy.js';
 
 // Compile-time check: the builder fits the SDK's contract for an adapter declaration.
 const _asBuilder: Builder<NimbusPolicy> = buildImageScanPolicies;
 
 const SCAN = IntentIds.vulnerabilityScanning;
 
-function rule(id: string, params?: Record<string, string[]>, action = 'Audit'): NimbusRule {
-  return { id, rule: { action, ...(params ? { params } : {}) } };
-}
-
-function nimbusPolicy(
-  rules: NimbusRule[],
-  matchLabels: Record<string, string> | null = { app: 'web' },
-): NimbusPolicy {
-  return {
-    apiVersion: 'intent.security.nimbus.com/v1alpha1',
-    kind: 'NimbusPolicy',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: { selector: matchLabels === null ? {} : { matchLabels }, rules },
-  };
-}
-
-/** The context the SDK builds: the supported rules, IDs made canonical. */
-function contextFor(policy: NimbusPolicy): BuildContext {
-  return { rules: supportedRules(policy.spec.rules, CLAIR_SCAN_INTENTS, defaultRegistry), inputs: {} };
-}
+/** The context the SDK gives these builders. */
+const contextFor = (policy: NimbusPolicy) => buildContext(policy, CLAIR_SCAN_INTENTS);
 
 function build(...rules: NimbusRule[]): ImageScanPolicy[] {
   const policy = nimbusPolicy(rules);
