@@ -1,4 +1,4 @@
-import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
+import { type AdapterDeclaration, NODES, type ResourceType } from '@nimbus-ts/k8s';
 import { buildNetworkPolicies, NETPOL_INTENTS } from './build.js';
 
 /** The kind this adapter writes. */
@@ -8,9 +8,6 @@ export const NETWORK_POLICIES: ResourceType = {
   plural: 'networkpolicies',
   namespaced: true,
 };
-
-/** Nodes: their pod CIDRs are the "inside" of the cluster network. */
-export const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
 
 /**
  * The whole adapter, as the SDK sees it: what it is called, which intents it enforces, what it writes and

@@ -5,6 +5,6 @@
  *
  * @packageDocumentation
  */
-export { NETWORK_POLICIES, NODES, netpolAdapter } from './adapter.js';
+export { NETWORK_POLICIES, netpolAdapter } from './adapter.js';
 export { buildNetworkPolicies, NETPOL_INTENTS } from './build.js';
 export type * from './network-policy.js';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { type CliIo, main as nimbus, type StatusReport } from '@nimbus-ts/cli';
-import { crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import { DEPLOYMENTS, NAMESPACES, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
 import { type ControlPlane, freeLoopbackPorts, startControlPlane } from '@nimbus-ts/k8s/testing';
 import { convergence } from './convergence.js';
 import { startKubeletStandIn } from './kubelet.js';
@@ -14,13 +14,6 @@ import { binOf, type DemoProcess, startNodeProcess } from './processes.js';
 import { type DemoScanning, type ScanningUnavailable, startScanning } from './scanning.js';
 
 const run = promisify(execFile);
-
-const DEPLOYMENTS = {
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  plural: 'deployments',
-  namespaced: true,
-} as const;
 
 /** The repository root, where `examples/` is. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -101,14 +94,11 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     const crds = await cp.installCRDs([nimbusCrds(), kubearmorCrdDirectory(), scanningCrds()]);
     progress(`installed ${crds.length} CRDs (Nimbus, KubeArmorPolicy, scanning.nimbus-ts.io)`);
     const admin = new ObjectClient(cp.kubeConfig, 'nimbus-demo');
-    await admin.create(
-      { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: SYSTEM_NAMESPACE },
-      },
-    );
+    await admin.create(NAMESPACES, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: SYSTEM_NAMESPACE },
+    });
 
     const scanning =
       options.scanning === false

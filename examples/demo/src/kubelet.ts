@@ -1,8 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { runningPodStatus } from '@nimbus-ts/adapter-clair/testing';
-import { ObjectClient, type ResourceType } from '@nimbus-ts/k8s';
-
-const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+import { ObjectClient, PODS } from '@nimbus-ts/k8s';
 
 /** The parts of a Pod the stand-in reads. */
 export interface DemoPod {

@@ -13,24 +13,21 @@ import {
   type ControllerMetrics,
   EventRecorder,
   type Logger,
+  NAMESPACES,
   ObjectClient,
+  PODS,
   RESOURCES,
   ReflectorPool,
 } from '@nimbus-ts/k8s';
 import { AdapterDirectory } from './adapter-directory.js';
 import {
   clusterSecurityIntentBindingController,
-  NAMESPACES,
   reconcileClusterBinding,
 } from './controllers/cluster-security-intent-binding.js';
 import type { OperatorContext } from './controllers/context.js';
 import { policyEnforcementController, reconcileEnforcement } from './controllers/policy-enforcement.js';
 import { reconcileSecurityIntent, securityIntentController } from './controllers/security-intent.js';
-import {
-  PODS,
-  reconcileBinding,
-  securityIntentBindingController,
-} from './controllers/security-intent-binding.js';
+import { reconcileBinding, securityIntentBindingController } from './controllers/security-intent-binding.js';
 
 /** The field manager of every write the core operator makes. */
 export const FIELD_MANAGER = 'nimbus-core-operator';

@@ -74,6 +74,15 @@ export {
   type Mapper,
   type Reconciler,
 } from './runtime/controller.js';
+export {
+  DEPLOYMENTS,
+  NAMESPACES,
+  NODES,
+  PODS,
+  SECRETS,
+  SERVICE_ACCOUNTS,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from './runtime/core-resources.js';
 export { EVENTS, EventRecorder, type EventType } from './runtime/events.js';
 export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
 export { ControllerMetrics } from './runtime/metrics.js';

@@ -5,6 +5,7 @@ import {
   createLogger,
   type NimbusPolicy,
   type NimbusRule,
+  NODES,
   ObjectClient,
   RESOURCES,
   type SecurityIntentBinding,
@@ -12,7 +13,7 @@ import {
 import { apiWrites, pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NETWORK_POLICIES, NODES, netpolAdapter } from '../../src/index.js';
+import { NETWORK_POLICIES, netpolAdapter } from '../../src/index.js';
 import type { NetworkPolicy } from '../../src/network-policy.js';
 
 // The example adapter on a real control plane, driven the way the core operator would drive it: the test

@@ -36,9 +36,7 @@ export {
 export { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
 export {
   createScanController,
-  NODES,
   NOTIFYING,
-  PODS,
   SCANNED,
   type ScanController,
   type ScanControllerOptions,

@@ -8,14 +8,17 @@ import {
   type ControllerMetrics,
   isNamespaceTerminating,
   type Logger,
+  NODES,
   ObjectClient,
+  PODS,
   type ResourceType,
   refOf,
+  SECRETS,
+  SERVICE_ACCOUNTS,
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
 import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../api/constants.js';
-import { NODES, PODS, SECRETS, SERVICE_ACCOUNTS } from '../api/core-resources.js';
 import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '../api/generated.js';
 import { rescanIntervalSeconds } from '../build/params.js';
 import {
@@ -36,8 +39,6 @@ import type { ScanMetrics } from './metrics.js';
 import { DEFAULT_NAMESPACE_FILTER, type NamespaceFilter, namespaceVerdict } from './namespace-filter.js';
 import { type ImageUse, planScan, podsIgnoreUnfixed, podsUsing, type ScannedPod, selects } from './plan.js';
 import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
-
-export { NODES, PODS } from '../api/core-resources.js';
 
 /** The condition the scanner keeps on every ImageScanPolicy. */
 export const SCANNED = 'Ready';

@@ -12,6 +12,8 @@ import {
   type Logger,
   ObjectClient,
   type ResourceType,
+  SECRETS,
+  SERVICE_ACCOUNTS,
   SelfManagedCertificates,
   setConditions,
   type TlsMaterial,
@@ -27,7 +29,6 @@ import {
   type VerdictSource,
 } from '../admission/index.js';
 import { IMAGE_ADMISSION_POLICIES } from '../api/constants.js';
-import { SECRETS, SERVICE_ACCOUNTS } from '../api/core-resources.js';
 import type { ImageAdmissionPolicy, ImageAdmissionPolicyStatus } from '../api/generated.js';
 import { ClairClient } from '../clair/clair-client.js';
 import type { SecretLike } from '../registry/credentials.js';

@@ -1,12 +1,20 @@
 import { execFile } from 'node:child_process';
-import { createLogger, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import {
+  createLogger,
+  DEPLOYMENTS,
+  EVENTS,
+  crdDirectory as nimbusCrds,
+  ObjectClient,
+  PODS,
+  type ResourceType,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from '@nimbus-ts/k8s';
 import { freeLoopbackPorts, pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_ADMISSION_POLICIES } from '../../src/api/constants.js';
 import { crdDirectory } from '../../src/api/crds.js';
 import type { ImageAdmissionPolicy } from '../../src/api/generated.js';
-import { PODS } from '../../src/scanner/scan-controller.js';
 import {
   importVulnerabilityFile,
   type PushedImage,
@@ -21,15 +29,6 @@ import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bo
 // Image admission through the real kube-apiserver: the webhook (certificates in a Secret it keeps, its own
 // ValidatingWebhookConfiguration pointing at it by URL) decides Pods and Deployments that the API server sends it,
 // with real Clair scanning images that were never scanned before.
-
-const DEPLOYMENTS = { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true };
-const EVENTS = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
-const VWCS = {
-  apiVersion: 'admissionregistration.k8s.io/v1',
-  kind: 'ValidatingWebhookConfiguration',
-  plural: 'validatingwebhookconfigurations',
-  namespaced: false,
-};
 
 describe('the image admission webhook, through the API server', () => {
   const env = envtest();
@@ -59,7 +58,7 @@ describe('the image admission webhook, through the API server', () => {
     spec: { containers: [{ name: 'app', image }] },
   });
   /** Creates an object, resolving with the API server's refusal message, or undefined when it was admitted. */
-  const refusal = async (resource: typeof PODS, object: { metadata: { namespace: string } }) => {
+  const refusal = async (resource: ResourceType, object: { metadata: { namespace: string } }) => {
     try {
       await admin.create(resource, object as never);
       return undefined;
@@ -135,7 +134,7 @@ describe('the image admission webhook, through the API server', () => {
   afterAll(async () => {
     await webhook?.stop();
     // The keeper never deletes its configuration (a stopping replica must not disarm the others): the test does.
-    await admin.delete(VWCS, { name: configurationName });
+    await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
     for (const ns of [tags, audit, vuln, home]) await ns?.delete();
     await stack?.stop();
   });
@@ -154,7 +153,7 @@ describe('the image admission webhook, through the API server', () => {
         kind: string;
         metadata: { ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string }[] };
       }
-    >(VWCS, {
+    >(VALIDATING_WEBHOOK_CONFIGURATIONS, {
       name: configurationName,
     });
     expect(vwc?.webhooks.map((w) => w.name)).toEqual([

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
+import { createLogger, NAMESPACES, ObjectClient, PODS } from '@nimbus-ts/k8s';
 import {
   type ControlPlane,
   createCertificateAuthority,
@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_ADMISSION_POLICIES } from '../../src/api/constants.js';
 import { crdDirectory } from '../../src/api/crds.js';
 import type { ImageAdmissionPolicy } from '../../src/api/generated.js';
-import { PODS } from '../../src/scanner/scan-controller.js';
 import { type AdmissionWebhook, createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 
@@ -20,8 +19,6 @@ import { webhookConfig } from '../../src/webhook/config.js';
 // configuration pointing at the webhook's /imagepolicy. Clusters that configure the apiserver this way get the
 // same decisions without a ValidatingWebhookConfiguration. It needs its own control plane (the plugin is an
 // apiserver flag), started after the webhook's address and certificate are known.
-
-const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
 
 describe('the ImagePolicyWebhook path', () => {
   let dir: string;

@@ -2,7 +2,15 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import {
+  NAMESPACES,
+  NODES,
+  crdDirectory as nimbusCrds,
+  ObjectClient,
+  PODS,
+  SECRETS,
+  SERVICE_ACCOUNTS,
+} from '@nimbus-ts/k8s';
 import {
   abortable,
   checkLeastPrivilege,
@@ -22,7 +30,7 @@ import { crdDirectory } from '../../src/api/crds.js';
 import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
 import { ClairClient } from '../../src/clair/clair-client.js';
 import { ImageScanner } from '../../src/scanner/image-scanner.js';
-import { createScanController, NODES, PODS } from '../../src/scanner/scan-controller.js';
+import { createScanController } from '../../src/scanner/scan-controller.js';
 import {
   importVulnerabilityFile,
   LINUX_AMD64,
@@ -40,14 +48,6 @@ import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bo
 
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
 const CREDENTIALS = { username: 'puller', password: 'rbac-proof-password' };
-const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
-const SERVICE_ACCOUNTS = {
-  apiVersion: 'v1',
-  kind: 'ServiceAccount',
-  plural: 'serviceaccounts',
-  namespaced: true,
-};
-const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
 const ARM64 = { os: 'linux', architecture: 'arm64' };
 // The API server's words for a permission error, as they reach a condition message.
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');

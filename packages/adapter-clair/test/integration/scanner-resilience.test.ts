@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { createLogger, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import { createLogger, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   type NotificationReceiver,
 } from '../../src/scanner/notification-receiver.js';
 import { IGNORE_UNFIXED_ANNOTATION } from '../../src/scanner/plan.js';
-import { createScanController, PODS, type ScanController } from '../../src/scanner/scan-controller.js';
+import { createScanController, type ScanController } from '../../src/scanner/scan-controller.js';
 import {
   generatePskKey,
   importVulnerabilityFile,
@@ -30,7 +30,6 @@ import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../f
 // registry: Clair going away and coming back, the adapter restarting, Clair's notifier announcing new advisories,
 // and the scanner's scoping (excluded namespaces, the ignore-unfixed pod annotation).
 
-const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** A local Slack incoming webhook that records every message. */

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createLogger, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import { createLogger, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { Registry } from 'prom-client';
@@ -10,7 +10,7 @@ import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generat
 import { ClairClient } from '../../src/clair/clair-client.js';
 import { ImageScanner } from '../../src/scanner/image-scanner.js';
 import { ScanMetrics } from '../../src/scanner/metrics.js';
-import { createScanController, PODS } from '../../src/scanner/scan-controller.js';
+import { createScanController } from '../../src/scanner/scan-controller.js';
 import {
   importVulnerabilityFile,
   type PushedImage,
@@ -25,7 +25,6 @@ import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../f
 // writes, as a kubelet would) running known-vulnerable images get VulnerabilityReports with the fixture's counts.
 
 const CREDENTIALS = { username: 'puller', password: 'hunter2-but-longer' };
-const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 describe('the image scanner', () => {

@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import {
+  EVENTS,
+  crdDirectory as nimbusCrds,
+  ObjectClient,
+  PODS,
+  SECRETS,
+  SERVICE_ACCOUNTS,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from '@nimbus-ts/k8s';
 import {
   abortable,
   checkLeastPrivilege,
@@ -17,7 +25,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_ADMISSION_POLICIES } from '../../src/api/constants.js';
 import { crdDirectory } from '../../src/api/crds.js';
 import type { ImageAdmissionPolicy } from '../../src/api/generated.js';
-import { PODS } from '../../src/scanner/scan-controller.js';
 import {
   importVulnerabilityFile,
   type PushedImage,
@@ -38,56 +45,30 @@ import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bo
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
 const SERVICE_ACCOUNT = 'nimbus-clair-webhook';
 const CREDENTIALS = { username: 'puller', password: 'webhook-rbac-password' };
-const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
-const SERVICE_ACCOUNTS = {
-  apiVersion: 'v1',
-  kind: 'ServiceAccount',
-  plural: 'serviceaccounts',
-  namespaced: true,
-};
-const EVENTS = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
-const VWCS = {
-  apiVersion: 'admissionregistration.k8s.io/v1',
-  kind: 'ValidatingWebhookConfiguration',
-  plural: 'validatingwebhookconfigurations',
-  namespaced: false,
-};
-// The API server's words for a permission error.
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 interface Configuration extends KubernetesObject {
   webhooks: { name: string; failurePolicy: string; clientConfig: { caBundle?: string } }[];
 }
 
-interface Binding extends KubernetesObject {
-  roleRef: { kind: string; name: string };
-  subjects?: { kind: string; name: string }[];
-}
-
 /**
- * The webhook's own RBAC objects out of the whole directory (the adapter's are there too), with the configuration's
- * name in its resourceNames replaced by `configuration`: the control plane is shared with other test files, so the
- * test keeps a configuration of its own name.
+ * The manifests with the configuration's name in the webhook's resourceNames replaced by `configuration`: the
+ * control plane is shared with other test files, so the test keeps a configuration of its own name.
+ * (checkLeastPrivilege itself picks the roles bound to the webhook's ServiceAccount out of the directory.)
  */
-function webhookRbac(all: readonly KubernetesObject[], shipped: string, configuration: string) {
-  const bindings = all.filter(
-    (o): o is Binding =>
-      (o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') &&
-      ((o as Binding).subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === SERVICE_ACCOUNT),
+function renameConfiguration(all: readonly KubernetesObject[], shipped: string, configuration: string) {
+  return all.map((o) =>
+    o.kind === 'ClusterRole' || o.kind === 'Role'
+      ? {
+          ...o,
+          rules: ((o as { rules?: PolicyRule[] }).rules ?? []).map((rule) =>
+            rule.resources?.includes('validatingwebhookconfigurations') && rule.resourceNames
+              ? { ...rule, resourceNames: rule.resourceNames.map((n) => (n === shipped ? configuration : n)) }
+              : rule,
+          ),
+        }
+      : o,
   );
-  const bound = (o: KubernetesObject) =>
-    bindings.some((b) => b.roleRef.kind === o.kind && b.roleRef.name === o.metadata?.name);
-  const roles = all.filter((o) => (o.kind === 'ClusterRole' || o.kind === 'Role') && bound(o));
-  const renamed = roles.map((role) => ({
-    ...role,
-    rules: ((role as { rules?: PolicyRule[] }).rules ?? []).map((rule) =>
-      rule.resources?.includes('validatingwebhookconfigurations') && rule.resourceNames
-        ? { ...rule, resourceNames: rule.resourceNames.map((n) => (n === shipped ? configuration : n)) }
-        : rule,
-    ),
-  }));
-  const account = all.filter((o) => o.kind === 'ServiceAccount' && o.metadata?.name === SERVICE_ACCOUNT);
-  return [...account, ...renamed, ...bindings];
 }
 
 /**
@@ -140,7 +121,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
 
   afterAll(async () => {
     // Each run deletes it; this covers a run that never got that far.
-    await admin.delete(VWCS, { name: configurationName });
+    await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
     await home?.delete();
     await stack?.stop({ keepDir: failed });
     if (failed && stack)
@@ -258,7 +239,8 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
 
       await abortable(webhook.start(), signal, 'the webhook to start');
 
-      const configuration = () => admin.get<Configuration>(VWCS, { name: configurationName });
+      const configuration = () =>
+        admin.get<Configuration>(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
       const created = await configuration();
       expect(created?.webhooks.length).toBeGreaterThan(0);
       for (const w of created?.webhooks ?? []) {
@@ -267,7 +249,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
         );
       }
       // Someone loosens it; the webhook puts it back.
-      await admin.replace(VWCS, {
+      await admin.replace(VALIDATING_WEBHOOK_CONFIGURATIONS, {
         ...created,
         webhooks: created?.webhooks.map((w) => ({ ...w, failurePolicy: 'Ignore' })),
       } as Configuration);
@@ -338,7 +320,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
     } finally {
       await webhook.stop();
       // The webhook never deletes its configuration: delete it, or a fail-closed webhook outlives the run.
-      await admin.delete(VWCS, { name: configurationName });
+      await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
       await admin.delete(SECRETS, secret);
       await work.delete({ wait: true });
     }
@@ -349,7 +331,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
     async () => {
       try {
         const shipped = webhookConfig({ POD_NAMESPACE: 'nimbus-system' }).configuration?.name ?? '';
-        const manifests = webhookRbac(
+        const manifests = renameConfiguration(
           parseManifests(await env.runKubectl(['kustomize', DEPLOY])),
           shipped,
           configurationName,

@@ -8,7 +8,9 @@ import {
   type NimbusPolicy,
   crdDirectory as nimbusCrds,
   ObjectClient,
+  PODS,
   RESOURCES,
+  SECRETS,
   type SecurityIntent,
   type SecurityIntentBinding,
 } from '@nimbus-ts/k8s';
@@ -24,7 +26,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
 import { crdDirectory } from '../../src/api/crds.js';
 import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
-import { PODS } from '../../src/scanner/scan-controller.js';
 import {
   generatePskKey,
   importVulnerabilityFile,
@@ -43,7 +44,6 @@ import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bo
 
 const API = 'intent.security.nimbus.com/v1alpha1';
 const CLAIR_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 describe('the core operator with nimbus-clair', () => {

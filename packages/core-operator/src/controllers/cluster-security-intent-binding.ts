@@ -14,6 +14,7 @@ import {
   type ControllerOptions,
   isControlledBy,
   isNamespaceTerminating,
+  NAMESPACES,
   type ObjectClient,
   RESOURCES,
   refOf,
@@ -37,14 +38,6 @@ import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../buil
 import { announceReady, announceWrite } from './announce.js';
 import type { OperatorContext } from './context.js';
 import { markCreated } from './mark-created.js';
-
-/** The Namespace resource, watched so that new and deleted namespaces are followed. */
-export const NAMESPACES = {
-  apiVersion: 'v1',
-  kind: 'Namespace',
-  plural: 'namespaces',
-  namespaced: false,
-} as const;
 
 /** The caches the cluster-binding reconciler reads. */
 export interface ClusterBindingStores {

@@ -13,6 +13,7 @@ import {
   type ControllerOptions,
   isControlledBy,
   isNamespaceTerminating,
+  PODS,
   RESOURCES,
   refOf,
   removeCondition,
@@ -30,9 +31,6 @@ import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';
 import type { OperatorContext } from './context.js';
 import { markCreated } from './mark-created.js';
-
-/** The Pod resource, watched for bindings with CEL selectors. */
-export const PODS = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true } as const;
 
 /** The caches the binding reconciler reads. */
 export interface BindingStores {

@@ -6,6 +6,7 @@ import {
   LeaderElector,
   type NimbusPolicy,
   ObjectClient,
+  PODS,
   RESOURCES,
   type SecurityIntent,
   type SecurityIntentBinding,
@@ -29,7 +30,6 @@ import { createOperator } from '../../src/operator.js';
 
 const API = 'intent.security.nimbus.com/v1alpha1';
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/core-operator', import.meta.url));
-const PODS = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 
 describe('the core operator’s RBAC (deploy/core-operator)', () => {
   const env = envtest();

@@ -1,11 +1,11 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from '../logger.js';
 import { ApiError } from '../runtime/api-error.js';
+import { SECRETS } from '../runtime/core-resources.js';
 import type { ObjectClient } from '../runtime/object-client.js';
 import { Reflector, type ReflectorOptions } from '../runtime/reflector.js';
 import { certificatePlan } from './certificate-plan.js';
 import { issuePlannedCertificates } from './issue-planned-certificates.js';
-import { SECRETS } from './resources.js';
 import { CERTIFICATE_SECRET_KEYS, readStoredCertificates } from './stored-certificates.js';
 import { SyncLoop } from './sync-loop.js';
 import {

@@ -4,7 +4,7 @@ import type {
   V1ValidatingWebhook,
   V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
-import { VALIDATING_WEBHOOK_CONFIGURATIONS } from './resources.js';
+import { VALIDATING_WEBHOOK_CONFIGURATIONS } from '../runtime/core-resources.js';
 
 /**
  * The label every webhook configuration built here carries, valued with its name: the keeper watches its

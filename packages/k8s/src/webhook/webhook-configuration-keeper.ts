@@ -1,9 +1,9 @@
 import type { V1Namespace, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { Logger } from '../logger.js';
 import type { Component } from '../process/run-component.js';
+import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS } from '../runtime/core-resources.js';
 import type { ObjectClient, WriteResult } from '../runtime/object-client.js';
 import { Reflector, type ReflectorOptions } from '../runtime/reflector.js';
-import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS } from './resources.js';
 import { SyncLoop } from './sync-loop.js';
 import {
   type ValidatingWebhookConfigurationOptions,

@@ -3,12 +3,12 @@ import { PassThrough } from 'node:stream';
 import type { V1Secret } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { SECRETS } from '../../src/runtime/core-resources.js';
 import { ObjectClient } from '../../src/runtime/object-client.js';
 import type { TestNamespace } from '../../src/testing/namespace.js';
 import { pollUntil } from '../../src/testing/poll.js';
 import { envtest } from '../../src/testing/vitest.js';
 import { splitPemCertificates } from '../../src/tls/certificate-facts.js';
-import { SECRETS } from '../../src/webhook/resources.js';
 import {
   CERTIFICATE_SECRET_LABEL,
   SelfManagedCertificates,

@@ -1,13 +1,13 @@
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS as VWC } from '../../src/runtime/core-resources.js';
 import { ObjectClient, type WriteResult } from '../../src/runtime/object-client.js';
 import { apiWrites } from '../../src/testing/api-writes.js';
 import type { TestNamespace } from '../../src/testing/namespace.js';
 import { createCertificateAuthority } from '../../src/testing/pki.js';
 import { pollUntil } from '../../src/testing/poll.js';
 import { envtest } from '../../src/testing/vitest.js';
-import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS as VWC } from '../../src/webhook/resources.js';
 import { validatingWebhookConfiguration } from '../../src/webhook/validating-webhook-configuration.js';
 import {
   WebhookConfigurationKeeper,

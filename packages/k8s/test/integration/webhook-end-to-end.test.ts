@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS as VWC } from '../../src/runtime/core-resources.js';
 import { ObjectClient } from '../../src/runtime/object-client.js';
 import type { TestNamespace } from '../../src/testing/namespace.js';
 import { pollUntil } from '../../src/testing/poll.js';
 import { envtest } from '../../src/testing/vitest.js';
-import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS as VWC } from '../../src/webhook/resources.js';
 import { SelfManagedCertificates } from '../../src/webhook/self-managed-certificates.js';
 import { WebhookConfigurationKeeper } from '../../src/webhook/webhook-configuration-keeper.js';
 

@@ -14,6 +14,7 @@ import {
   type ResourceType,
   supportedRules,
 } from '../../src/index.js';
+import { NODES, SECRETS } from '../../src/runtime/core-resources.js';
 
 const CONFIG_MAPS: ResourceType = {
   apiVersion: 'v1',
@@ -27,8 +28,6 @@ const CLUSTER_ROLES: ResourceType = {
   plural: 'clusterroles',
   namespaced: false,
 };
-const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
-const SECRETS: ResourceType = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
 
 function rule(id: string, action = 'Block'): NimbusRule {
   return { id, rule: { action } };
