@@ -159,6 +159,23 @@ export interface ClusterNimbusPolicyStatus {
     adapters?: string[];
   }[];
   /**
+   * The adapterPolicies entries each adapter reported, so that adapters writing the same kind
+   * each update only their own entries; adapterPolicies is the union of these lists (plus
+   * entries written by adapters that keep no such record).
+   *
+   * Items: The entries one adapter reported.
+   */
+  policiesByAdapter?: {
+    /**
+     * The adapter's name, as in its nimbus-<name>/Ready condition.
+     */
+    adapter: string;
+    /**
+     * Its adapterPolicies entries (Kind/name), in the order it built them.
+     */
+    policies?: string[];
+  }[];
+  /**
    * Detailed state as Kubernetes conditions, one entry per condition type.
    *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
@@ -475,6 +492,23 @@ export interface NimbusPolicyStatus {
      * Names of the adapters that enforce the rule.
      */
     adapters?: string[];
+  }[];
+  /**
+   * The adapterPolicies entries each adapter reported, so that adapters writing the same kind
+   * each update only their own entries; adapterPolicies is the union of these lists (plus
+   * entries written by adapters that keep no such record).
+   *
+   * Items: The entries one adapter reported.
+   */
+  policiesByAdapter?: {
+    /**
+     * The adapter's name, as in its nimbus-<name>/Ready condition.
+     */
+    adapter: string;
+    /**
+     * Its adapterPolicies entries (Kind/name), in the order it built them.
+     */
+    policies?: string[];
   }[];
   /**
    * Detailed state as Kubernetes conditions, one entry per condition type.

@@ -125,6 +125,8 @@ const CONDITIONS = [
   },
 ];
 const ENFORCEMENT = [{ ruleId: 'string', adapters: ['string'] }];
+// Our addition: which adapter reported each adapterPolicies entry, so adapters writing the same kind keep theirs apart.
+const POLICIES_BY_ADAPTER = [{ adapter: 'string', policies: ['string'] }];
 const POLICY_STATUS = {
   status: 'string',
   lastUpdated: 'string(date-time)',
@@ -132,6 +134,7 @@ const POLICY_STATUS = {
   adapterPolicies: ['string'],
   conditions: CONDITIONS,
   enforcement: ENFORCEMENT,
+  policiesByAdapter: POLICIES_BY_ADAPTER,
 };
 const CONDITION_REQUIRED = ['lastTransitionTime', 'message', 'reason', 'status', 'type'];
 
@@ -255,6 +258,7 @@ const EXPECTED: Expected[] = [
       'spec.rules[].rule': ['action'],
       'status.conditions[]': CONDITION_REQUIRED,
       'status.enforcement[]': ['ruleId'],
+      'status.policiesByAdapter[]': ['adapter'],
     },
   },
   {
@@ -272,6 +276,7 @@ const EXPECTED: Expected[] = [
       'spec.rules[].rule': ['action'],
       'status.conditions[]': CONDITION_REQUIRED,
       'status.enforcement[]': ['ruleId'],
+      'status.policiesByAdapter[]': ['adapter'],
     },
   },
 ];
@@ -505,7 +510,15 @@ const cwnp: ClusterNimbusPolicy = {
     nodeSelector: { matchLabels: { 'kubernetes.io/os': 'linux' } },
     rules: [{ id: 'escapeToHost', description: 'No host escape.', rule: { action: 'Block', params: {} } }],
   },
-  status: { status: 'Created', conditions: [condition], enforcement },
+  status: {
+    status: 'Created',
+    conditions: [condition],
+    enforcement,
+    adapterPolicies: ['KyvernoClusterPolicy/escape-to-host-escapetohost'],
+    policiesByAdapter: [
+      { adapter: 'kyverno', policies: ['KyvernoClusterPolicy/escape-to-host-escapetohost'] },
+    ],
+  },
 };
 
 // A first status patch from an adapter on a fresh object: no field of the upstream `required` lists is set.
@@ -525,7 +538,7 @@ const ACCEPTED: { name: string; object: NimbusObject }[] = [
   { name: 'NimbusPolicy with rules, owner reference and an upstream-style status', object: npWithRules },
   { name: 'NimbusPolicy with an empty selector (as upstream writes it)', object: npEmptySelector },
   { name: 'NimbusPolicy with a partial status', object: npPartialStatus },
-  { name: 'ClusterNimbusPolicy with selectors, conditions and enforcement', object: cwnp },
+  { name: 'ClusterNimbusPolicy with selectors, conditions, enforcement and policiesByAdapter', object: cwnp },
 ];
 
 // Rejected inputs are plain objects: several of them are also type errors (checked separately below).
@@ -648,6 +661,26 @@ const REJECTED: Rejected[] = [
       status: { enforcement: [{ ruleId: 'escapeToHost', adapters: ['kyverno', 'kyverno'] }] },
     },
     field: '/status/enforcement/0/adapters',
+    keyword: 'x-kubernetes-list-type',
+  },
+  {
+    name: 'a policiesByAdapter record without adapter',
+    object: { ...cwnp, status: { policiesByAdapter: [{ policies: ['KyvernoClusterPolicy/x'] }] } },
+    field: '/status/policiesByAdapter/0/adapter',
+    keyword: 'required',
+  },
+  {
+    name: 'two records of the same adapter',
+    object: {
+      ...cwnp,
+      status: {
+        policiesByAdapter: [
+          { adapter: 'kyverno' },
+          { adapter: 'kyverno', policies: ['KyvernoClusterPolicy/x'] },
+        ],
+      },
+    },
+    field: '/status/policiesByAdapter',
     keyword: 'x-kubernetes-list-type',
   },
   {
