@@ -28,6 +28,14 @@ export type {
 export { type DesiredChild, type DesiredState, desiredState, statusEntry } from './adapter/desired.js';
 export { MANAGED_BY_ANNOTATION, managerName } from './adapter/managed-by.js';
 export { bindingOwner } from './adapter/owner.js';
+export {
+  type ChildrenPlan,
+  type Holding,
+  holdingOf,
+  type NameConflict,
+  nameConflictMessage,
+  planChildren,
+} from './adapter/ownership.js';
 export { type RunAdapterOptions, runAdapter } from './adapter/run-adapter.js';
 export { type AdapterReport, type AdapterStatusFields, mergeAdapterReport } from './adapter/status-fields.js';
 export { supportedRules } from './adapter/supported-rules.js';
@@ -88,6 +96,7 @@ export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/lea
 export { ControllerMetrics } from './runtime/metrics.js';
 export {
   ObjectClient,
+  ObjectTakenError,
   ownedFieldsEqual,
   type WriteResult,
   withOwnedFields,

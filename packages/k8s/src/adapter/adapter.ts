@@ -10,8 +10,7 @@ import { type ConditionInput, setCondition } from '../runtime/conditions.js';
 import { Controller } from '../runtime/controller.js';
 import { EventRecorder } from '../runtime/events.js';
 import type { ControllerMetrics } from '../runtime/metrics.js';
-import { ObjectClient, type WriteResult } from '../runtime/object-client.js';
-import { isControlledBy } from '../runtime/owner-reference.js';
+import { ObjectClient, ObjectTakenError, type WriteResult } from '../runtime/object-client.js';
 import type { ReflectorOptions } from '../runtime/reflector.js';
 import { ReflectorPool } from '../runtime/reflector-pool.js';
 import { type ObjectRef, type ResourceType, refOf } from '../runtime/resource.js';
@@ -20,6 +19,7 @@ import type { AdapterDeclaration } from './declaration.js';
 import { type DesiredChild, desiredState, statusEntry } from './desired.js';
 import { managerName } from './managed-by.js';
 import { bindingOwner } from './owner.js';
+import { holdingOf, nameConflictMessage, planChildren } from './ownership.js';
 import { type AdapterStatusFields, mergeAdapterReport } from './status-fields.js';
 
 /** Options of {@link createAdapter}. */
@@ -63,10 +63,11 @@ export function adapterConditionType(adapterName: string): string {
  * ClusterNimbusPolicies when the declaration has `buildCluster`.
  *
  * For each policy owned by an existing binding it builds the desired objects, creates or updates each
- * (writing only on a real difference), deletes the objects it owns that are no longer wanted, and merges
- * its entries, its enforcement list and its Ready condition into the policy status. Owned objects are
- * watched and mapped back to their policy by owner reference, so an edit or a deletion is repaired at
- * once. Deleting a policy is left to the garbage collector through the owner references.
+ * (writing only on a real difference, and never an object something else manages: see {@link planChildren}),
+ * deletes the objects it manages that are no longer wanted, and merges its entries, its enforcement list and
+ * its Ready condition into the policy status. Owned objects are watched and mapped back to their policy by
+ * owner reference, so an edit or a deletion is repaired at once. Deleting a policy is left to the garbage
+ * collector through the owner references.
  */
 export function createAdapter(
   kc: ApiServerAccess,
@@ -141,12 +142,17 @@ export function createAdapter(
         return Action.awaitChange();
       }
       const conditionType = adapterConditionType(declaration.name);
-      const report = (condition: ConditionInput | undefined, entries: string[], enforced: string[]) =>
+      const report = (
+        condition: ConditionInput | undefined,
+        entries: string[],
+        withdrawn: string[],
+        enforced: string[],
+      ) =>
         updateStatus<AdapterStatusFields>(client, resource, policy, (status) =>
           mergeAdapterReport(status, {
             adapter: declaration.name,
-            kinds: declaration.kinds.map((k) => k.kind),
             entries,
+            withdrawn,
             enforced,
             condition,
             conditionType,
@@ -175,45 +181,52 @@ export function createAdapter(
         return Action.awaitChange();
       }
 
-      const owned = declaration.kinds.flatMap((kind) =>
+      // Every cached object of the declared kinds: planChildren looks at those the policy controls, and at any
+      // that has a name the adapter wants.
+      const existing = declaration.kinds.flatMap((kind) =>
         controller
           .store<KubernetesObject>(kind)
           .list()
-          .filter((o) => isControlledBy(o.metadata?.ownerReferences, policy))
           .map((object): DesiredChild => ({ resource: kind, object })),
       );
-      const keyOf = (c: DesiredChild) =>
-        `${c.resource.kind}/${c.object.metadata?.namespace ?? ''}/${c.object.metadata?.name}`;
-      const wanted = new Set(state.children.map(keyOf));
+      const plan = planChildren(declaration.name, policy, state.children, existing);
+      const entryOf = (c: DesiredChild) => statusEntry(c.resource.kind, c.object.metadata?.name ?? '');
+      const mayUpdate = (live: KubernetesObject) => holdingOf(live, policy, declaration.name) !== 'foreign';
       const applied: string[] = [];
-      const conflicts: string[] = [];
+      const conflicts = plan.conflicts.map((c) => ({ ...c, entry: entryOf(c.child) }));
       const changes: string[] = [];
-      for (const child of state.children) {
-        const ref = refOf(child.object);
-        const live = controller.store<KubernetesObject>(child.resource).get(ref);
-        const entry = statusEntry(child.object.kind ?? '', ref.name);
-        if (live && !isControlledBy(live.metadata?.ownerReferences, policy)) {
-          // Someone else's object has the name: taking it over could fight another controller or a user.
-          conflicts.push(entry);
-          continue;
-        }
+      for (const { child, live } of plan.apply) {
+        const entry = entryOf(child);
         let result: WriteResult;
         try {
-          ({ result } = await client.createOrUpdate(child.resource, child.object, live));
+          ({ result } = await client.createOrUpdate(child.resource, child.object, live, mayUpdate));
         } catch (error) {
           // The namespace is being deleted, and the policy with it: nothing to enforce, nothing to report.
           if (isNamespaceTerminating(error)) {
             log.debug('the namespace is terminating; leaving the policy to its deletion');
             return Action.awaitChange();
           }
+          // Someone (another adapter, say) created the name after our cache last saw it: theirs, not ours.
+          if (error instanceof ObjectTakenError) {
+            const [conflict] = planChildren(
+              declaration.name,
+              policy,
+              [child],
+              [{ resource: child.resource, object: error.object }],
+            ).conflicts;
+            if (conflict) {
+              conflicts.push({ ...conflict, entry });
+              continue;
+            }
+          }
           throw error;
         }
         applied.push(entry);
         if (result !== 'unchanged') changes.push(`${result} ${entry}`);
       }
-      for (const stale of owned.filter((c) => !wanted.has(keyOf(c)))) {
+      for (const stale of plan.stale) {
         if (await client.delete(stale.resource, refOf(stale.object), stale.object.metadata?.uid)) {
-          changes.push(`deleted ${statusEntry(stale.resource.kind, stale.object.metadata?.name ?? '')}`);
+          changes.push(`deleted ${entryOf(stale)}`);
         }
       }
       for (const change of changes) {
@@ -229,7 +242,7 @@ export function createAdapter(
                 type: conditionType,
                 status: 'False',
                 reason: 'NameConflict',
-                message: `${conflicts.join(', ')} already exist(s) and belong(s) to something else; delete or rename them so that ${declaration.name} can create its own`,
+                message: nameConflictMessage(declaration.name, conflicts),
                 observedGeneration: policy.metadata.generation,
               }
             : {
@@ -245,7 +258,7 @@ export function createAdapter(
       const enforced = policy.spec.rules
         .map((r) => r.id)
         .filter((id, i, all) => all.indexOf(id) === i && builtIds.has(registry.canonicalId(id) ?? id));
-      await report(condition, applied, enforced);
+      await report(condition, applied, plan.stale.map(entryOf), enforced);
       return Action.requeue(resyncMs);
     };
 

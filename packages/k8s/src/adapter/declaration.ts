@@ -69,11 +69,13 @@ export interface AdapterDeclaration {
    */
   readonly intents: readonly string[];
   /**
-   * Every kind the builders produce. The SDK watches them to repair drift and lists the ones a policy owns to
-   * delete those no longer wanted; a built object of another kind is a programming error.
+   * Every kind the builders produce. The SDK watches them to repair drift and deletes the objects it manages for
+   * a policy (controlled by the policy and marked `app.kubernetes.io/managed-by: nimbus-<name>`) that are no
+   * longer wanted; a built object of another kind is a programming error.
    *
-   * The NimbusPolicy `status.adapterPolicies` entries of these kinds (`<Kind>/<name>`) belong to this adapter,
-   * so two adapters must not declare the same kind.
+   * Several adapters may declare the same kind: each deletes and updates only the objects it manages, reports a
+   * name another adapter already manages as a `NameConflict`, and merges only the `status.adapterPolicies`
+   * entries it recorded under `status.policiesByAdapter`.
    */
   readonly kinds: readonly ResourceType[];
   /**

@@ -4,12 +4,15 @@ import { type ConditionInput, removeCondition, setCondition } from '../runtime/c
 
 /** What one adapter reports about one policy. */
 export interface AdapterReport {
-  /** The adapter's name, as listed under `status.enforcement[].adapters`. */
+  /** The adapter's name, as listed under `status.enforcement[].adapters` and `status.policiesByAdapter[].adapter`. */
   readonly adapter: string;
-  /** The kinds the adapter owns: `status.adapterPolicies` entries of these kinds are its own. */
-  readonly kinds: readonly string[];
-  /** Its `<Kind>/<name>` entries, in build order. */
+  /** Its `<Kind>/<name>` entries, in build order: the objects it manages (or just created) for the policy. */
   readonly entries: readonly string[];
+  /**
+   * Entries of objects it manages that it deletes now because it no longer builds them: removed even when its
+   * record does not list them (a status written before `policiesByAdapter` existed).
+   */
+  readonly withdrawn?: readonly string[];
   /** IDs (as spelt in `spec.rules`) of the rules it enforces. */
   readonly enforced: readonly string[];
   /** Its condition on the policy; undefined removes it (the adapter has nothing to do with the policy). */
@@ -21,20 +24,23 @@ export interface AdapterReport {
 /** The status fields adapters write, shared by NimbusPolicy and ClusterNimbusPolicy. */
 export type AdapterStatusFields = Pick<
   NimbusPolicyStatus,
-  'adapterPolicies' | 'numberOfAdapterPolicies' | 'enforcement' | 'conditions'
+  'adapterPolicies' | 'numberOfAdapterPolicies' | 'enforcement' | 'policiesByAdapter' | 'conditions'
 >;
 
-function kindOf(entry: string): string {
-  const slash = entry.indexOf('/');
-  return slash < 0 ? entry : entry.slice(0, slash);
-}
+const unique = <T>(list: readonly T[]): T[] => list.filter((e, i) => list.indexOf(e) === i);
 
 /**
  * Merges one adapter's report into a policy's status, touching only that adapter's part: its
- * `adapterPolicies` entries, its name in `enforcement`, and its condition. Other adapters' entries keep
- * their place, so several adapters can write the same status (each with a resourceVersion precondition)
- * without undoing each other. `numberOfAdapterPolicies` is recomputed as the length of the merged list,
- * which also repairs a count that upstream's increment/decrement bookkeeping let drift.
+ * `adapterPolicies` entries, its record under `policiesByAdapter`, its name in `enforcement`, and its condition.
+ *
+ * An adapter's own entries are those it recorded under `policiesByAdapter` with its previous report, and those of
+ * the objects it is withdrawing now — never all the entries of a kind (upstream's `<Kind>/<name>` entries say
+ * nothing about who wrote them, and two adapters may write the same kind). Own entries it no longer reports are
+ * removed, unless another adapter records the same entry (the name went to that adapter); new ones are appended;
+ * entries nobody recorded (written by an adapter that keeps no record) are left alone. Other adapters' entries
+ * keep their place, so several adapters can write the same status (each with a resourceVersion precondition)
+ * without undoing each other. `numberOfAdapterPolicies` is recomputed as the length of the merged list, which
+ * also repairs a count that upstream's increment/decrement bookkeeping let drift.
  *
  * Pure, and stable: merging the same report twice yields equal fields, so a steady state writes nothing.
  */
@@ -43,12 +49,26 @@ export function mergeAdapterReport(
   report: AdapterReport,
   now: () => Date = () => new Date(),
 ): AdapterStatusFields {
-  const mine = new Set(report.kinds);
-  const wanted = new Set(report.entries);
-  const current = status?.adapterPolicies ?? [];
+  const current = unique(status?.adapterPolicies ?? []);
+  const records = status?.policiesByAdapter ?? [];
+  const record = records.find((r) => r.adapter === report.adapter);
+  const recordedByOthers = new Set(
+    records.filter((r) => r.adapter !== report.adapter).flatMap((r) => r.policies ?? []),
+  );
+  const previous = new Set([...(record?.policies ?? []), ...(report.withdrawn ?? [])]);
+  const entries = unique(report.entries);
+  const wanted = new Set(entries);
   // Keep every entry that stays (others' and still-wanted own ones) in place; append new own ones.
-  const kept = current.filter((e, i) => current.indexOf(e) === i && (!mine.has(kindOf(e)) || wanted.has(e)));
-  const adapterPolicies = [...kept, ...new Set(report.entries)].filter((e, i, all) => all.indexOf(e) === i);
+  const kept = current.filter((e) => wanted.has(e) || !previous.has(e) || recordedByOthers.has(e));
+  const adapterPolicies = unique([...kept, ...entries]);
+  // Its record keeps its place among the others' (appended when new); an adapter with no entries keeps none.
+  const own = { adapter: report.adapter, policies: entries };
+  const policiesByAdapter =
+    entries.length === 0
+      ? records.filter((r) => r.adapter !== report.adapter)
+      : record
+        ? records.map((r) => (r.adapter === report.adapter ? own : r))
+        : [...records, own];
 
   const enforced = new Set(report.enforced);
   const enforcement: RuleEnforcement[] = [];
@@ -77,6 +97,7 @@ export function mergeAdapterReport(
     adapterPolicies,
     numberOfAdapterPolicies: untouched ? undefined : adapterPolicies.length,
     enforcement,
+    policiesByAdapter,
     conditions: conditions as AdapterStatusFields['conditions'],
   };
 }

@@ -15,6 +15,21 @@ import { semanticEqual } from './semantic-equal.js';
 /** What a write did. */
 export type WriteResult = 'unchanged' | 'created' | 'updated';
 
+/**
+ * Thrown by {@link ObjectClient.createOrUpdate} when the object it would update fails the caller's `mayUpdate`
+ * check (e.g. another controller created it first): the object is left as it is.
+ */
+export class ObjectTakenError extends Error {
+  /** @param object - the object as the API server holds it. */
+  constructor(
+    readonly object: KubernetesObject,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ObjectTakenError';
+  }
+}
+
 /** How often a write re-reads and retries after a resourceVersion conflict. */
 const CONFLICT_RETRIES = 5;
 
@@ -138,11 +153,15 @@ export class ObjectClient {
    *
    * @param live - the current object as the caller's cache sees it (may be stale or undefined). On a
    *   conflict the object is re-read from the API server and the comparison repeated.
+   * @param mayUpdate - whether the caller may update this existing object (e.g. it is its own); asked of every
+   *   version it would update, including one found only because the create met an existing object.
+   * @throws ObjectTakenError when `mayUpdate` refuses the existing object.
    */
   async createOrUpdate<T extends KubernetesObject>(
     resource: ResourceType,
     desired: T,
     live: T | undefined,
+    mayUpdate: (current: T) => boolean = () => true,
   ): Promise<{ result: WriteResult; object: T }> {
     let current = live;
     for (let attempt = 0; ; attempt++) {
@@ -155,6 +174,12 @@ export class ObjectClient {
           current = await this.get<T>(resource, refOf(desired));
           if (!current) throw err;
         }
+      }
+      if (!mayUpdate(current)) {
+        throw new ObjectTakenError(
+          current,
+          `${describeRef(resource, refOf(desired))} exists and may not be updated by ${this.fieldManager}`,
+        );
       }
       if (ownedFieldsEqual(desired, current)) return { result: 'unchanged', object: current };
       try {

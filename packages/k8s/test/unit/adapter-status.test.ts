@@ -22,11 +22,14 @@ const ready = (status: ConditionInput['status'] = 'True', message = 'applied'): 
   observedGeneration: 1,
 });
 
-/** The `demo` adapter owns ConfigMaps and ClusterRoles; `other` owns KubeArmorPolicies. */
+/**
+ * The `demo` adapter writes ConfigMaps and ClusterRoles; `other` writes KubeArmorPolicies in most rows, and
+ * ConfigMaps too in the rows about adapters that share a kind. Entries are told apart by the adapters' records
+ * under `policiesByAdapter`, never by kind.
+ */
 function report(overrides: Partial<AdapterReport> = {}): AdapterReport {
   return {
     adapter: 'demo',
-    kinds: ['ConfigMap', 'ClusterRole'],
     entries: [],
     enforced: [],
     conditionType: TYPE,
@@ -54,7 +57,13 @@ const rows: Row[] = [
     name: 'an undefined status and an empty report',
     status: undefined,
     report: report(),
-    expected: { adapterPolicies: [], numberOfAdapterPolicies: undefined, enforcement: [], conditions: [] },
+    expected: {
+      adapterPolicies: [],
+      numberOfAdapterPolicies: undefined,
+      enforcement: [],
+      policiesByAdapter: [],
+      conditions: [],
+    },
   },
   {
     name: 'an empty status and a first report',
@@ -68,6 +77,7 @@ const rows: Row[] = [
       adapterPolicies: ['ConfigMap/a', 'ClusterRole/b'],
       numberOfAdapterPolicies: 2,
       enforcement: [{ ruleId: 'dnsManipulation', adapters: ['demo'] }],
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/a', 'ClusterRole/b'] }],
       conditions: [{ ...ready(), lastTransitionTime: T1 }],
     },
   },
@@ -82,6 +92,7 @@ const rows: Row[] = [
       adapterPolicies: ['KubeArmorPolicy/x', 'KubeArmorPolicy/y', 'ConfigMap/a'],
       numberOfAdapterPolicies: 3,
       enforcement: [],
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/a'] }],
       conditions: [],
     },
   },
@@ -96,34 +107,53 @@ const rows: Row[] = [
       adapterPolicies: ['KubeArmorPolicy/x', 'ConfigMap/a', 'KubeArmorPolicy/y', 'ConfigMap/b'],
       numberOfAdapterPolicies: 4,
       enforcement: [],
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/b', 'ConfigMap/a'] }],
       conditions: [],
     },
   },
   {
-    name: 'own stale entries removed, of every own kind',
+    name: 'own recorded entries no longer reported removed, of every kind',
     status: {
       adapterPolicies: ['ConfigMap/old', 'KubeArmorPolicy/x', 'ClusterRole/old', 'ConfigMap/a'],
       numberOfAdapterPolicies: 4,
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/old', 'ClusterRole/old', 'ConfigMap/a'] }],
     },
     report: report({ entries: ['ConfigMap/a'] }),
     expected: {
       adapterPolicies: ['KubeArmorPolicy/x', 'ConfigMap/a'],
       numberOfAdapterPolicies: 2,
       enforcement: [],
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/a'] }],
       conditions: [],
     },
   },
   {
     name: 'every own entry removed, leaving a count of 0',
-    status: { adapterPolicies: ['ConfigMap/a'], numberOfAdapterPolicies: 1 },
+    status: {
+      adapterPolicies: ['ConfigMap/a'],
+      numberOfAdapterPolicies: 1,
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/a'] }],
+    },
     report: report(),
-    expected: { adapterPolicies: [], numberOfAdapterPolicies: 0, enforcement: [], conditions: [] },
+    expected: {
+      adapterPolicies: [],
+      numberOfAdapterPolicies: 0,
+      enforcement: [],
+      policiesByAdapter: [],
+      conditions: [],
+    },
   },
   {
     name: 'a count of 0 once written stays 0',
     status: { adapterPolicies: [], numberOfAdapterPolicies: 0 },
     report: report(),
-    expected: { adapterPolicies: [], numberOfAdapterPolicies: 0, enforcement: [], conditions: [] },
+    expected: {
+      adapterPolicies: [],
+      numberOfAdapterPolicies: 0,
+      enforcement: [],
+      policiesByAdapter: [],
+      conditions: [],
+    },
   },
   {
     name: 'a drifted count repaired to the length',
@@ -133,6 +163,7 @@ const rows: Row[] = [
       adapterPolicies: ['KubeArmorPolicy/x', 'ConfigMap/a'],
       numberOfAdapterPolicies: 2,
       enforcement: [],
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/a'] }],
       conditions: [],
     },
   },
@@ -144,17 +175,19 @@ const rows: Row[] = [
       adapterPolicies: ['KubeArmorPolicy/x'],
       numberOfAdapterPolicies: 1,
       enforcement: [],
+      policiesByAdapter: [],
       conditions: [],
     },
   },
   {
-    name: 'a kind that only starts like an own kind treated as foreign',
-    status: { adapterPolicies: ['ConfigMapX/a', 'Config/b', 'ConfigMap'], numberOfAdapterPolicies: 3 },
+    name: 'entries nobody recorded left alone, whatever their kind (an adapter that keeps no record wrote them)',
+    status: { adapterPolicies: ['ConfigMap/a', 'ClusterRole/b', 'ConfigMap'], numberOfAdapterPolicies: 3 },
     report: report(),
     expected: {
-      adapterPolicies: ['ConfigMapX/a', 'Config/b'],
-      numberOfAdapterPolicies: 2,
+      adapterPolicies: ['ConfigMap/a', 'ClusterRole/b', 'ConfigMap'],
+      numberOfAdapterPolicies: 3,
       enforcement: [],
+      policiesByAdapter: [],
       conditions: [],
     },
   },
@@ -169,6 +202,7 @@ const rows: Row[] = [
       adapterPolicies: ['KubeArmorPolicy/x', 'ConfigMap/a'],
       numberOfAdapterPolicies: 2,
       enforcement: [],
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/a'] }],
       conditions: [],
     },
   },
@@ -180,6 +214,7 @@ const rows: Row[] = [
       adapterPolicies: [],
       numberOfAdapterPolicies: undefined,
       enforcement: [{ ruleId: 'dnsManipulation', adapters: ['zeta', 'alpha', 'demo'] }],
+      policiesByAdapter: [],
       conditions: [],
     },
   },
@@ -191,6 +226,7 @@ const rows: Row[] = [
       adapterPolicies: [],
       numberOfAdapterPolicies: undefined,
       enforcement: [{ ruleId: 'dnsManipulation', adapters: ['zeta', 'demo', 'alpha'] }],
+      policiesByAdapter: [],
       conditions: [],
     },
   },
@@ -206,6 +242,7 @@ const rows: Row[] = [
         { ruleId: 'pkgMgrs', adapters: ['demo'] },
         { ruleId: 'dnsManipulation', adapters: ['demo'] },
       ],
+      policiesByAdapter: [],
       conditions: [],
     },
   },
@@ -230,6 +267,7 @@ const rows: Row[] = [
         { ruleId: 'c', adapters: ['demo', 'other'] },
         { ruleId: 'f', adapters: ['other'] },
       ],
+      policiesByAdapter: [],
       conditions: [],
     },
   },
@@ -241,6 +279,7 @@ const rows: Row[] = [
       adapterPolicies: [],
       numberOfAdapterPolicies: undefined,
       enforcement: [{ ruleId: 'a', adapters: ['demo'] }],
+      policiesByAdapter: [],
       conditions: [],
     },
   },
@@ -252,6 +291,7 @@ const rows: Row[] = [
       adapterPolicies: [],
       numberOfAdapterPolicies: undefined,
       enforcement: [],
+      policiesByAdapter: [],
       conditions: [otherCondition, { ...ready(), lastTransitionTime: T1 }],
     },
   },
@@ -263,6 +303,7 @@ const rows: Row[] = [
       adapterPolicies: [],
       numberOfAdapterPolicies: undefined,
       enforcement: [],
+      policiesByAdapter: [],
       conditions: [{ ...ready('True', 'after'), lastTransitionTime: T3 }, otherCondition],
     },
   },
@@ -274,6 +315,7 @@ const rows: Row[] = [
       adapterPolicies: [],
       numberOfAdapterPolicies: undefined,
       enforcement: [],
+      policiesByAdapter: [],
       conditions: [{ ...ready('False', 'conflict'), lastTransitionTime: T1 }],
     },
   },
@@ -285,6 +327,7 @@ const rows: Row[] = [
       adapterPolicies: [],
       numberOfAdapterPolicies: undefined,
       enforcement: [],
+      policiesByAdapter: [],
       conditions: [otherCondition],
     },
   },
@@ -293,6 +336,10 @@ const rows: Row[] = [
     status: {
       adapterPolicies: ['KubeArmorPolicy/x', 'ConfigMap/a'],
       numberOfAdapterPolicies: 2,
+      policiesByAdapter: [
+        { adapter: 'other', policies: ['KubeArmorPolicy/x'] },
+        { adapter: 'demo', policies: ['ConfigMap/a'] },
+      ],
       enforcement: [
         { ruleId: 'escapeToHost', adapters: ['other'] },
         { ruleId: 'dnsManipulation', adapters: ['other', 'demo'] },
@@ -307,10 +354,149 @@ const rows: Row[] = [
         { ruleId: 'escapeToHost', adapters: ['other'] },
         { ruleId: 'dnsManipulation', adapters: ['other'] },
       ],
+      policiesByAdapter: [{ adapter: 'other', policies: ['KubeArmorPolicy/x'] }],
       conditions: [otherCondition],
     },
   },
 ];
+
+// Adapters that write the same kind: each recognises its own entries by its record under policiesByAdapter.
+const sharedKindRows: Row[] = [
+  {
+    name: "another adapter's recorded entries of the same kind kept while this one withdraws",
+    status: {
+      adapterPolicies: ['ConfigMap/theirs', 'ConfigMap/a'],
+      numberOfAdapterPolicies: 2,
+      policiesByAdapter: [
+        { adapter: 'other', policies: ['ConfigMap/theirs'] },
+        { adapter: 'demo', policies: ['ConfigMap/a'] },
+      ],
+    },
+    report: report(),
+    expected: {
+      adapterPolicies: ['ConfigMap/theirs'],
+      numberOfAdapterPolicies: 1,
+      enforcement: [],
+      policiesByAdapter: [{ adapter: 'other', policies: ['ConfigMap/theirs'] }],
+      conditions: [],
+    },
+  },
+  {
+    name: "own recorded entries replaced, another adapter's entries of the same kind kept in place",
+    status: {
+      adapterPolicies: ['ConfigMap/o1', 'ConfigMap/old', 'ConfigMap/o2'],
+      numberOfAdapterPolicies: 3,
+      policiesByAdapter: [
+        { adapter: 'other', policies: ['ConfigMap/o1', 'ConfigMap/o2'] },
+        { adapter: 'demo', policies: ['ConfigMap/old'] },
+      ],
+    },
+    report: report({ entries: ['ConfigMap/new'] }),
+    expected: {
+      adapterPolicies: ['ConfigMap/o1', 'ConfigMap/o2', 'ConfigMap/new'],
+      numberOfAdapterPolicies: 3,
+      enforcement: [],
+      policiesByAdapter: [
+        { adapter: 'other', policies: ['ConfigMap/o1', 'ConfigMap/o2'] },
+        { adapter: 'demo', policies: ['ConfigMap/new'] },
+      ],
+      conditions: [],
+    },
+  },
+  {
+    name: 'an entry it no longer reports kept while another adapter records it (the name went to the other)',
+    status: {
+      adapterPolicies: ['ConfigMap/x'],
+      numberOfAdapterPolicies: 1,
+      policiesByAdapter: [
+        { adapter: 'demo', policies: ['ConfigMap/x'] },
+        { adapter: 'other', policies: ['ConfigMap/x'] },
+      ],
+    },
+    report: report(),
+    expected: {
+      adapterPolicies: ['ConfigMap/x'],
+      numberOfAdapterPolicies: 1,
+      enforcement: [],
+      policiesByAdapter: [{ adapter: 'other', policies: ['ConfigMap/x'] }],
+      conditions: [],
+    },
+  },
+  {
+    name: 'the entry of an object it deletes now removed without a record (a status written before records)',
+    status: {
+      adapterPolicies: ['ConfigMap/theirs', 'ConfigMap/old', 'ConfigMap/unrecorded'],
+      numberOfAdapterPolicies: 3,
+      policiesByAdapter: [{ adapter: 'other', policies: ['ConfigMap/theirs'] }],
+    },
+    report: report({ entries: ['ConfigMap/a'], withdrawn: ['ConfigMap/old'] }),
+    expected: {
+      adapterPolicies: ['ConfigMap/theirs', 'ConfigMap/unrecorded', 'ConfigMap/a'],
+      numberOfAdapterPolicies: 3,
+      enforcement: [],
+      policiesByAdapter: [
+        { adapter: 'other', policies: ['ConfigMap/theirs'] },
+        { adapter: 'demo', policies: ['ConfigMap/a'] },
+      ],
+      conditions: [],
+    },
+  },
+  {
+    name: 'a withdrawn entry kept while another adapter records it',
+    status: {
+      adapterPolicies: ['ConfigMap/x'],
+      numberOfAdapterPolicies: 1,
+      policiesByAdapter: [{ adapter: 'other', policies: ['ConfigMap/x'] }],
+    },
+    report: report({ withdrawn: ['ConfigMap/x'] }),
+    expected: {
+      adapterPolicies: ['ConfigMap/x'],
+      numberOfAdapterPolicies: 1,
+      enforcement: [],
+      policiesByAdapter: [{ adapter: 'other', policies: ['ConfigMap/x'] }],
+      conditions: [],
+    },
+  },
+  {
+    name: 'unrecorded entries of the kinds it writes left to whoever wrote them',
+    status: {
+      adapterPolicies: ['ConfigMap/a', 'ConfigMap/unrecorded'],
+      numberOfAdapterPolicies: 2,
+      policiesByAdapter: [{ adapter: 'demo', policies: ['ConfigMap/a'] }],
+    },
+    report: report(),
+    expected: {
+      adapterPolicies: ['ConfigMap/unrecorded'],
+      numberOfAdapterPolicies: 1,
+      enforcement: [],
+      policiesByAdapter: [],
+      conditions: [],
+    },
+  },
+  {
+    name: "its record keeps its place among the others'",
+    status: {
+      adapterPolicies: ['ConfigMap/a', 'ConfigMap/b'],
+      numberOfAdapterPolicies: 2,
+      policiesByAdapter: [
+        { adapter: 'demo', policies: ['ConfigMap/a'] },
+        { adapter: 'other', policies: ['ConfigMap/b'] },
+      ],
+    },
+    report: report({ entries: ['ConfigMap/c'] }),
+    expected: {
+      adapterPolicies: ['ConfigMap/b', 'ConfigMap/c'],
+      numberOfAdapterPolicies: 2,
+      enforcement: [],
+      policiesByAdapter: [
+        { adapter: 'demo', policies: ['ConfigMap/c'] },
+        { adapter: 'other', policies: ['ConfigMap/b'] },
+      ],
+      conditions: [],
+    },
+  },
+];
+rows.push(...sharedKindRows);
 
 describe('mergeAdapterReport', () => {
   it.each(rows)('merges $name', ({ status, report, expected }) => {
@@ -343,7 +529,6 @@ describe('mergeAdapterReport', () => {
     const demoReport = report({ entries: ['ConfigMap/a'], enforced: ['dns'], condition: ready() });
     const otherReport: AdapterReport = {
       adapter: 'other',
-      kinds: ['KubeArmorPolicy'],
       entries: ['KubeArmorPolicy/x'],
       enforced: ['dns', 'host'],
       condition: { ...ready(), type: 'nimbus-other/Ready' },
@@ -364,9 +549,49 @@ describe('mergeAdapterReport', () => {
         { ruleId: 'dns', adapters: ['demo', 'other'] },
         { ruleId: 'host', adapters: ['other'] },
       ],
+      policiesByAdapter: [
+        { adapter: 'demo', policies: ['ConfigMap/a'] },
+        { adapter: 'other', policies: ['KubeArmorPolicy/x'] },
+      ],
       conditions: [
         { ...ready(), lastTransitionTime: T1 },
         { ...ready(), type: 'nimbus-other/Ready', lastTransitionTime: T2 },
+      ],
+    });
+  });
+
+  it('lets two adapters writing the same kind take turns without undoing each other', () => {
+    // issue 13: netpol and a third-party NetworkPolicy adapter removed each other's entries on every reconcile.
+    const demoReport = report({
+      entries: ['ConfigMap/web-demo', 'ConfigMap/web-shared'],
+      enforced: ['dns'],
+      condition: ready(),
+    });
+    const otherReport: AdapterReport = {
+      adapter: 'other',
+      entries: ['ConfigMap/web-other'],
+      enforced: ['dns'],
+      condition: {
+        ...ready('False', 'ConfigMap/web-shared is managed by nimbus-demo'),
+        type: 'nimbus-other/Ready',
+      },
+      conditionType: 'nimbus-other/Ready',
+    };
+    let status: AdapterStatusFields | undefined;
+    status = mergeAdapterReport(status, demoReport, at(T1));
+    status = mergeAdapterReport(status, otherReport, at(T1));
+    const settled = status;
+    for (const turn of [demoReport, otherReport, otherReport, demoReport]) {
+      status = mergeAdapterReport(status, turn, at(T3));
+      expect(status).toStrictEqual(settled);
+    }
+    expect(status).toMatchObject({
+      adapterPolicies: ['ConfigMap/web-demo', 'ConfigMap/web-shared', 'ConfigMap/web-other'],
+      numberOfAdapterPolicies: 3,
+      enforcement: [{ ruleId: 'dns', adapters: ['demo', 'other'] }],
+      policiesByAdapter: [
+        { adapter: 'demo', policies: ['ConfigMap/web-demo', 'ConfigMap/web-shared'] },
+        { adapter: 'other', policies: ['ConfigMap/web-other'] },
       ],
     });
   });
@@ -379,6 +604,10 @@ describe('mergeAdapterReport', () => {
       const merged = mergeAdapterReport(undefined, dup, at(T1));
       expect(merged.adapterPolicies).toEqual(['ConfigMap/cm', 'ConfigMap/other']);
       expect(merged.numberOfAdapterPolicies).toBe(2);
+      // The record is a set in the CRD: the API server would refuse a duplicate.
+      expect(merged.policiesByAdapter).toEqual([
+        { adapter: 'demo', policies: ['ConfigMap/cm', 'ConfigMap/other'] },
+      ]);
     });
 
     it('do not break idempotence', () => {
