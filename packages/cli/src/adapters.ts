@@ -25,21 +25,16 @@ export class AdapterRegistry {
   readonly adapters: readonly AdapterDeclaration[];
 
   /**
-   * @throws Error when two declarations share a name, or two adapters claim the same kind: upstream's status
-   *   entries (`<Kind>/<name>`) can then not be told apart, and the SDK forbids it as well.
+   * Several adapters may write the same kind: {@link AdapterRegistry.forKind} then needs to know which adapter
+   * an object belongs to.
+   *
+   * @throws Error when two declarations share a name.
    */
   constructor(adapters: readonly AdapterDeclaration[] = BUILTIN_ADAPTERS) {
     const names = new Set<string>();
-    const kinds = new Map<string, string>();
     for (const adapter of adapters) {
       if (names.has(adapter.name)) throw new Error(`adapter "${adapter.name}" is registered twice`);
       names.add(adapter.name);
-      for (const kind of adapter.kinds) {
-        const other = kinds.get(kind.kind);
-        if (other !== undefined)
-          throw new Error(`adapters "${other}" and "${adapter.name}" both write ${kind.kind}`);
-        kinds.set(kind.kind, adapter.name);
-      }
     }
     this.adapters = [...adapters];
   }
@@ -64,13 +59,18 @@ export class AdapterRegistry {
     return new AdapterRegistry(this.adapters.filter((a) => names.includes(a.name)));
   }
 
-  /** The adapter that writes objects of `kind` (upstream status entries carry the kind only, not its group). */
-  forKind(kind: string): AdapterKind | undefined {
-    for (const adapter of this.adapters) {
+  /**
+   * The adapter that writes objects of `kind` (upstream status entries carry the kind only, not its group): the
+   * one named `manager` when it writes the kind — the adapter that recorded the entry under the policy's
+   * `status.policiesByAdapter`, or the one the object's managed-by annotation names — otherwise the first
+   * registered.
+   */
+  forKind(kind: string, manager?: string): AdapterKind | undefined {
+    const writers = this.adapters.flatMap((adapter) => {
       const resource = adapter.kinds.find((k) => k.kind === kind);
-      if (resource) return { adapter: adapter.name, resource };
-    }
-    return undefined;
+      return resource ? [{ adapter: adapter.name, resource }] : [];
+    });
+    return writers.find((w) => w.adapter === manager) ?? writers[0];
   }
 
   /** The adapters that enforce a canonical intent ID. */

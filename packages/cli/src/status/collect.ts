@@ -59,19 +59,21 @@ async function engineObject(
   entry: string,
 ): Promise<{ adapter: string; view: EngineObjectView }> {
   const { kind, namespace, name } = parseEntry(entry, policy);
-  const known = adapters.forKind(kind);
+  // Several adapters may write the same kind: the adapter that recorded the entry says which one it is.
+  const recorded = policy.status?.policiesByAdapter?.find((r) => r.policies?.includes(entry))?.adapter;
+  const known = adapters.forKind(kind, recorded);
   const base = { entry, kind, name, ...(namespace ? { namespace } : {}) };
-  if (!known) return { adapter: 'unknown', view: { ...base, state: 'unchecked' } };
+  if (!known) return { adapter: recorded ?? 'unknown', view: { ...base, state: 'unchecked' } };
   const live = await reader.get(known.resource, known.resource.namespaced ? { namespace, name } : { name });
   const state = !live
     ? 'missing'
     : isControlledBy(live.metadata?.ownerReferences, policy)
       ? 'present'
       : 'notOwned';
-  // The object says who manages it; trust that over the kind table when the two disagree.
+  // The object says who manages it; trust that over the record and the kind table when they disagree.
   const managedBy = live?.metadata?.annotations?.[MANAGED_BY_ANNOTATION]?.replace(/^nimbus-/, '');
   return {
-    adapter: managedBy ?? known.adapter,
+    adapter: managedBy ?? recorded ?? known.adapter,
     view: { ...base, state, ...(live ? objectStatus(live) : {}) },
   };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { NETWORK_POLICIES } from '@nimbus-ts/example-adapter-netpol';
 import type {
   NimbusPolicy,
   ObjectRef,
@@ -10,7 +11,13 @@ import type {
   SecurityIntentBinding,
 } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import { AdapterRegistry, type ClusterReader, collectStatus, styleFor } from '../../src/index.js';
+import {
+  AdapterRegistry,
+  BUILTIN_ADAPTERS,
+  type ClusterReader,
+  collectStatus,
+  styleFor,
+} from '../../src/index.js';
 import { statusTree } from '../../src/status/tree.js';
 import { run } from '../helpers.js';
 
@@ -188,6 +195,59 @@ describe('nimbus status report', () => {
     expect(statusTree(report, plain)).toContain(
       '   |- FAIL Enforced=False NoRunningAdapter: no running adapter enforces dnsManipulation',
     );
+  });
+
+  it('tells apart two adapters that write the same kind, by the policy record and by the managed-by mark', async () => {
+    // A third-party NetworkPolicy adapter next to netpol (issue 13).
+    const adapters = new AdapterRegistry([
+      ...BUILTIN_ADAPTERS,
+      { name: 'fence', intents: ['dnsManipulation'], kinds: [NETWORK_POLICIES], build: () => [] },
+    ]);
+    const objects = cluster({ withNetworkPolicy: true, enforced: true });
+    (objects[1] as SecurityIntentBinding).spec.intents = [{ name: 'dns' }];
+    const np = objects[2] as NimbusPolicy;
+    np.status = {
+      ...np.status,
+      adapterPolicies: [
+        'NetworkPolicy/web-dnsmanipulation',
+        'NetworkPolicy/web-fence',
+        'NetworkPolicy/web-fence-gone',
+        'NetworkPolicy/web-unrecorded',
+      ],
+      // web-unrecorded was written by a fence without records: only its live object's mark says whose it is.
+      policiesByAdapter: [
+        { adapter: 'netpol', policies: ['NetworkPolicy/web-dnsmanipulation'] },
+        { adapter: 'fence', policies: ['NetworkPolicy/web-fence', 'NetworkPolicy/web-fence-gone'] },
+      ],
+      conditions: [
+        ...(np.status?.conditions ?? []),
+        condition('nimbus-fence/Ready', 'True', 'Applied', '2 engine policies enforce dnsManipulation'),
+      ],
+    };
+    const fenced = (name: string) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: {
+        name,
+        namespace: 'shop',
+        annotations: { 'app.kubernetes.io/managed-by': 'nimbus-fence' },
+        ownerReferences: [
+          { apiVersion: API, kind: 'NimbusPolicy', name: 'web', uid: 'np-uid', controller: true },
+        ],
+      },
+    });
+    objects.push(fenced('web-fence'), fenced('web-unrecorded'));
+
+    const report = await collectStatus(new FakeCluster(objects), adapters, { namespace: 'shop' });
+    const views = report.bindings[0]?.policies[0]?.adapters ?? [];
+    const objectsOf = (name: string) =>
+      views.find((a) => a.name === name)?.objects.map((o) => `${o.name} ${o.state}`);
+    expect(objectsOf('netpol')).toEqual(['web-dnsmanipulation present']);
+    expect(objectsOf('fence')).toEqual([
+      'web-fence present',
+      'web-fence-gone missing',
+      'web-unrecorded present',
+    ]);
   });
 
   it('says so when a namespace has no bindings', async () => {

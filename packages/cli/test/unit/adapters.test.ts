@@ -1,0 +1,47 @@
+import { NETWORK_POLICIES, netpolAdapter } from '@nimbus-ts/example-adapter-netpol';
+import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import { describe, expect, it } from 'vitest';
+import { AdapterRegistry } from '../../src/index.js';
+
+// Adapters may share a kind (issue 13: a third-party NetworkPolicy adapter next to netpol); the registry resolves a
+// kind to the adapter a policy's record or an object's managed-by mark names.
+
+const fence: AdapterDeclaration = {
+  name: 'fence',
+  intents: ['dnsManipulation'],
+  kinds: [NETWORK_POLICIES],
+  build: () => [],
+};
+
+describe('AdapterRegistry', () => {
+  it('accepts two adapters that write the same kind', () => {
+    expect(new AdapterRegistry([netpolAdapter, fence]).names()).toEqual(['netpol', 'fence']);
+  });
+
+  it('refuses two adapters with the same name', () => {
+    expect(() => new AdapterRegistry([netpolAdapter, { ...fence, name: 'netpol' }])).toThrow(
+      'adapter "netpol" is registered twice',
+    );
+  });
+
+  it.each([
+    { name: 'the named adapter when it writes the kind', manager: 'fence', expected: 'fence' },
+    { name: 'the first registered without a name', manager: undefined, expected: 'netpol' },
+    {
+      name: 'the first registered when the named one does not write the kind',
+      manager: 'kubearmor',
+      expected: 'netpol',
+    },
+    { name: 'the first registered for an unknown name', manager: 'nobody', expected: 'netpol' },
+  ])('resolves a kind to $name', ({ manager, expected }) => {
+    const registry = new AdapterRegistry([netpolAdapter, fence]);
+    expect(registry.forKind('NetworkPolicy', manager)).toEqual({
+      adapter: expected,
+      resource: NETWORK_POLICIES,
+    });
+  });
+
+  it('resolves a kind no adapter writes to nothing', () => {
+    expect(new AdapterRegistry([netpolAdapter, fence]).forKind('KubeArmorPolicy', 'fence')).toBeUndefined();
+  });
+});
