@@ -8,7 +8,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/unit/**/*.test.ts', 'examples/*/test/unit/**/*.test.ts'],
+          include: [
+            'packages/*/test/unit/**/*.test.ts',
+            'examples/*/test/unit/**/*.test.ts',
+            'tools/*/test/unit/**/*.test.ts',
+          ],
         },
       },
       {

@@ -118,6 +118,14 @@ ensure_scan_dependencies() {
   node "$NIMBUS_ROOT/packages/adapter-clair/dist/testing/cli.js" build >/dev/null
 }
 
+# actionlint, which the release tests run over .github/workflows: built from Go modules once per machine.
+ensure_release_tools() {
+  step "release tools (actionlint, built from Go modules once per machine)"
+  (cd "$NIMBUS_ROOT" && pnpm turbo run build --filter=@nimbus-ts/release-tools --output-logs=errors-only >/dev/null) ||
+    fail "building @nimbus-ts/release-tools failed" "run 'pnpm turbo run build --filter=@nimbus-ts/release-tools' to see why"
+  node "$NIMBUS_ROOT/tools/release/dist/cli.js" build >/dev/null
+}
+
 ensure_toolchain() {
   export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 NPM_CONFIG_UPDATE_NOTIFIER=false
   ensure_node
