@@ -43,11 +43,33 @@ export * from './api/index.js';
 export {
   type ApiServerAccess,
   ClusterConnection,
+  connectionFromConfig,
   connectionFromKubeconfig,
   type LoadConnectionOptions,
   loadClusterConnection,
+  readKubeconfigs,
 } from './cluster-connection.js';
 export { crdDirectory } from './crds.js';
+export {
+  checkExecConfig,
+  EXEC_CREDENTIAL_API_VERSIONS,
+  type ExecClusterInfo,
+  type ExecCredential,
+  ExecCredentialSource,
+  type ExecCredentialSourceOptions,
+  parseExecCredential,
+} from './kubeconfig/exec-credential.js';
+export {
+  type ExecConfig,
+  type Kubeconfig,
+  type KubeconfigCluster,
+  type KubeconfigContext,
+  type KubeconfigUser,
+  mergeKubeconfigs,
+  parseKubeconfig,
+  type ResolvedContext,
+  resolveContext,
+} from './kubeconfig/kubeconfig-file.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export {
   type ComponentConfig,

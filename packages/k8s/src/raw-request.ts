@@ -60,9 +60,11 @@ export async function rawRequest(
     const req = request(url, httpsOptions, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
+      res.on('end', () => {
+        // A refused credential may be renewable (an exec plugin's): the next request gets a fresh one.
+        if (res.statusCode === 401) kc.invalidateCredentials?.();
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${httpsOptions.method} ${url} timed out`)));

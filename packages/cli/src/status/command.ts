@@ -20,7 +20,7 @@ flags:
   -n, --namespace NAME   look at one namespace (default: the kubeconfig context's, else "default")
   -A, --all-namespaces   look at every namespace
   -o, --output FORMAT    tree (default), json or yaml
-      --kubeconfig PATH  kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)
+      --kubeconfig PATH  kubeconfig file (default: the files of $KUBECONFIG merged, else ~/.kube/config, else in-cluster)
       --context NAME     kubeconfig context to use instead of the current one
   -h, --help             show this help
 

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClusterConnection, connectionFromKubeconfig, loadClusterConnection } from '@nimbus-ts/k8s';
-import { parse } from 'yaml';
+import { type ClusterConnection, loadClusterConnection } from '@nimbus-ts/k8s';
 import { CliError } from '../errors.js';
 
 /** How to find the API server, from the command line and the environment. */
@@ -19,49 +18,30 @@ export interface Connected {
   readonly namespace?: string;
 }
 
-interface KubeconfigContexts {
-  'current-context'?: string;
-  contexts?: { name?: string; context?: { namespace?: string } }[];
-}
-
-function contextNamespace(text: string, context: string | undefined): string | undefined {
-  const doc = (parse(text) ?? {}) as KubeconfigContexts;
-  const name = context ?? doc['current-context'];
-  return doc.contexts?.find((c) => c.name === name)?.context?.namespace || undefined;
-}
-
 /**
- * Connects the way kubectl does: `--kubeconfig`, else the first file of `KUBECONFIG`, else `~/.kube/config`,
- * else the pod's service account when running in a cluster.
+ * Connects the way kubectl does: `--kubeconfig` alone, else every file of `KUBECONFIG` merged, else
+ * `~/.kube/config`, else the pod's service account when running in a cluster; `--context` picks a context other
+ * than the current one. Users authenticate by certificate, token, token file or exec credential plugin.
  *
  * @throws CliError saying what was tried and how to fix it.
  */
 export function connect(options: ConnectOptions): Connected {
   const { env } = options;
   const home = join(env.HOME ?? '', '.kube', 'config');
-  const path =
-    options.kubeconfig ??
-    env.KUBECONFIG?.split(':').find((p) => p.length > 0) ??
-    (env.HOME && existsSync(home) ? home : undefined);
+  // kubectl prefers ~/.kube/config to the in-cluster account; the component loader does the opposite.
+  const kubeconfig =
+    options.kubeconfig ?? (!env.KUBECONFIG && env.HOME && existsSync(home) ? home : undefined);
   try {
-    if (path === undefined) {
-      if (options.context !== undefined) {
-        throw new Error(
-          `--context ${options.context} needs a kubeconfig; pass --kubeconfig PATH or set KUBECONFIG`,
-        );
-      }
-      return { connection: loadClusterConnection({ env: { ...env } }) };
-    }
-    const text = readFileSync(path, 'utf8');
-    const namespace = contextNamespace(text, options.context);
-    return {
-      connection: connectionFromKubeconfig(text, path, options.context),
-      ...(namespace ? { namespace } : {}),
-    };
+    const connection = loadClusterConnection({
+      ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+      ...(options.context !== undefined ? { context: options.context } : {}),
+      env: { ...env },
+    });
+    return { connection, ...(connection.namespace ? { namespace: connection.namespace } : {}) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      throw new CliError(`kubeconfig ${path}: no such file; pass --kubeconfig PATH or set KUBECONFIG`);
+    if (code === 'ENOENT' && kubeconfig !== undefined)
+      throw new CliError(`kubeconfig ${kubeconfig}: no such file; pass --kubeconfig PATH or set KUBECONFIG`);
     throw new CliError((error as Error).message);
   }
 }

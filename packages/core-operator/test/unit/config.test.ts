@@ -18,6 +18,7 @@ describe('parseConfig', () => {
   it('has defaults fit for a Deployment', () => {
     expect(parseConfig([], { POD_NAME: 'op-1' })).toEqual({
       kubeconfig: undefined,
+      context: undefined,
       leaderElect: true,
       leaseNamespace: 'nimbus-system',
       leaseName: 'nimbus-core-operator',
@@ -43,6 +44,19 @@ describe('parseConfig', () => {
       resyncMs: 90_000,
       leaseNamespace: 'ops',
       logLevel: 'debug',
+    });
+  });
+
+  it('takes --kubeconfig and --context, and leaves $KUBECONFIG (a list of files) to the loader', () => {
+    expect(
+      parseConfig(['--kubeconfig=/k/config', '--context', 'prod'], { KUBECONFIG: '/a:/b' }),
+    ).toMatchObject({
+      kubeconfig: '/k/config',
+      context: 'prod',
+    });
+    expect(parseConfig([], { KUBECONFIG: '/a:/b' })).toMatchObject({
+      kubeconfig: undefined,
+      context: undefined,
     });
   });
 

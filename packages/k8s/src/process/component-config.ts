@@ -3,8 +3,13 @@ import { parseArgs } from 'node:util';
 
 /** How a nimbus-ts process (the core operator, an adapter) runs; every field has a flag and an environment fallback. */
 export interface ComponentConfig {
-  /** Kubeconfig file; unset means in-cluster config (or $KUBECONFIG / ~/.kube/config outside a cluster). */
+  /**
+   * `--kubeconfig`: one kubeconfig file, read alone. Unset: every file of `$KUBECONFIG` merged, else the
+   * in-cluster service account, else `~/.kube/config` (see `loadClusterConnection`).
+   */
   readonly kubeconfig: string | undefined;
+  /** `--context`: a kubeconfig context other than the current one. */
+  readonly context: string | undefined;
   /** Run only while holding the Lease, so several replicas can run for availability. */
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
@@ -34,7 +39,8 @@ export interface ComponentDefaults {
 export function componentUsage(defaults: ComponentDefaults): string {
   return `usage: ${defaults.program} [flags]
 
-  --kubeconfig PATH          kubeconfig file (env KUBECONFIG; default: in-cluster)
+  --kubeconfig PATH          kubeconfig file (default: the files of $KUBECONFIG merged, else in-cluster, else ~/.kube/config)
+  --context NAME             kubeconfig context to use (default: its current-context)
   --leader-elect BOOL        hold a Lease before working (env LEADER_ELECT; default true)
   --lease-namespace NAME     namespace of the Lease (env POD_NAMESPACE; default nimbus-system)
   --lease-name NAME          name of the Lease (default ${defaults.leaseName})
@@ -84,6 +90,7 @@ export function parseComponentConfig(
     strict: true,
     options: {
       kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       'leader-elect': { type: 'string' },
       'lease-namespace': { type: 'string' },
       'lease-name': { type: 'string' },
@@ -105,7 +112,9 @@ export function parseComponentConfig(
     throw new Error(`--log-level must be error, warn, info or debug, got "${logLevel}"`);
   }
   return {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    // $KUBECONFIG is a list of files to merge, not one path: the loader reads it itself.
+    kubeconfig: values.kubeconfig,
+    context: values.context,
     leaderElect: bool('leader-elect', values['leader-elect'] ?? env.LEADER_ELECT ?? 'true'),
     leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'nimbus-system',
     leaseName: values['lease-name'] ?? defaults.leaseName,

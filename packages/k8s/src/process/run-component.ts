@@ -70,7 +70,10 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   }
   const logger = createLogger(options.logName, { level: config.logLevel });
   // Not client-node's KubeConfig: importing client-node would cost the process ~100 MB for API models it never uses.
-  const kc = loadClusterConnection({ kubeconfig: config.kubeconfig });
+  const kc = loadClusterConnection({
+    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+    ...(config.context ? { context: config.context } : {}),
+  });
   const metrics = new ControllerMetrics(options.metricsPrefix);
   const component = options.create(kc, { logger, metrics, config });
   const elector =

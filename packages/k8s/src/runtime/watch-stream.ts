@@ -39,6 +39,7 @@ export async function streamWatch(
     if (signal.aborted) return resolve();
     const req = request(new URL(path, cluster.server), options, (res) => {
       if (res.statusCode !== 200) {
+        if (res.statusCode === 401) kc.invalidateCredentials?.();
         let body = '';
         res.on('data', (chunk: Buffer) => {
           body += chunk.toString();

@@ -65,8 +65,18 @@ describe('connectionFromKubeconfig', () => {
 
   it.each([
     [
-      kubeconfig({ exec: { command: 'aws' } }),
-      /exec or auth-provider plugin.*Fix: use a kubeconfig with a client certificate or a token/,
+      kubeconfig({ 'auth-provider': { name: 'oidc' } }),
+      /auth-provider "oidc", which Kubernetes has replaced by exec credential plugins. Fix: switch/,
+    ],
+    [
+      kubeconfig({ exec: { command: 'aws', apiVersion: 'client.authentication.k8s.io/v1alpha1' } }),
+      /user "u": exec apiVersion "client.authentication.k8s.io\/v1alpha1" is not supported; use client.authentication.k8s.io\/v1 or/,
+    ],
+    [
+      kubeconfig({
+        exec: { command: 'aws', apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Always' },
+      }),
+      /interactiveMode is Always, but nimbus-ts never has a terminal/,
     ],
     [kubeconfig({}).replace('current-context: ctx', 'current-context: other'), /context "other" not found/],
     [kubeconfig({}, { server: '' }), /cluster "c" has no server/],
@@ -96,6 +106,53 @@ describe('loadClusterConnection', () => {
     const o = await applied(sa);
     expect(o.ca?.toString()).toBe('SA-CA');
     expect(o.headers).toMatchObject({ authorization: 'Bearer sa-token' });
+  });
+
+  it('merges every file of KUBECONFIG, the first to set a value winning, and honours --context', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'merge-'));
+    const first = join(dir, 'first');
+    const second = join(dir, 'second');
+    // The first file names the contexts and users; the second holds the clusters (and a current-context that
+    // loses), as when a cloud CLI writes its own file next to ~/.kube/config.
+    await writeFile(
+      first,
+      dump({
+        'current-context': 'dev',
+        contexts: [
+          { name: 'dev', context: { cluster: 'dev-c', user: 'dev-u', namespace: 'team-a' } },
+          { name: 'prod', context: { cluster: 'prod-c', user: 'prod-u' } },
+        ],
+        users: [
+          { name: 'dev-u', user: { token: 'dev-token' } },
+          { name: 'prod-u', user: { tokenFile: 'prod-token' } },
+        ],
+      }),
+    );
+    await writeFile(join(dir, 'prod-token'), 'prod-token-from-file');
+    await writeFile(
+      second,
+      dump({
+        'current-context': 'prod',
+        clusters: [
+          { name: 'dev-c', cluster: { server: 'https://dev:6443' } },
+          { name: 'prod-c', cluster: { server: 'https://prod:6443' } },
+        ],
+        users: [{ name: 'dev-u', user: { token: 'loses' } }],
+      }),
+    );
+    const env = { KUBECONFIG: `${first}:${join(dir, 'missing')}:${second}`, HOME: dir };
+    const dev = loadClusterConnection({ env });
+    expect([dev.server, dev.namespace]).toEqual(['https://dev:6443', 'team-a']);
+    expect((await applied(dev)).headers).toMatchObject({ authorization: 'Bearer dev-token' });
+    const prod = loadClusterConnection({ env, context: 'prod' });
+    expect([prod.server, prod.namespace]).toEqual(['https://prod:6443', undefined]);
+    expect((await applied(prod)).headers).toMatchObject({ authorization: 'Bearer prod-token-from-file' });
+    expect(() => loadClusterConnection({ env, context: 'staging' })).toThrow(
+      /context "staging" not found \(contexts: dev, prod\)/,
+    );
+    expect(() => loadClusterConnection({ env: { KUBECONFIG: join(dir, 'nope'), HOME: dir } })).toThrow(
+      /none of these files exists/,
+    );
   });
 
   it('says how to fix it when there is nothing to connect to', async () => {
