@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { ExecCredentialSource } from './kubeconfig/exec-credential.js';
+import { ExecCredentialSource } from './connection/exec-credential.js';
 import {
   type Kubeconfig,
   mergeKubeconfigs,
   parseKubeconfig,
   resolveContext,
-} from './kubeconfig/kubeconfig-file.js';
+} from './connection/kubeconfig-file.js';
 
 /**
  * What talking to an API server needs: its URL and a way to add TLS material and credentials to a

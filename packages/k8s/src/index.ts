@@ -49,7 +49,6 @@ export {
   loadClusterConnection,
   readKubeconfigs,
 } from './cluster-connection.js';
-export { crdDirectory } from './crds.js';
 export {
   checkExecConfig,
   EXEC_CREDENTIAL_API_VERSIONS,
@@ -58,7 +57,7 @@ export {
   ExecCredentialSource,
   type ExecCredentialSourceOptions,
   parseExecCredential,
-} from './kubeconfig/exec-credential.js';
+} from './connection/exec-credential.js';
 export {
   type ExecConfig,
   type Kubeconfig,
@@ -69,7 +68,8 @@ export {
   parseKubeconfig,
   type ResolvedContext,
   resolveContext,
-} from './kubeconfig/kubeconfig-file.js';
+} from './connection/kubeconfig-file.js';
+export { crdDirectory } from './crds.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export {
   type ComponentConfig,

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExecCredentialSource, parseExecCredential } from '../../src/kubeconfig/exec-credential.js';
+import { ExecCredentialSource, parseExecCredential } from '../../src/connection/exec-credential.js';
 
 const V1 = 'client.authentication.k8s.io/v1';
 

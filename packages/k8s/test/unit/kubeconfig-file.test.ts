@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Kubeconfig, mergeKubeconfigs, parseKubeconfig } from '../../src/kubeconfig/kubeconfig-file.js';
+import { type Kubeconfig, mergeKubeconfigs, parseKubeconfig } from '../../src/connection/kubeconfig-file.js';
 
 const config = (
   current: string | undefined,
