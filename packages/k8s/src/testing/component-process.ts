@@ -15,24 +15,42 @@ export interface ComponentProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Options of {@link startComponentProcess}. */
+export interface ComponentProcessOptions {
+  /** Environment variables added to this process's environment (or, with a `launcher`, the whole environment). */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Runs the entry point with this command instead of this process's Node: `[file, ...args]` go before `main`,
+   * e.g. a chroot into an image's root filesystem that ends in the image's `/nodejs/bin/node`. `main` is then a
+   * path inside that filesystem, and the environment is exactly `env`, as a container inherits nothing from the
+   * host.
+   */
+  readonly launcher?: readonly string[];
+}
+
 /**
  * Starts a component's compiled entry point (e.g. `dist/main.js`) with Node and `args`, collecting its JSON
  * logs. Its stderr goes to the test's stderr, so a crash is visible in the test output. `options.env` adds
- * environment variables (e.g. an adapter's settings).
+ * environment variables (e.g. an adapter's settings); `options.launcher` runs it another way (from an image).
  *
  * @throws Error naming the missing file and the fix when the entry point has not been built.
  */
 export function startComponentProcess(
   main: string,
   args: readonly string[],
-  options: { readonly env?: Readonly<Record<string, string>> } = {},
+  options: ComponentProcessOptions = {},
 ): ComponentProcess {
-  if (!existsSync(main))
+  const [launcher, ...launcherArgs] = options.launcher ?? [];
+  if (!launcher && !existsSync(main))
     throw new Error(`${main} is missing. Fix: run 'pnpm build' (scripts/test does) first.`);
-  const child = spawn(process.execPath, [main, ...args], {
+  const child = spawn(launcher ?? process.execPath, [...launcherArgs, main, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Added to this process's environment, as a Deployment's env adds to the image's.
-    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    ...(launcher
+      ? { env: { ...options.env } }
+      : options.env
+        ? { env: { ...process.env, ...options.env } }
+        : {}),
   });
   const logs: Record<string, unknown>[] = [];
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -37,7 +37,11 @@ export {
   PortInUseError,
   tailOf,
 } from './component.js';
-export { type ComponentProcess, startComponentProcess } from './component-process.js';
+export {
+  type ComponentProcess,
+  type ComponentProcessOptions,
+  startComponentProcess,
+} from './component-process.js';
 export {
   CONTROLLERS,
   type ControlPlane,
