@@ -18,7 +18,11 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['packages/*/test/integration/**/*.test.ts', 'examples/*/test/integration/**/*.test.ts'],
+          include: [
+            'packages/*/test/integration/**/*.test.ts',
+            'examples/*/test/integration/**/*.test.ts',
+            'tools/*/test/integration/**/*.test.ts',
+          ],
           // One real control plane per run, started before any test file and stopped after the last.
           globalSetup: [`${k8sTesting}/vitest-global-setup.ts`],
           setupFiles: [`${k8sTesting}/vitest-setup.ts`],
