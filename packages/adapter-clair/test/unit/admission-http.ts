@@ -62,6 +62,11 @@ export function send(port: number, call: Call = {}): Promise<Answer> {
       ([, v]) => v !== undefined,
     ),
   ) as Record<string, string | number>;
+  // Node frames neither a GET's nor a DELETE's body by itself, and the server would read it as the next request:
+  // frame every body, unless the call sets its own (possibly lying) length or chunks it.
+  if (body !== undefined && !('content-length' in headers) && !('transfer-encoding' in headers)) {
+    headers['content-length'] = Buffer.byteLength(body);
+  }
   return new Promise((resolve, reject) => {
     const req = request(
       {
