@@ -36,7 +36,8 @@ export interface RawRequestOptions {
 
 /**
  * Sends one HTTPS request to the current cluster of `kc`, with its credentials, and returns the status and
- * body whatever the status is. For the paths typed clients don't cover: `/readyz`, `/metrics`, discovery.
+ * body whatever the status is. For the paths typed clients don't cover: `/readyz`, `/metrics`, discovery. A body
+ * is always sent with its Content-Length, whatever the method (a DELETE's `DeleteOptions` included).
  */
 export async function rawRequest(
   kc: ApiServerAccess,
@@ -51,6 +52,9 @@ export async function rawRequest(
     headers: {
       ...(options.contentType ? { 'content-type': options.contentType } : {}),
       ...(options.accept ? { accept: options.accept } : {}),
+      // Node frames neither a DELETE's nor a GET's body by itself: without a length the API server ignores the
+      // body (a delete's preconditions) and reads its bytes as the next request on the keep-alive connection.
+      ...(options.body !== undefined ? { 'content-length': Buffer.byteLength(options.body) } : {}),
     },
     timeout: options.timeoutMs ?? 10_000,
     agent: agentFor(kc),
@@ -69,7 +73,6 @@ export async function rawRequest(
     });
     req.on('timeout', () => req.destroy(new Error(`${httpsOptions.method} ${url} timed out`)));
     req.on('error', reject);
-    if (options.body !== undefined) req.write(options.body);
-    req.end();
+    req.end(options.body);
   });
 }
