@@ -113,7 +113,15 @@ export {
   SERVICE_ACCOUNTS,
   VALIDATING_WEBHOOK_CONFIGURATIONS,
 } from './runtime/core-resources.js';
-export { EVENTS, EventRecorder, type EventType } from './runtime/events.js';
+export {
+  EventCorrelator,
+  type EventCorrelatorOptions,
+  type EventOccurrence,
+  type EventType,
+  type EventWrite,
+  type InvolvedObject,
+} from './runtime/event-correlator.js';
+export { EVENTS, EventRecorder } from './runtime/events.js';
 export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
 export { ControllerMetrics } from './runtime/metrics.js';
 export {

@@ -309,7 +309,7 @@ describe('the Clair adapter’s RBAC (deploy/adapter-clair)', () => {
         throw error;
       }
     },
-    // Fifteen runs; a failing one ends on its first 403, so this bound is only reached when something hangs.
+    // Sixteen runs; a failing one ends on its first 403, so this bound is only reached when something hangs.
     10 * 60_000,
   );
 });

@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import {
   type ClusterNimbusPolicy,
   type ClusterSecurityIntentBinding,
   crdDirectory,
+  EVENTS,
   LeaderElector,
   type NimbusPolicy,
   ObjectClient,
@@ -47,7 +49,8 @@ describe('the core operator’s RBAC (deploy/core-operator)', () => {
   });
 
   // Everything the operator does: leader election, every cache, SI/SIB/CSIB status, a CEL binding over pods, a
-  // cluster binding with its fan-out, the owner references, Events, and deleting a policy nobody wants.
+  // cluster binding with its fan-out, the owner references, Events, deleting a policy nobody wants, and creating it
+  // again (a repeated Event, whose count the operator raises).
   const scenario = async ({ kubeConfig, logger, run, namespace, signal }: ScenarioContext) => {
     const wait = (what: string, check: () => Promise<boolean>) => pollUntil(what, 20_000, check, { signal });
     const id = `r${run}-${Math.random().toString(36).slice(2, 6)}`;
@@ -130,6 +133,26 @@ describe('the core operator’s RBAC (deploy/core-operator)', () => {
         spec: { ...sib.spec, intents: [{ name: 'missing' }] },
       });
       await wait('the unwanted policy to be deleted', async () => (await np('web')) === undefined);
+      // Its intents back: the policy is created again, which repeats the first PolicyCreated Event (count 2).
+      const unwanted = await admin.get<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
+        namespace: ns.name,
+        name: 'web',
+      });
+      if (!unwanted) throw new Error('binding web vanished');
+      // The operator writes the binding's status meanwhile: createOrUpdate retries on the conflict.
+      await admin.createOrUpdate(
+        RESOURCES.SecurityIntentBinding,
+        { ...unwanted, spec: { ...unwanted.spec, intents: [{ name: `dns-${id}` }] } },
+        unwanted,
+      );
+      await wait('the PolicyCreated Event of binding web to count 2', async () =>
+        (await admin.list<CoreV1Event>(EVENTS, ns.name)).some(
+          (e) =>
+            e.involvedObject.uid === unwanted.metadata?.uid &&
+            e.reason === 'PolicyCreated' &&
+            (e.count ?? 0) >= 2,
+        ),
+      );
       if (operator.reconciles.error > 0) throw new Error(`${operator.reconciles.error} reconciles failed`);
     } finally {
       await operator.stop();

@@ -132,6 +132,20 @@ export class ObjectClient {
     }
   }
 
+  /**
+   * Merge-patches an object (not its status subresource): only the fields in `patch` change, without a
+   * resourceVersion precondition unless the patch carries one. Rejects with ApiError 404 when the object is gone.
+   */
+  patch<T extends KubernetesObject>(resource: ResourceType, ref: ObjectRef, patch: unknown): Promise<T> {
+    return this.call<T>(
+      `patch ${describeRef(resource, ref)}`,
+      this.withManager(objectPath(resource, ref)),
+      'PATCH',
+      patch,
+      'application/merge-patch+json',
+    );
+  }
+
   /** Merge-patches the status subresource. Include `metadata.resourceVersion` in the patch to make it conditional. */
   patchStatus<T extends KubernetesObject>(
     resource: ResourceType,

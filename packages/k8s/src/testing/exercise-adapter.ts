@@ -1,13 +1,14 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { createAdapter } from '../adapter/adapter.js';
 import { adapterLeaseName, announcementMetadata } from '../adapter/announcement.js';
 import type { AdapterDeclaration } from '../adapter/declaration.js';
-import { desiredState } from '../adapter/desired.js';
+import { desiredState, statusEntry } from '../adapter/desired.js';
 import { managerName } from '../adapter/managed-by.js';
 import { RESOURCES } from '../api/constants.js';
 import type { NimbusPolicy, SecurityIntentBinding } from '../api/generated.js';
 import type { NimbusRule } from '../api/types.js';
+import { EVENTS } from '../runtime/events.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { ObjectClient } from '../runtime/object-client.js';
 import { refOf } from '../runtime/resource.js';
@@ -48,10 +49,10 @@ const API = 'intent.security.nimbus.com/v1alpha1';
 /**
  * Runs an adapter through everything the SDK does for it, against a real API server, and rejects at the first
  * step that does not happen: it holds and announces its Lease, builds the objects of a policy owned by a binding,
- * reports them in the policy status, re-creates a deleted object, follows a changed selector, deletes the objects
- * of a removed rule, and records Events. Used by the RBAC proofs; third-party adapters can call it in their tests.
- * An adapter that supports a single intent is exercised with one rule: removing it removes all the policy's objects
- * and brings its count in the status to 0.
+ * reports them in the policy status, re-creates a deleted object (raising the count of its creation Event), follows
+ * a changed selector, deletes the objects of a removed rule, and records Events. Used by the RBAC proofs; third-party
+ * adapters can call it in their tests. An adapter that supports a single intent is exercised with one rule: removing
+ * it removes all the policy's objects and brings its count in the status to 0.
  */
 export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<void> {
   const { declaration, namespace, id } = options;
@@ -135,6 +136,17 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
       const now = await live(first);
       return now !== undefined && now.metadata?.uid !== before?.metadata?.uid;
     });
+    // Its creation is recorded again: a repeat of the first creation's Event, whose count the adapter raises.
+    const recreated = `created ${statusEntry(first.resource.kind, first.object.metadata?.name ?? '')}`;
+    await wait(`the Event "${recreated}" to count 2`, async () =>
+      (await admin.list<CoreV1Event>(EVENTS, namespace)).some(
+        (e) =>
+          e.involvedObject.uid === created.metadata?.uid &&
+          e.reason === 'EnginePolicySynced' &&
+          e.message?.endsWith(recreated) === true &&
+          (e.count ?? 0) >= 2,
+      ),
+    );
 
     const current = await policy();
     if (!current) throw new Error(`policy ${name} vanished`);
@@ -158,10 +170,7 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
       return gone.every(Boolean) && (await policy())?.status?.numberOfAdapterPolicies === remaining.length;
     });
 
-    const events = await admin.list(
-      { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
-      namespace,
-    );
+    const events = await admin.list(EVENTS, namespace);
     if (!events.some((e) => JSON.stringify(e).includes(name)))
       throw new Error('the adapter recorded no Event');
     if (adapter.reconciles.error > 0) throw new Error(`${adapter.reconciles.error} reconciles failed`);
