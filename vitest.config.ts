@@ -12,6 +12,7 @@ export default defineConfig({
             'packages/*/test/unit/**/*.test.ts',
             'examples/*/test/unit/**/*.test.ts',
             'tools/*/test/unit/**/*.test.ts',
+            'packaging/test/unit/**/*.test.ts',
           ],
         },
       },
@@ -31,6 +32,15 @@ export default defineConfig({
           pool: 'forks',
           testTimeout: 120_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          // Packs every public package and installs it with npm outside the workspace; no control plane.
+          name: 'packaging',
+          include: ['packaging/test/install/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
     ],
