@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { ensureScanBinaries } from './binaries.js';
 import { findPostgresBinaries } from './postgres-binaries.js';
 
 const USAGE = `usage: nimbus-scan-env <command>
@@ -15,6 +14,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'build') {
     const pg = findPostgresBinaries();
     process.stderr.write(`scan-env: PostgreSQL server found: ${pg.postgres}\n`);
+    // Loaded here, not at the top: it builds on @nimbus-ts/k8s/testing, which needs the optional peer
+    // @kubernetes/client-node, and `--help` must work without it.
+    const { ensureScanBinaries } = await import('./binaries.js');
     const bins = await ensureScanBinaries();
     process.stdout.write(`${bins.clair.replace(/\/clair$/, '')}\n`);
     return 0;
@@ -27,6 +29,20 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (isMissingPackage(err, '@kubernetes/client-node')) {
+      process.stderr.write(
+        '  fix: install the optional peer of @nimbus-ts/adapter-clair/testing: npm install -D @kubernetes/client-node\n',
+      );
+    }
     process.exit(1);
   },
 );
+
+/** Whether `err` is Node's failure to find `name` while loading a module. */
+function isMissingPackage(err: unknown, name: string): boolean {
+  return (
+    err instanceof Error &&
+    (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+    err.message.includes(`'${name}'`)
+  );
+}

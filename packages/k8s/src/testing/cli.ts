@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { ensureControlPlaneBinaries, KUBERNETES_VERSION } from './binaries.js';
-import { startControlPlane } from './control-plane.js';
 
 const USAGE = `usage: nimbus-envtest <command>
 
@@ -28,6 +27,9 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
     }
+    // Loaded here, not at the top: the control plane needs the optional peer @kubernetes/client-node, and
+    // `--help` and `build` must work without it.
+    const { startControlPlane } = await import('./control-plane.js');
     const cp = await startControlPlane({ progress: say });
     let stopping = false;
     const shutdown = async () => {
@@ -69,6 +71,20 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     say(`error: ${err instanceof Error ? err.message : String(err)}`);
+    if (isMissingPackage(err, '@kubernetes/client-node')) {
+      say(
+        '  fix: install the optional peer of @nimbus-ts/k8s/testing: npm install -D @kubernetes/client-node',
+      );
+    }
     process.exit(1);
   },
 );
+
+/** Whether `err` is Node's failure to find `name` while loading a module. */
+function isMissingPackage(err: unknown, name: string): boolean {
+  return (
+    err instanceof Error &&
+    (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+    err.message.includes(`'${name}'`)
+  );
+}
