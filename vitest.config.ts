@@ -12,7 +12,6 @@ export default defineConfig({
             'packages/*/test/unit/**/*.test.ts',
             'examples/*/test/unit/**/*.test.ts',
             'tools/*/test/unit/**/*.test.ts',
-            'packaging/test/unit/**/*.test.ts',
           ],
         },
       },
@@ -38,7 +37,7 @@ export default defineConfig({
         test: {
           // Packs every public package and installs it with npm outside the workspace; no control plane.
           name: 'packaging',
-          include: ['packaging/test/install/**/*.test.ts'],
+          include: ['tools/packaging/test/install/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

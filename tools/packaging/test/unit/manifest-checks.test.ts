@@ -9,7 +9,7 @@ import {
 } from '../../src/manifest-checks.js';
 import { type PackageManifest, publicPackages, readWorkspacePackages } from '../../src/workspace.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 const pkg = (dir: string, manifest: Partial<PackageManifest> & { name: string }) => ({
   dir,
