@@ -25,7 +25,11 @@ import {
   reconcileClusterBinding,
 } from './controllers/cluster-security-intent-binding.js';
 import type { OperatorContext } from './controllers/context.js';
-import { policyEnforcementController, reconcileEnforcement } from './controllers/policy-enforcement.js';
+import {
+  bindingLookup,
+  policyEnforcementController,
+  reconcileEnforcement,
+} from './controllers/policy-enforcement.js';
 import { reconcileSecurityIntent, securityIntentController } from './controllers/security-intent.js';
 import { reconcileBinding, securityIntentBindingController } from './controllers/security-intent-binding.js';
 
@@ -154,11 +158,17 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
     async start() {
       await adapters.start();
       await Promise.all([
-        enforcement.start(reconcileEnforcement, { ...ctx, adapters, resource: RESOURCES.NimbusPolicy }),
+        enforcement.start(reconcileEnforcement, {
+          ...ctx,
+          adapters,
+          resource: RESOURCES.NimbusPolicy,
+          bindings: bindingLookup(enforcement, RESOURCES.NimbusPolicy),
+        }),
         clusterEnforcement.start(reconcileEnforcement, {
           ...ctx,
           adapters,
           resource: RESOURCES.ClusterNimbusPolicy,
+          bindings: bindingLookup(clusterEnforcement, RESOURCES.ClusterNimbusPolicy),
         }),
         intents.start(reconcileSecurityIntent, ctx),
         bindings.start(reconcileBinding, bindingCtx),

@@ -1,6 +1,15 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
-import { crdDirectory, createLogger, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
+import {
+  adapterLeaseName,
+  announcementMetadata,
+  crdDirectory,
+  createLogger,
+  LEASES,
+  LeaderElector,
+  ObjectClient,
+  RESOURCES,
+} from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +47,21 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name });
   const sib = (name: string) =>
     client.get<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name });
+  const policyCondition = async (name: string, type: string) =>
+    (await policy(name))?.status?.conditions?.find((c) => c.type === type);
+  // An adapter announcing itself on its Lease, as runAdapter does. Stopping it is deleting the Lease: to the
+  // operator that is the same as a Lease released or expired.
+  const announce = async (adapter: string, intents: string[]) => {
+    const lease = { namespace: ns.name, name: adapterLeaseName(adapter) };
+    const elector = new LeaderElector(new ObjectClient(env.kubeConfig, `nimbus-${adapter}`), {
+      ...lease,
+      identity: `test-${suffix}`,
+      leaseDurationMs: 600_000,
+      metadata: announcementMetadata(adapter, intents),
+    });
+    expect(await elector.tryAcquireOrRenew()).toBe(true);
+    return { stop: () => client.delete(LEASES, lease) };
+  };
 
   const eventsAbout = async (name: string) => {
     const core = env.kubeConfig.makeApiClient(CoreV1Api);
@@ -185,6 +209,43 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     expect(known?.status?.conditions?.find((c) => c.type === 'IntentSupported')).toMatchObject({
       status: 'True',
     });
+  });
+
+  it('marks a NimbusPolicy no binding owns as not enforced, naming the missing owner and the fix', async () => {
+    const kubearmor = await announce('kubearmor', ['dnsManipulation', 'swDeploymentTools']);
+    try {
+      await client.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
+        apiVersion: API,
+        kind: 'NimbusPolicy',
+        metadata: { name: 'by-hand', namespace: ns.name },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          rules: [{ id: 'dnsManipulation', rule: { action: 'Block' } }],
+        },
+      });
+      // The bound policy with the same rule is enforced: the operator has seen the adapter.
+      await pollUntil(
+        'the bound policy to be enforced',
+        30_000,
+        async () => (await policyCondition('web', 'Enforced'))?.reason === 'AdaptersRunning',
+      );
+      await pollUntil(
+        "the orphan's Enforced condition",
+        30_000,
+        async () => (await policyCondition('by-hand', 'Enforced')) !== undefined,
+      );
+      expect(await policyCondition('by-hand', 'Enforced')).toMatchObject({
+        status: 'False',
+        reason: 'NoOwnerBinding',
+        message:
+          'no SecurityIntentBinding or ClusterSecurityIntentBinding owns this NimbusPolicy, so every adapter ignores it. ' +
+          'NimbusPolicies are written by the core operator from bindings: bind the intents with a SecurityIntentBinding ' +
+          '(or ClusterSecurityIntentBinding) and delete this policy',
+      });
+    } finally {
+      await kubearmor.stop();
+      await client.delete(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'by-hand' });
+    }
   });
 
   it('selects workloads with CEL over real pods, and reports an invalid expression until it is fixed', async () => {

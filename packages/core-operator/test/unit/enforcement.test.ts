@@ -1,7 +1,12 @@
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { NimbusRule } from '@nimbus-ts/k8s';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import { ENFORCED, enforcedCondition } from '../../src/build/enforcement.js';
+import {
+  type BindingOwnership,
+  bindingOwnership,
+  ENFORCED,
+  enforcedCondition,
+} from '../../src/build/enforcement.js';
 
 const rule = (id: string): NimbusRule => ({ id, rule: { action: 'Block' } });
 const adapters = (entries: Record<string, string[]>) =>
@@ -71,5 +76,128 @@ describe('enforcedCondition', () => {
   ])('$name', ({ rules, running, expected }) => {
     const condition = enforcedCondition(rules, adapters(running), defaultRegistry, 3);
     expect(condition).toMatchObject({ type: ENFORCED, observedGeneration: 3, ...expected });
+  });
+});
+
+describe('bindingOwnership', () => {
+  const API = 'intent.security.nimbus.com/v1alpha1';
+  const owner = (kind: string, name: string, uid: string, controller = true) => ({
+    apiVersion: API,
+    kind,
+    name,
+    uid,
+    controller,
+  });
+  const policy = (kind: 'NimbusPolicy' | 'ClusterNimbusPolicy', ownerReferences: object[]) =>
+    ({
+      apiVersion: API,
+      kind,
+      metadata: { name: 'web', ...(kind === 'NimbusPolicy' ? { namespace: 'shop' } : {}), ownerReferences },
+      spec: { rules: [] },
+    }) as unknown as NimbusPolicy;
+  const sib = { kind: 'SecurityIntentBinding', metadata: { name: 'web', namespace: 'shop', uid: 'u1' } };
+  const csib = { kind: 'ClusterSecurityIntentBinding', metadata: { name: 'all', uid: 'u2' } };
+  const bindings = [sib, csib];
+  // The store look-up the controller makes: by kind, name and (for SIBs) the policy's namespace.
+  const find = (kind: string, ref: { namespace?: string; name: string }) =>
+    bindings.find(
+      (b) =>
+        b.kind === kind &&
+        b.metadata.name === ref.name &&
+        (b.metadata as { namespace?: string }).namespace === ref.namespace,
+    );
+
+  it.each<{ name: string; policy: NimbusPolicy; expected: BindingOwnership }>([
+    {
+      name: 'owned by an existing SecurityIntentBinding',
+      policy: policy('NimbusPolicy', [owner('SecurityIntentBinding', 'web', 'u1')]),
+      expected: { state: 'owned' },
+    },
+    {
+      name: 'a fan-out NimbusPolicy owned by an existing ClusterSecurityIntentBinding',
+      policy: policy('NimbusPolicy', [owner('ClusterSecurityIntentBinding', 'all', 'u2')]),
+      expected: { state: 'owned' },
+    },
+    {
+      name: 'a ClusterNimbusPolicy owned by an existing ClusterSecurityIntentBinding',
+      policy: policy('ClusterNimbusPolicy', [owner('ClusterSecurityIntentBinding', 'all', 'u2')]),
+      expected: { state: 'owned' },
+    },
+    {
+      name: 'no owner references at all (applied by hand)',
+      policy: policy('NimbusPolicy', []),
+      expected: { state: 'unowned', policyKind: 'NimbusPolicy' },
+    },
+    {
+      name: 'a binding owner that is not the controller',
+      policy: policy('NimbusPolicy', [owner('SecurityIntentBinding', 'web', 'u1', false)]),
+      expected: { state: 'unowned', policyKind: 'NimbusPolicy' },
+    },
+    {
+      name: 'a ClusterNimbusPolicy cannot be owned by a namespaced binding',
+      policy: policy('ClusterNimbusPolicy', [owner('SecurityIntentBinding', 'web', 'u1')]),
+      expected: { state: 'unowned', policyKind: 'ClusterNimbusPolicy' },
+    },
+    {
+      name: 'an owner binding that does not exist',
+      policy: policy('NimbusPolicy', [owner('SecurityIntentBinding', 'gone', 'u9')]),
+      expected: { state: 'ownerMissing', owner: 'SecurityIntentBinding shop/gone' },
+    },
+    {
+      name: 'an owner binding re-created under the same name (another uid)',
+      policy: policy('NimbusPolicy', [owner('SecurityIntentBinding', 'web', 'old-uid')]),
+      expected: { state: 'ownerMissing', owner: 'SecurityIntentBinding shop/web' },
+    },
+    {
+      name: 'a cluster owner that does not exist',
+      policy: policy('ClusterNimbusPolicy', [owner('ClusterSecurityIntentBinding', 'gone', 'u9')]),
+      expected: { state: 'ownerMissing', owner: 'ClusterSecurityIntentBinding gone' },
+    },
+  ])('$name', ({ policy, expected }) => {
+    expect(bindingOwnership(policy, find)).toEqual(expected);
+  });
+});
+
+describe('enforcedCondition of a policy no existing binding owns', () => {
+  const running = adapters({ kubearmor: ['dnsManipulation'] });
+  it.each<{ name: string; ownership: BindingOwnership; message: string }>([
+    {
+      name: 'no owner at all',
+      ownership: { state: 'unowned', policyKind: 'NimbusPolicy' },
+      message:
+        'no SecurityIntentBinding or ClusterSecurityIntentBinding owns this NimbusPolicy, so every adapter ignores it. ' +
+        'NimbusPolicies are written by the core operator from bindings: bind the intents with a SecurityIntentBinding ' +
+        '(or ClusterSecurityIntentBinding) and delete this policy',
+    },
+    {
+      name: 'a ClusterNimbusPolicy with no owner',
+      ownership: { state: 'unowned', policyKind: 'ClusterNimbusPolicy' },
+      message:
+        'no ClusterSecurityIntentBinding owns this ClusterNimbusPolicy, so every adapter ignores it. ' +
+        'ClusterNimbusPolicies are written by the core operator from bindings: bind the intents with a ' +
+        'ClusterSecurityIntentBinding and delete this policy',
+    },
+    {
+      name: 'an owner that is gone',
+      ownership: { state: 'ownerMissing', owner: 'SecurityIntentBinding shop/web' },
+      message:
+        'its owner SecurityIntentBinding shop/web does not exist, so every adapter ignores it; ' +
+        're-create the binding, or delete this policy',
+    },
+  ])('is False, naming the missing owner: $name', ({ ownership, message }) => {
+    // The rule has a running adapter, yet nothing enforces it: the owner decides first.
+    expect(enforcedCondition([rule('dnsManipulation')], running, defaultRegistry, 2, ownership)).toEqual({
+      type: ENFORCED,
+      status: 'False',
+      reason: 'NoOwnerBinding',
+      message,
+      observedGeneration: 2,
+    });
+  });
+
+  it('is True as before when an existing binding owns it', () => {
+    expect(
+      enforcedCondition([rule('dnsManipulation')], running, defaultRegistry, 2, { state: 'owned' }),
+    ).toMatchObject({ status: 'True', reason: 'AdaptersRunning' });
   });
 });
