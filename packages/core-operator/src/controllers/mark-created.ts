@@ -1,54 +1,24 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  type Condition,
-  type ObjectClient,
-  type ResourceType,
-  semanticEqual,
-  setCondition,
-  updateStatus,
-  type WriteResult,
-} from '@nimbus-ts/k8s';
-import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
-
-interface CreatedStatus {
-  status?: string;
-  lastUpdated?: string;
-  conditions?: Condition[];
-}
+import { type ObjectClient, type ResourceType, updateStatus, type WriteResult } from '@nimbus-ts/k8s';
+import { type CreatedPolicyStatus, createdPolicyStatus } from '../build/status.js';
 
 /**
- * Sets upstream's `status.status: Created` and a `Built` condition naming the binding on a policy the
- * operator wrote, touching no other status field or condition type: adapters own `adapterPolicies`,
- * `numberOfAdapterPolicies` and their own conditions.
+ * Sets upstream's `status.status: Created`, a `numberOfAdapterPolicies` of 0 until an adapter writes one, and a
+ * `Built` condition naming the binding on a policy the operator wrote, touching no other status field or
+ * condition type: adapters own `adapterPolicies`, the count once they report, and their own conditions. The
+ * write is a merge patch under a resourceVersion precondition, so a count an adapter writes meanwhile makes it
+ * re-read and keep that count.
  *
  * @param builtFrom - the binding the policy was built from, e.g. `SecurityIntentBinding shop/web`.
  */
 export function markCreated(
   client: ObjectClient,
   resource: ResourceType,
-  policy: KubernetesObject & { status?: CreatedStatus },
+  policy: KubernetesObject & { status?: CreatedPolicyStatus },
   now: () => Date,
   builtFrom: string,
 ): Promise<WriteResult> {
-  return updateStatus<CreatedStatus>(client, resource, policy, (status) =>
-    withLastUpdated<CreatedStatus>(
-      {
-        status: STATUS_CREATED,
-        conditions: setCondition(
-          status?.conditions,
-          {
-            type: 'Built',
-            status: 'True',
-            reason: 'BuiltFromBinding',
-            message: `built by the core operator from ${builtFrom}`,
-            observedGeneration: policy.metadata?.generation,
-          },
-          now,
-        ),
-      },
-      status,
-      semanticEqual,
-      now,
-    ),
+  return updateStatus<CreatedPolicyStatus>(client, resource, policy, (status) =>
+    createdPolicyStatus(status, builtFrom, policy.metadata?.generation, now),
   );
 }

@@ -131,6 +131,8 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
       30_000,
       async () => (await policy('web'))?.status?.status === 'Created',
     );
+    // Upstream's CRD requires the count and its operator writes 0 on creation; kubectl's column shows it.
+    expect((await policy('web'))?.status?.numberOfAdapterPolicies).toBe(0);
   });
 
   it('adds an intent created after its binding, and follows intent changes', async () => {
@@ -165,6 +167,43 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     await pollUntil('the policy to be re-created', 30_000, async () => {
       const again = await policy('web');
       return again !== undefined && again.metadata.uid !== np.metadata.uid && again.spec.rules.length === 2;
+    });
+  });
+
+  it("never overwrites an adapter's count when it marks the policy again", async () => {
+    const before = (await policy('web')) as NimbusPolicy;
+    // An adapter reports, as the SDK does: its own fields, merged into the status.
+    await client.patchStatus(
+      RESOURCES.NimbusPolicy,
+      { namespace: ns.name, name: 'web' },
+      {
+        status: {
+          adapterPolicies: ['KubeArmorPolicy/web-dnsmanipulation', 'KubeArmorPolicy/web-swdeploymenttools'],
+          numberOfAdapterPolicies: 2,
+        },
+      },
+    );
+    // A changed intent changes the policy's spec, and the operator marks the new generation as built.
+    const pkg = (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, {
+      name: siName('pkg'),
+    })) as SecurityIntent;
+    await client.replace(RESOURCES.SecurityIntent, {
+      ...pkg,
+      spec: { intent: { ...pkg.spec.intent, description: 'no package managers, ever' } },
+    });
+    await pollUntil('the new generation to be marked built', 30_000, async () => {
+      const np = await policy('web');
+      const built = np?.status?.conditions?.find((c) => c.type === 'Built');
+      return (
+        np !== undefined &&
+        np.metadata.generation !== before.metadata.generation &&
+        built?.observedGeneration === np.metadata.generation
+      );
+    });
+    expect((await policy('web'))?.status).toMatchObject({
+      status: 'Created',
+      numberOfAdapterPolicies: 2,
+      adapterPolicies: ['KubeArmorPolicy/web-dnsmanipulation', 'KubeArmorPolicy/web-swdeploymenttools'],
     });
   });
 

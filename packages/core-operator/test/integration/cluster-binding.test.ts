@@ -103,6 +103,20 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
     });
   });
 
+  it("starts every policy's adapter count at 0, as upstream's operator does", async () => {
+    // Each policy's status is its own write: wait for all three rather than infer one from another.
+    await pollUntil('the policies to be marked created', 30_000, async () => {
+      const all = await Promise.all([cwnp('pair'), fanOut('pair', a.name), fanOut('pair', b.name)]);
+      return all.every((p) => p?.status?.status === 'Created');
+    });
+    const all = await Promise.all([cwnp('pair'), fanOut('pair', a.name), fanOut('pair', b.name)]);
+    expect(all.map((p) => `${p?.kind} ${p?.status?.numberOfAdapterPolicies}`)).toEqual([
+      'ClusterNimbusPolicy 0',
+      'NimbusPolicy 0',
+      'NimbusPolicy 0',
+    ]);
+  });
+
   it('updates every fan-out NimbusPolicy when an intent changes, not just the first', async () => {
     const si = (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, {
       name: name('dns'),

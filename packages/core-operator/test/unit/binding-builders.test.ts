@@ -3,7 +3,7 @@ import { semanticEqual } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { buildNimbusPolicy } from '../../src/build/binding.js';
 import { resolveRules, ruleAction, ruleFor } from '../../src/build/rules.js';
-import { withLastUpdated } from '../../src/build/status.js';
+import { createdPolicyStatus, withLastUpdated } from '../../src/build/status.js';
 
 const API = 'intent.security.nimbus.com/v1alpha1';
 const si = (name: string, intent: SecurityIntent['spec']['intent'], deleting = false): SecurityIntent => ({
@@ -145,5 +145,75 @@ describe('withLastUpdated', () => {
       status: 'ValidationFail',
       lastUpdated: '2026-11-26T00:00:00.000Z',
     });
+  });
+});
+
+describe('createdPolicyStatus', () => {
+  const now = () => new Date('2026-11-26T00:00:00Z');
+  const built = {
+    type: 'Built',
+    status: 'True',
+    reason: 'BuiltFromBinding',
+    message: 'built by the core operator from SecurityIntentBinding shop/web',
+    observedGeneration: 1,
+    lastTransitionTime: '2026-11-20T00:00:00.000Z',
+  } as const;
+  // The fields updateStatus would write: those of the result that differ from the current status.
+  const written = (current: Record<string, unknown> | undefined) => {
+    const wanted = createdPolicyStatus(current, 'SecurityIntentBinding shop/web', 1, now) as Record<
+      string,
+      unknown
+    >;
+    return Object.fromEntries(Object.entries(wanted).filter(([k, v]) => !semanticEqual(v, current?.[k])));
+  };
+
+  it.each<{ name: string; current: Record<string, unknown> | undefined; expected: Record<string, unknown> }>([
+    {
+      name: 'a new policy gets upstream’s status, a count of 0 and the Built condition',
+      current: undefined,
+      expected: {
+        status: 'Created',
+        numberOfAdapterPolicies: 0,
+        conditions: [{ ...built, lastTransitionTime: '2026-11-26T00:00:00.000Z' }],
+        lastUpdated: '2026-11-26T00:00:00.000Z',
+      },
+    },
+    {
+      name: 'a policy written before the count existed gets 0 once',
+      current: { status: 'Created', lastUpdated: '2026-11-20T00:00:00.000Z', conditions: [built] },
+      expected: { numberOfAdapterPolicies: 0, lastUpdated: '2026-11-26T00:00:00.000Z' },
+    },
+    {
+      name: 'an adapter’s count is never overwritten',
+      current: {
+        status: 'Created',
+        lastUpdated: '2026-11-20T00:00:00.000Z',
+        conditions: [built],
+        numberOfAdapterPolicies: 3,
+        adapterPolicies: ['KubeArmorPolicy/a', 'KubeArmorPolicy/b', 'NetworkPolicy/c'],
+      },
+      expected: {},
+    },
+    {
+      name: 'an adapter’s count that arrived before the operator’s first write is kept too',
+      current: { numberOfAdapterPolicies: 1, adapterPolicies: ['NetworkPolicy/c'] },
+      expected: {
+        status: 'Created',
+        conditions: [{ ...built, lastTransitionTime: '2026-11-26T00:00:00.000Z' }],
+        lastUpdated: '2026-11-26T00:00:00.000Z',
+      },
+    },
+    {
+      name: 'a steady state writes nothing',
+      current: {
+        status: 'Created',
+        lastUpdated: '2026-11-20T00:00:00.000Z',
+        conditions: [built],
+        numberOfAdapterPolicies: 0,
+      },
+      expected: {},
+    },
+  ])('$name', ({ current, expected }) => {
+    expect(written(current)).toEqual(expected);
   });
 });
