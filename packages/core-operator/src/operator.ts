@@ -124,9 +124,11 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
     RESOURCES.ClusterNimbusPolicy,
     common('clusternimbuspolicy-enforcement'),
   );
+  // Level-triggered on the announcements: which rules are enforced, and which intent IDs are known.
   adapters.onChange(() => {
     enforcement.enqueueAll();
     clusterEnforcement.enqueueAll();
+    intents.enqueueAll();
   });
   type AnyPrimary =
     | SecurityIntent
@@ -170,7 +172,7 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
           resource: RESOURCES.ClusterNimbusPolicy,
           bindings: bindingLookup(clusterEnforcement, RESOURCES.ClusterNimbusPolicy),
         }),
-        intents.start(reconcileSecurityIntent, ctx),
+        intents.start(reconcileSecurityIntent, { ...ctx, adapters }),
         bindings.start(reconcileBinding, bindingCtx),
         clusterBindings.start(reconcileClusterBinding, clusterBindingCtx),
       ]);

@@ -8,15 +8,25 @@ import {
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
+import type { AdapterDirectory } from '../adapter-directory.js';
 import { intentSupported, ready } from '../build/conditions.js';
 import { STATUS_CREATED } from '../build/status.js';
 import type { OperatorContext } from './context.js';
 
+/** What the SecurityIntent reconciler needs besides the common context. */
+export interface SecurityIntentContext extends OperatorContext {
+  /** The running adapters and the intent IDs they announce; every intent is queued when they change. */
+  readonly adapters: Pick<AdapterDirectory, 'adapters'>;
+}
+
 /**
  * Records an intent's id and action in its status, as upstream does, plus Ready and IntentSupported
- * conditions.
+ * conditions. IntentSupported follows the ID pool and the running adapters' announcements.
  */
-export async function reconcileSecurityIntent(si: SecurityIntent, ctx: OperatorContext): Promise<Action> {
+export async function reconcileSecurityIntent(
+  si: SecurityIntent,
+  ctx: SecurityIntentContext,
+): Promise<Action> {
   const { id, action } = si.spec.intent;
   await updateStatus<SecurityIntentStatus>(ctx.client, RESOURCES.SecurityIntent, si, (status) => ({
     id,
@@ -31,8 +41,8 @@ export async function reconcileSecurityIntent(si: SecurityIntent, ctx: OperatorC
           `intent ${id} with action ${action} is ready to be bound`,
           si.metadata.generation,
         ),
-        // IDs outside the pool are accepted (third-party adapters may enforce them) but flagged.
-        intentSupported(id, ctx.intentPool.resolve(id)?.engines, si.metadata.generation),
+        // IDs outside the pool are accepted, as upstream does; flagged unless a running adapter announces them.
+        intentSupported(id, ctx.intentPool, ctx.adapters.adapters(), si.metadata.generation),
       ],
       ctx.now,
     ),

@@ -47,6 +47,10 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name });
   const sib = (name: string) =>
     client.get<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name });
+  const intentCondition = async (name: string, type: string) =>
+    (
+      await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: siName(name) })
+    )?.status?.conditions?.find((c) => c.type === type);
   const policyCondition = async (name: string, type: string) =>
     (await policy(name))?.status?.conditions?.find((c) => c.type === type);
   // An adapter announcing itself on its Lease, as runAdapter does. Stopping it is deleting the Lease: to the
@@ -248,6 +252,41 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     expect(known?.status?.conditions?.find((c) => c.type === 'IntentSupported')).toMatchObject({
       status: 'True',
     });
+  });
+
+  it('knows a third-party intent ID while a running adapter announces it, and flags it again when it stops', async () => {
+    // The previous test left acmeCustomGuard flagged, with a policy built for it.
+    expect(await intentCondition('custom', 'IntentSupported')).toMatchObject({
+      status: 'False',
+      reason: 'UnknownIntentID',
+    });
+    const acme = await announce('acme', ['acmeCustomGuard']);
+    try {
+      await pollUntil(
+        'the intent to be known from the announcement',
+        30_000,
+        async () => (await intentCondition('custom', 'IntentSupported'))?.status === 'True',
+      );
+      expect(await intentCondition('custom', 'IntentSupported')).toMatchObject({
+        reason: 'KnownIntentID',
+        message:
+          'intent ID acmeCustomGuard is not in the ID pool; the running adapter acme announces it and enforces it',
+      });
+      await pollUntil(
+        'the policy to be enforced by it',
+        30_000,
+        async () => (await policyCondition('custom', 'Enforced'))?.status === 'True',
+      );
+    } finally {
+      await acme.stop();
+    }
+    // Released: nothing enforces the ID any more, and the intent says so again.
+    await pollUntil(
+      'the intent to be flagged again',
+      30_000,
+      async () => (await intentCondition('custom', 'IntentSupported'))?.status === 'False',
+    );
+    expect(await intentCondition('custom', 'IntentSupported')).toMatchObject({ reason: 'UnknownIntentID' });
   });
 
   it('marks a NimbusPolicy no binding owns as not enforced, naming the missing owner and the fix', async () => {
