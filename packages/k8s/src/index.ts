@@ -13,8 +13,10 @@ export {
   ADAPTER_LABEL,
   type AnnouncedAdapter,
   adapterLeaseName,
+  announcedKinds,
   announcementMetadata,
   INTENTS_ANNOTATION,
+  KINDS_ANNOTATION,
   liveAdapters,
   liveAnnouncement,
 } from './adapter/announcement.js';

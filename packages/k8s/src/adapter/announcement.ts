@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { GROUP } from '../api/constants.js';
+import type { ResourceType } from '../runtime/resource.js';
 
 /** Label on an adapter's Lease naming the adapter; the core operator watches Leases with this label. */
 export const ADAPTER_LABEL = `${GROUP}/adapter`;
@@ -7,16 +8,38 @@ export const ADAPTER_LABEL = `${GROUP}/adapter`;
 /** Annotation on an adapter's Lease listing the intent IDs it enforces, comma-separated. */
 export const INTENTS_ANNOTATION = `${GROUP}/intents`;
 
+/**
+ * Annotation on an adapter's Lease listing the kinds it writes, as a JSON array of {@link ResourceType}s, so
+ * tools such as `nimbus status` can look up its engine objects without loading the adapter's code.
+ */
+export const KINDS_ANNOTATION = `${GROUP}/kinds`;
+
 /** The name of an adapter's Lease: leader election and announcement share it, e.g. `nimbus-kubearmor`. */
 export function adapterLeaseName(adapterName: string): string {
   return `nimbus-${adapterName}`;
 }
 
-/** The labels and annotations with which an adapter announces itself on its Lease. */
-export function announcementMetadata(adapterName: string, intents: readonly string[]) {
+/**
+ * The labels and annotations with which an adapter announces itself on its Lease: its name, its intent IDs and,
+ * when given, the kinds it writes.
+ */
+export function announcementMetadata(
+  adapterName: string,
+  intents: readonly string[],
+  kinds: readonly ResourceType[] = [],
+) {
+  const written = kinds.map(({ apiVersion, kind, plural, namespaced }) => ({
+    apiVersion,
+    kind,
+    plural,
+    namespaced,
+  }));
   return {
     labels: { [ADAPTER_LABEL]: adapterName },
-    annotations: { [INTENTS_ANNOTATION]: [...intents].join(',') },
+    annotations: {
+      [INTENTS_ANNOTATION]: [...intents].join(','),
+      ...(written.length > 0 ? { [KINDS_ANNOTATION]: JSON.stringify(written) } : {}),
+    },
   };
 }
 
@@ -24,8 +47,44 @@ export function announcementMetadata(adapterName: string, intents: readonly stri
 export interface AnnouncedAdapter {
   readonly name: string;
   readonly intents: readonly string[];
+  /** The kinds it writes, when its Lease says (adapters of older SDK versions do not). */
+  readonly kinds?: readonly ResourceType[];
   /** When the Lease expires unless renewed (ms since the epoch). */
   readonly expiresAt: number;
+}
+
+// What may go into an API path: anyone who can write a labelled Lease could otherwise steer a reader's requests.
+const API_VERSION = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?\/)?v[0-9]+((alpha|beta)[0-9]+)?$/;
+const PLURAL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const KIND = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * The kinds a {@link KINDS_ANNOTATION} value lists; entries that are not well-formed ResourceTypes are left out,
+ * and a value that is not a JSON array gives none. Pure.
+ */
+export function announcedKinds(value: string | undefined): ResourceType[] {
+  if (!value) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((item: unknown) => {
+    const r = item as Partial<Record<keyof ResourceType, unknown>> | null;
+    return typeof r === 'object' &&
+      r !== null &&
+      typeof r.apiVersion === 'string' &&
+      API_VERSION.test(r.apiVersion) &&
+      typeof r.kind === 'string' &&
+      KIND.test(r.kind) &&
+      typeof r.plural === 'string' &&
+      PLURAL.test(r.plural) &&
+      typeof r.namespaced === 'boolean'
+      ? [{ apiVersion: r.apiVersion, kind: r.kind, plural: r.plural, namespaced: r.namespaced }]
+      : [];
+  });
 }
 
 interface LeaseLike extends KubernetesObject {
@@ -48,7 +107,8 @@ export function liveAnnouncement(lease: KubernetesObject, now: number): Announce
     .split(',')
     .map((id) => id.trim())
     .filter((id) => id.length > 0);
-  return { name, intents, expiresAt };
+  const kinds = announcedKinds(metadata?.annotations?.[KINDS_ANNOTATION]);
+  return { name, intents, ...(kinds.length > 0 ? { kinds } : {}), expiresAt };
 }
 
 /**

@@ -32,8 +32,8 @@ function together(components: readonly Component[]): Component {
  * Runs an adapter as a process — the whole `main.ts` of an adapter is `runAdapter(declaration)`.
  *
  * Flags and environment variables are those of every nimbus-ts component (`--help` lists them); the Lease
- * `nimbus-<name>` both elects the working replica and announces the adapter and its intents to the core
- * operator, which reports rules no running adapter enforces.
+ * `nimbus-<name>` both elects the working replica and announces the adapter, its intents and its kinds to the
+ * core operator (which reports rules no running adapter enforces) and to tools such as `nimbus status`.
  */
 export function runAdapter(declaration: AdapterDeclaration, options: RunAdapterOptions = {}): Promise<void> {
   const { extend, ...process } = options;
@@ -46,7 +46,7 @@ export function runAdapter(declaration: AdapterDeclaration, options: RunAdapterO
     },
     logName: managerName(declaration.name),
     metricsPrefix: managerName(declaration.name).replaceAll('-', '_'),
-    leaseMetadata: announcementMetadata(declaration.name, declaration.intents),
+    leaseMetadata: announcementMetadata(declaration.name, declaration.intents, declaration.kinds),
     create: (kc, env) => {
       const adapter = createAdapter(kc, declaration, {
         logger: env.logger,

@@ -64,7 +64,7 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
     namespace: options.leaseNamespace,
     name: `${adapterLeaseName(declaration.name)}-${id}`,
     identity: id,
-    metadata: announcementMetadata(declaration.name, declaration.intents),
+    metadata: announcementMetadata(declaration.name, declaration.intents, declaration.kinds),
     logger: options.logger,
   });
   if (!(await elector.tryAcquireOrRenew())) throw new Error('the adapter could not take its Lease');

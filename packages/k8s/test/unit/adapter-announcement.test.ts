@@ -4,8 +4,10 @@ import {
   ADAPTER_LABEL,
   adapterConditionType,
   adapterLeaseName,
+  announcedKinds,
   announcementMetadata,
   INTENTS_ANNOTATION,
+  KINDS_ANNOTATION,
   liveAdapters,
   liveAnnouncement,
   MANAGED_BY_ANNOTATION,
@@ -353,6 +355,71 @@ describe('naming helpers', () => {
     expect(liveAnnouncement(announced, T0)).toEqual({
       name: 'demo',
       intents: ['a', 'b'],
+      expiresAt: T0 + 15_000,
+    });
+  });
+});
+
+describe('the kinds an adapter announces', () => {
+  const NETWORK_POLICIES = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    plural: 'networkpolicies',
+    namespaced: true,
+  };
+  const CONFIG_MAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+
+  it.each<{ name: string; value: string | undefined; expected: unknown[] }>([
+    { name: 'no annotation', value: undefined, expected: [] },
+    { name: 'an empty annotation', value: '', expected: [] },
+    { name: 'not JSON', value: 'NetworkPolicy', expected: [] },
+    { name: 'JSON that is not an array', value: '{"kind":"NetworkPolicy"}', expected: [] },
+    {
+      name: 'two kinds, core and grouped',
+      value: JSON.stringify([NETWORK_POLICIES, CONFIG_MAPS]),
+      expected: [NETWORK_POLICIES, CONFIG_MAPS],
+    },
+    {
+      name: 'a cluster-scoped kind, with unknown fields dropped',
+      value: JSON.stringify([
+        { ...CONFIG_MAPS, kind: 'ClusterThing', plural: 'clusterthings', namespaced: false, x: 1 },
+      ]),
+      expected: [{ ...CONFIG_MAPS, kind: 'ClusterThing', plural: 'clusterthings', namespaced: false }],
+    },
+    {
+      name: 'malformed entries left out, the good one kept',
+      value: JSON.stringify([
+        null,
+        'ConfigMap',
+        { ...CONFIG_MAPS, namespaced: 'yes' },
+        { ...CONFIG_MAPS, plural: undefined },
+        // Anything that would leave the resource's URL path is refused.
+        { ...CONFIG_MAPS, plural: '../../secrets' },
+        { ...CONFIG_MAPS, apiVersion: 'v1/../../api' },
+        { ...CONFIG_MAPS, kind: 'Config Map' },
+        NETWORK_POLICIES,
+      ]),
+      expected: [NETWORK_POLICIES],
+    },
+  ])('reads $name', ({ value, expected }) => {
+    expect(announcedKinds(value)).toEqual(expected);
+  });
+
+  it('are announced and read back with the name and intents', () => {
+    const { labels, annotations } = announcementMetadata('netpol', ['dnsManipulation'], [NETWORK_POLICIES]);
+    expect(annotations).toEqual({
+      [INTENTS_ANNOTATION]: 'dnsManipulation',
+      [KINDS_ANNOTATION]: JSON.stringify([NETWORK_POLICIES]),
+    });
+    const announced: KubernetesObject & { spec: Record<string, unknown> } = {
+      kind: 'Lease',
+      metadata: { name: adapterLeaseName('netpol'), labels, annotations },
+      spec: { holderIdentity: 'pod', renewTime: iso(T0), leaseDurationSeconds: 15 },
+    };
+    expect(liveAnnouncement(announced, T0)).toEqual({
+      name: 'netpol',
+      intents: ['dnsManipulation'],
+      kinds: [NETWORK_POLICIES],
       expiresAt: T0 + 15_000,
     });
   });
