@@ -1,17 +1,16 @@
-import { clairScanDeclaration } from '@nimbus-ts/adapter-clair';
-import { kubearmorAdapter } from '@nimbus-ts/adapter-kubearmor';
-import { netpolAdapter } from '@nimbus-ts/example-adapter-netpol';
+// The declarations only (the packages' light ./declaration entry points), not the adapters' processes.
+import clairScanDeclaration from '@nimbus-ts/adapter-clair/declaration';
+import kubearmorAdapter from '@nimbus-ts/adapter-kubearmor/declaration';
 import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
-import { UsageError } from './errors.js';
 
 /**
- * The adapters `nimbus` knows: `render` runs their builders and `status` resolves the kinds they write. An
- * adapter is its SDK declaration, so adding one (a third party's) is one line here.
+ * The adapters `nimbus` always knows: the published ones. `render` runs their builders and `status` resolves the
+ * kinds they write. Any other adapter (a third party's, or the netpol example) is loaded by module specifier
+ * with `--adapter` or from a config file.
  */
 export const BUILTIN_ADAPTERS: readonly AdapterDeclaration[] = Object.freeze([
   kubearmorAdapter,
   clairScanDeclaration,
-  netpolAdapter,
 ]);
 
 /** A kind some adapter writes, with that adapter. */
@@ -42,21 +41,6 @@ export class AdapterRegistry {
   /** The adapters' names, in registration order. */
   names(): string[] {
     return this.adapters.map((a) => a.name);
-  }
-
-  /**
-   * Only the named adapters, for `--adapter`.
-   *
-   * @throws UsageError naming the unknown adapter and the known ones.
-   */
-  select(names: readonly string[]): AdapterRegistry {
-    if (names.length === 0) return this;
-    for (const name of names) {
-      if (!this.adapters.some((a) => a.name === name)) {
-        throw new UsageError(`--adapter ${name}: no such adapter; use one of ${this.names().join(', ')}`);
-      }
-    }
-    return new AdapterRegistry(this.adapters.filter((a) => names.includes(a.name)));
   }
 
   /**

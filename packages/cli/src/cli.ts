@@ -18,7 +18,10 @@ const COMMANDS: readonly Command[] = [renderCommand, validateCommand, statusComm
 
 /** Options of {@link main}, for embedding the CLI or testing it with other adapters or intents. */
 export interface MainOptions {
-  /** The adapters `render` builds with and `status` knows the kinds of; default {@link BUILTIN_ADAPTERS}. */
+  /**
+   * The built-in adapters: those `render` builds with and `status` knows the kinds of without `--adapter` or a
+   * config file; default {@link BUILTIN_ADAPTERS}.
+   */
   readonly adapters?: readonly AdapterDeclaration[];
   /** The intent ID pool; default `defaultRegistry` of `@nimbus-ts/idpool`. */
   readonly intentPool?: IntentRegistry;
@@ -92,6 +95,7 @@ export async function main(argv: readonly string[], io: CliIo, options: MainOpti
     const context: CommandContext = {
       io,
       adapters: new AdapterRegistry(options.adapters ?? BUILTIN_ADAPTERS),
+      cwd: io.cwd ?? process.cwd(),
       intentPool: options.intentPool ?? defaultRegistry,
       schemas: () => {
         schemas ??= NimbusSchemas.load(options.crdDirectory);

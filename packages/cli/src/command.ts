@@ -6,8 +6,13 @@ import type { NimbusSchemas } from './schema/crd-schemas.js';
 /** What every command gets besides its arguments. */
 export interface CommandContext {
   readonly io: CliIo;
-  /** The adapters whose builders and kinds the command uses. */
+  /**
+   * The built-in adapters. Commands take the adapters they use from their `--adapter` and `--config` flags with
+   * `selectAdapters`, which starts from these.
+   */
   readonly adapters: AdapterRegistry;
+  /** The directory `--adapter` paths and packages, and the default config file, are found from. */
+  readonly cwd: string;
   /** The intent ID pool. */
   readonly intentPool: IntentRegistry;
   /** The Nimbus CRD schemas, read on first use (only commands that read manifests need them). */

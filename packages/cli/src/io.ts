@@ -17,6 +17,11 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Environment variables: `KUBECONFIG`, `NO_COLOR`, `TERM`, `HOME`. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The directory `--adapter` modules and the config file are found from (`-f` paths are the process's
+   * own); default `process.cwd()`.
+   */
+  readonly cwd?: string;
 }
 
 /** The real process's streams and environment. */

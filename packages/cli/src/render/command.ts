@@ -1,3 +1,4 @@
+import { ADAPTER_FLAGS, adapterFlagsHelp, selectAdapters } from '../adapter-options.js';
 import { commaList, outputFormat, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -28,7 +29,7 @@ flags:
                             comes from), json, or table
   -n, --namespace NAME      namespace of namespaced objects that name none (default "default")
       --namespaces A,B      the cluster's namespaces, for the fan-out of cluster bindings
-      --adapter NAME        render only this adapter's objects (repeatable; default all: %ADAPTERS%)
+%ADAPTER_FLAGS%
   -h, --help                show this help
 
 exit codes: 0 rendered, 1 invalid input (run nimbus validate for details) or a binding the operator
@@ -38,7 +39,7 @@ would reject, 2 usage error`;
 export const renderCommand: Command = {
   name: 'render',
   summary: 'print offline the NimbusPolicies and engine policies the input would produce',
-  help: (context) => HELP.replace('%ADAPTERS%', context.adapters.names().join(', ')),
+  help: (context) => HELP.replace('%ADAPTER_FLAGS%', adapterFlagsHelp(context.adapters.names(), 28)),
   async run(argv, context) {
     const { io } = context;
     const { values, positionals } = parseCommandArgs(
@@ -50,7 +51,7 @@ export const renderCommand: Command = {
         output: { type: 'string', short: 'o' },
         namespace: { type: 'string', short: 'n' },
         namespaces: { type: 'string', multiple: true },
-        adapter: { type: 'string', multiple: true },
+        ...ADAPTER_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
       true,
@@ -60,13 +61,16 @@ export const renderCommand: Command = {
       return ExitCode.Ok;
     }
     const format = outputFormat('render', values.output, ['yaml', 'json', 'table']);
-    const adapters = context.adapters.select(commaList(values.adapter));
     const paths = [...commaList(values.filename), ...positionals];
     if (paths.length === 0) throw new UsageError('no input; pass -f FILE, -f DIR or -f - (stdin)');
     if (values.namespace !== undefined && values.namespace.length === 0) {
       throw new UsageError('-n needs a namespace name, e.g. -n default');
     }
 
+    const adapters = await selectAdapters(values, {
+      builtins: context.adapters.adapters,
+      cwd: context.cwd,
+    });
     const sources = await readSources(paths, {
       recursive: values.recursive === true,
       readStdin: io.readStdin,

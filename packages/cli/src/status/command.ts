@@ -1,4 +1,5 @@
 import { ObjectClient } from '@nimbus-ts/k8s';
+import { ADAPTER_FLAGS, adapterFlagsHelp, selectAdapters } from '../adapter-options.js';
 import { outputFormat, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
@@ -22,6 +23,7 @@ flags:
   -o, --output FORMAT    tree (default), json or yaml
       --kubeconfig PATH  kubeconfig file (default: the files of $KUBECONFIG merged, else ~/.kube/config, else in-cluster)
       --context NAME     kubeconfig context to use instead of the current one
+%ADAPTER_FLAGS%
   -h, --help             show this help
 
 exit codes: 0 everything Ready and Enforced (or no bindings), 3 something degraded or not converged,
@@ -42,18 +44,20 @@ function explain(error: unknown): CliError {
 export const statusCommand: Command = {
   name: 'status',
   summary: 'show bindings in a cluster: intents -> NimbusPolicy -> adapters -> engine policies',
-  help: () => HELP,
-  async run(argv, { io, adapters }) {
+  help: (context) => HELP.replace('%ADAPTER_FLAGS%', adapterFlagsHelp(context.adapters.names(), 25)),
+  async run(argv, context) {
+    const { io } = context;
     const { values } = parseCommandArgs('status', argv, {
       namespace: { type: 'string', short: 'n' },
       'all-namespaces': { type: 'boolean', short: 'A' },
       output: { type: 'string', short: 'o' },
       kubeconfig: { type: 'string' },
       context: { type: 'string' },
+      ...ADAPTER_FLAGS,
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
-      io.stdout.write(`${HELP}\n`);
+      io.stdout.write(`${statusCommand.help(context)}\n`);
       return ExitCode.Ok;
     }
     const format = outputFormat('status', values.output, ['tree', 'json', 'yaml']);
@@ -61,6 +65,7 @@ export const statusCommand: Command = {
       throw new UsageError('-n and -A contradict each other; pass -n NAME for one namespace or -A for all');
     }
     if (values.namespace === '') throw new UsageError('-n needs a namespace name, e.g. -n default');
+    const adapters = await selectAdapters(values, { builtins: context.adapters.adapters, cwd: context.cwd });
     const { connection, namespace: contextNamespace } = connect({
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       ...(values.context ? { context: values.context } : {}),

@@ -1,3 +1,4 @@
+import { ADAPTER_FLAGS, adapterFlagsHelp, selectAdapters } from '../adapter-options.js';
 import { commaList, outputFormat, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -23,6 +24,7 @@ flags:
   -R, --recursive        read directories recursively
   -o, --output FORMAT    text (default) or json
       --strict           fail on warnings too
+%ADAPTER_FLAGS%
   -h, --help             show this help
 
 exit codes: 0 no errors (warnings and notes allowed unless --strict), 1 errors, 2 usage error`;
@@ -35,8 +37,9 @@ function plural(n: number, word: string): string {
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'check manifests offline: schema, intent IDs, parameters, references (with file:line:col)',
-  help: () => HELP,
-  async run(argv, { io, adapters, intentPool, schemas }) {
+  help: (context) => HELP.replace('%ADAPTER_FLAGS%', adapterFlagsHelp(context.adapters.names(), 25)),
+  async run(argv, context) {
+    const { io, intentPool, schemas } = context;
     const { values, positionals } = parseCommandArgs(
       'validate',
       argv,
@@ -45,12 +48,13 @@ export const validateCommand: Command = {
         recursive: { type: 'boolean', short: 'R' },
         output: { type: 'string', short: 'o' },
         strict: { type: 'boolean' },
+        ...ADAPTER_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
       true,
     );
     if (values.help) {
-      io.stdout.write(`${HELP}\n`);
+      io.stdout.write(`${validateCommand.help(context)}\n`);
       return ExitCode.Ok;
     }
     const format = outputFormat('validate', values.output, ['text', 'json']);
@@ -58,6 +62,7 @@ export const validateCommand: Command = {
     if (paths.length === 0) {
       throw new UsageError('no input; pass -f FILE, -f DIR or -f - (stdin)');
     }
+    const adapters = await selectAdapters(values, { builtins: context.adapters.adapters, cwd: context.cwd });
     const sources = await readSources(paths, {
       recursive: values.recursive === true,
       readStdin: io.readStdin,

@@ -31,11 +31,17 @@ describe('nimbus usage', () => {
     expect((await run(['help', name])).stdout).toBe(stdout);
   });
 
-  it('lists the adapters render knows in its help', async () => {
-    expect((await run(['render', '-h'])).stdout).toContain(
-      '(repeatable; default all: kubearmor, clair, netpol)',
-    );
-  });
+  it.each(['render', 'validate', 'status'])(
+    'lists the built-in adapters and --adapter in the help of %s',
+    async (name) => {
+      const { stdout } = await run([name, '-h']);
+      expect(stdout.replace(/\s+/g, ' ')).toContain(
+        '(default all: kubearmor, clair and those of the config file)',
+      );
+      expect(stdout).toMatch(/^ {6}--adapter ADAPTER +an adapter's name: use only the named adapters/m);
+      expect(stdout).toMatch(/^ {6}--config PATH +a JSON file \{"adapters": \[modules\.\.\.\]\}/m);
+    },
+  );
 
   it('prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -5,8 +5,8 @@ import { BUILTIN_INTENTS, defaultRegistry } from '@nimbus-ts/idpool';
 import type { NimbusPolicy } from '@nimbus-ts/k8s';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { AdapterRegistry, type Diagnostic, type Rendering } from '../../src/index.js';
-import { run } from '../helpers.js';
+import { AdapterRegistry, BUILTIN_ADAPTERS, type Diagnostic, type Rendering } from '../../src/index.js';
+import { NETPOL_ADAPTER, netpolDeclaration, run } from '../helpers.js';
 
 // The repository's examples/ are what users copy and what the demo applies: they must pass `nimbus validate
 // --strict`, use every intent ID and parameter of the ID pool, bind each ID both ways, render into policies,
@@ -17,6 +17,8 @@ const INTENTS_DIR = join(EXAMPLES, 'intents');
 const BINDINGS_DIR = join(EXAMPLES, 'bindings');
 const WORKLOADS_DIR = join(EXAMPLES, 'workloads');
 const REJECTED_FILE = join(WORKLOADS_DIR, 'rejected-by-admission.yaml');
+// The demo runs the netpol example too: the CLI loads it as any third-party adapter, by path.
+const withNetpol = async () => new AdapterRegistry([...BUILTIN_ADAPTERS, await netpolDeclaration()]);
 
 /**
  * IDs no example binds with a SecurityIntentBinding, and why that would make no sense. Every other ID must be
@@ -198,6 +200,8 @@ describe('examples/', () => {
   it('passes nimbus validate --strict: no errors, no warnings, and only the notes the examples mean', async () => {
     const { code, stdout } = await run([
       'validate',
+      '--adapter',
+      NETPOL_ADAPTER,
       '--strict',
       '-o',
       'json',
@@ -222,7 +226,7 @@ describe('examples/', () => {
 
     // The notes: the alias, and the intents that no adapter the CLI knows renders (enforced in a cluster by
     // adapters render does not run).
-    const adapters = new AdapterRegistry();
+    const adapters = await withNetpol();
     const expected = intents.flatMap((intent) => {
       const { metadata } = intent;
       const { id } = intentOf(intent);
@@ -290,6 +294,8 @@ describe('examples/', () => {
       const result = await run(
         [
           'render',
+          '--adapter',
+          NETPOL_ADAPTER,
           '-o',
           'json',
           '-f',
@@ -354,8 +360,8 @@ describe('examples/', () => {
       }
     });
 
-    it('builds engine objects for every rule an adapter the CLI knows enforces', () => {
-      const adapters = new AdapterRegistry();
+    it('builds engine objects for every rule an adapter the CLI knows enforces', async () => {
+      const adapters = await withNetpol();
       const missing: string[] = [];
       const rendered = new Set<string>();
       for (const { policy, objects } of rendering.policies) {

@@ -19,7 +19,7 @@ import {
   styleFor,
 } from '../../src/index.js';
 import { statusTree } from '../../src/status/tree.js';
-import { run } from '../helpers.js';
+import { netpolDeclaration, run } from '../helpers.js';
 
 // `nimbus status` without a cluster: the report and the tree built from objects a fake reader serves. The same
 // against a real control plane, operator and adapter is in test/integration/status.test.ts.
@@ -130,13 +130,16 @@ function cluster(options: { withNetworkPolicy: boolean; enforced: boolean }): Ku
   ] as KubernetesObject[];
 }
 
+// The netpol example's adapter, loaded as nimbus loads a third-party adapter, next to the built-ins.
+const withNetpol = async () => new AdapterRegistry([...BUILTIN_ADAPTERS, await netpolDeclaration()]);
+
 const plain = styleFor({ write: () => undefined, isTTY: false }, {});
 const fancy = styleFor({ write: () => undefined, isTTY: true }, {});
 
 describe('nimbus status report', () => {
   it('follows a binding to its intents, policy, adapters and engine objects, and says what is wrong', async () => {
     const reader = new FakeCluster(cluster({ withNetworkPolicy: false, enforced: true }));
-    const report = await collectStatus(reader, new AdapterRegistry(), { namespace: 'shop' });
+    const report = await collectStatus(reader, await withNetpol(), { namespace: 'shop' });
     expect(report.healthy).toBe(false);
     expect(statusTree(report, plain)).toBe(
       [
@@ -173,7 +176,7 @@ describe('nimbus status report', () => {
     const objects = cluster({ withNetworkPolicy: true, enforced: true });
     const sib = objects[1] as SecurityIntentBinding;
     sib.spec.intents = [{ name: 'dns' }];
-    const report = await collectStatus(new FakeCluster(objects), new AdapterRegistry(), {});
+    const report = await collectStatus(new FakeCluster(objects), await withNetpol(), {});
     expect(report.healthy).toBe(true);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes are what is removed.
     const tree = statusTree(report, fancy).replace(/\u001b\[[0-9;]*m/g, '');
@@ -185,7 +188,7 @@ describe('nimbus status report', () => {
   it('reports a policy that is not Enforced', async () => {
     const objects = cluster({ withNetworkPolicy: true, enforced: false });
     (objects[1] as SecurityIntentBinding).spec.intents = [{ name: 'dns' }];
-    const report = await collectStatus(new FakeCluster(objects), new AdapterRegistry(), {
+    const report = await collectStatus(new FakeCluster(objects), await withNetpol(), {
       namespace: 'shop',
     });
     expect(report.healthy).toBe(false);
