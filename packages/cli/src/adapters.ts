@@ -1,6 +1,7 @@
 // The declarations only (the packages' light ./declaration entry points), not the adapters' processes.
 import clairScanDeclaration from '@nimbus-ts/adapter-clair/declaration';
 import kubearmorAdapter from '@nimbus-ts/adapter-kubearmor/declaration';
+import type { IntentDefinition, IntentRegistry } from '@nimbus-ts/idpool';
 import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
 
 /**
@@ -60,5 +61,17 @@ export class AdapterRegistry {
   /** The adapters that enforce a canonical intent ID. */
   enforcing(canonicalId: string): AdapterDeclaration[] {
     return this.adapters.filter((a) => a.intents.includes(canonicalId));
+  }
+
+  /**
+   * The definition of an intent ID (or alias) from an adapter's own registry (`AdapterDeclaration.registry`),
+   * for IDs outside the ID pool that a third-party adapter defines; with the registry, to check parameters.
+   */
+  definition(idOrAlias: string): { definition: IntentDefinition; registry: IntentRegistry } | undefined {
+    for (const adapter of this.adapters) {
+      const definition = adapter.registry?.resolve(idOrAlias);
+      if (definition && adapter.registry) return { definition, registry: adapter.registry };
+    }
+    return undefined;
   }
 }

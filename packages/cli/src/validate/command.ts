@@ -16,7 +16,8 @@ FILE:LINE:COL: Kind/name: message.
 Checks: YAML syntax; each object against its CRD schema (types, required and unknown fields, enums);
 objects defined twice; intent IDs against the ID pool (close matches are named; aliases are noted);
 intent parameters; bindings naming intents that are not in the input; CEL syntax; cluster-binding
-namespace selectors as the operator validates them.
+namespace selectors as the operator validates them. An intent ID outside the ID pool is accepted when an
+adapter (built in, from --adapter or from the config file) enforces it.
 
 flags:
   -f, --filename PATH    a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable;

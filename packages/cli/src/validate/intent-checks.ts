@@ -17,7 +17,7 @@ function unknownId(id: string, registry: IntentRegistry): string {
       : `the ID pool has ${registry
           .all()
           .map((d) => d.id)
-          .join(', ')}`;
+          .join(', ')}; if a third-party adapter enforces it, load the adapter with --adapter`;
   return `unknown intent ID "${id}": no adapter enforces it; ${fix}`;
 }
 
@@ -25,15 +25,32 @@ function unknownId(id: string, registry: IntentRegistry): string {
  * Checks a SecurityIntent against the intent ID pool: the ID must exist (close matches are named), an alias
  * is pointed out, the parameters must fit the intent, and an intent that none of the CLI's adapters enforces is
  * noted, since rendering it yields no engine policy.
+ *
+ * An ID outside the pool is accepted when one of the adapters enforces it (a third-party adapter loaded with
+ * `--adapter`): its parameters are checked when the adapter's own registry defines it, and a note says so
+ * when nothing does.
  */
 export function checkIntent(
   { object, source }: Manifest<SecurityIntent>,
-  registry: IntentRegistry,
+  pool: IntentRegistry,
   adapters: AdapterRegistry,
 ): Diagnostic[] {
   const { id, params } = object.spec.intent;
-  const definition = registry.resolve(id);
-  if (!definition) return [diagnosticAt(source, ID_PATH, 'error', unknownId(id, registry))];
+  const own = pool.resolve(id) ? undefined : adapters.definition(id);
+  const registry = own?.registry ?? pool;
+  const definition = own?.definition ?? pool.resolve(id);
+  if (!definition) {
+    const enforcing = adapters.enforcing(id).map((a) => a.name);
+    if (enforcing.length === 0) return [diagnosticAt(source, ID_PATH, 'error', unknownId(id, pool))];
+    return [
+      diagnosticAt(
+        source,
+        ID_PATH,
+        'note',
+        `"${id}" is not in the ID pool; adapter ${enforcing.join(', ')} enforces it, and defines no parameters for nimbus to check`,
+      ),
+    ];
+  }
   const found: Diagnostic[] = [];
   if (definition.id !== id) {
     found.push(

@@ -144,3 +144,52 @@ spec:
     expect(stderr).toBe('nimbus validate: error: -f /nonexistent/intents.yaml: no such file or directory\n');
   });
 });
+
+describe('nimbus validate of intent IDs third-party adapters enforce', () => {
+  const intent = (id: string, params = '') => `apiVersion: intent.security.nimbus.com/v1alpha1
+kind: SecurityIntent
+metadata: {name: guard}
+spec:
+  intent: {id: ${id}, action: Block${params}}
+`;
+
+  it('flags an ID outside the ID pool while no adapter that enforces it is loaded', async () => {
+    const { code, stdout } = await run(['validate', '-f', '-'], { stdin: intent('acmeGuard') });
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      '<stdin>:5:16: SecurityIntent/guard: unknown intent ID "acmeGuard": no adapter enforces it; the ID pool has ' +
+        'swDeploymentTools, unAuthorizedSaTokenAccess, dnsManipulation, escapeToHost, ' +
+        'preventExecutionFromTempOrLogsFolders, denyExternalNetworkAccess, cocoWorkload, virtualPatch, assessTLS, ' +
+        'vulnerabilityScanning, disallowLatestTag, allowedRegistries, blockVulnerableImages; if a third-party ' +
+        'adapter enforces it, load the adapter with --adapter\n',
+    );
+  });
+
+  it('accepts it with the adapter loaded by --adapter, and says its parameters are not checked', async () => {
+    const { code, stdout, stderr } = await run(
+      ['validate', '-f', '-', '--adapter', fixture('adapters/acme.mjs'), '--strict'],
+      { stdin: intent('acmeGuard') },
+    );
+    expect(stderr).toBe('nimbus validate: valid: 0 errors, 0 warnings, 1 note (1 object in 1 file)\n');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      '<stdin>:5:16: SecurityIntent/guard: note: "acmeGuard" is not in the ID pool; adapter acme enforces it, and defines no parameters for nimbus to check\n',
+    );
+  });
+
+  it("checks parameters against the adapter's own registry when it defines the ID", async () => {
+    const adapter = ['--adapter', fixture('adapters/acme-defined.mjs')];
+    const good = await run(['validate', '-f', '-', ...adapter], {
+      stdin: intent('acmeStrictGuard', ', params: {level: [high]}'),
+    });
+    expect(good.stdout).toBe('');
+    expect(good.code).toBe(0);
+    const bad = await run(['validate', '-f', '-', ...adapter], {
+      stdin: intent('acmeStrictGuard', ', params: {level: [extreme]}'),
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe(
+      '<stdin>:5:57: SecurityIntent/guard: Parameter "level" of intent "acmeStrictGuard" does not accept "extreme": use one of "low", "high".\n',
+    );
+  });
+});
