@@ -1,10 +1,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConditionType, ENFORCED, fanOutPolicyName } from '@nimbus-ts/core-operator';
 import {
+  ADAPTER_LABEL,
   adapterConditionType,
   type ClusterNimbusPolicy,
   type ClusterSecurityIntentBinding,
   isControlledBy,
+  LEASES,
+  liveAnnouncement,
   MANAGED_BY_ANNOTATION,
   type NimbusPolicy,
   type ObjectRef,
@@ -13,7 +16,7 @@ import {
   type SecurityIntent,
   type SecurityIntentBinding,
 } from '@nimbus-ts/k8s';
-import type { AdapterRegistry } from '../adapters.js';
+import type { AdapterKind, AdapterRegistry } from '../adapters.js';
 import { conditionProblems, conditionViews } from './conditions.js';
 import {
   type AdapterView,
@@ -28,14 +31,77 @@ import { objectStatus } from './object-status.js';
 
 /** The reads `nimbus status` makes; `ObjectClient` of `@nimbus-ts/k8s` is one. */
 export interface ClusterReader {
-  /** The objects of `resource` in `namespace`, or in every namespace when it is omitted. */
-  list<T extends KubernetesObject>(resource: ResourceType, namespace?: string): Promise<T[]>;
+  /**
+   * The objects of `resource` in `namespace`, or in every namespace when it is omitted; only those matching
+   * `options.labelSelector` when given.
+   */
+  list<T extends KubernetesObject>(
+    resource: ResourceType,
+    namespace?: string,
+    options?: { labelSelector?: string },
+  ): Promise<T[]>;
   /** One object, or undefined when it does not exist. */
   get<T extends KubernetesObject>(resource: ResourceType, ref: ObjectRef): Promise<T | undefined>;
 }
 
 type Policy = NimbusPolicy | ClusterNimbusPolicy;
 type Binding = SecurityIntentBinding | ClusterSecurityIntentBinding;
+
+/** The running adapters' announcements: by name, the intent IDs and kinds each announces on its Lease. */
+type Announced = ReadonlyMap<
+  string,
+  { readonly intents: ReadonlySet<string>; readonly kinds: ResourceType[] }
+>;
+
+/**
+ * What the running adapters announce on their Leases (see `liveAnnouncement`), so third-party adapters' kinds
+ * and IDs are known without their code. A user who may not list Leases cluster-wide gets none, and status
+ * falls back to the adapters it has.
+ */
+async function readAnnouncements(reader: ClusterReader, now: number): Promise<Announced> {
+  let leases: KubernetesObject[];
+  try {
+    leases = await reader.list(LEASES, undefined, { labelSelector: ADAPTER_LABEL });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 401 || code === 403) return new Map();
+    throw error;
+  }
+  const announced = new Map<string, { intents: Set<string>; kinds: ResourceType[] }>();
+  for (const lease of leases) {
+    const live = liveAnnouncement(lease, now);
+    if (!live) continue;
+    const entry = announced.get(live.name) ?? { intents: new Set<string>(), kinds: [] };
+    for (const id of live.intents) entry.intents.add(id);
+    for (const kind of live.kinds ?? [])
+      if (!entry.kinds.some((k) => k.apiVersion === kind.apiVersion && k.kind === kind.kind))
+        entry.kinds.push(kind);
+    announced.set(live.name, entry);
+  }
+  return announced;
+}
+
+// The adapter that writes `kind`: one the CLI has the code of, else one whose Lease announces the kind.
+function adapterForKind(
+  adapters: AdapterRegistry,
+  announced: Announced,
+  kind: string,
+  recorded: string | undefined,
+): AdapterKind | undefined {
+  const known = adapters.forKind(kind, recorded);
+  if (known && (recorded === undefined || known.adapter === recorded)) return known;
+  // The recorded adapter is not loaded here, but may announce the kind on its Lease.
+  const announcedByRecorded = recorded
+    ? announced.get(recorded)?.kinds.find((k) => k.kind === kind)
+    : undefined;
+  if (recorded && announcedByRecorded) return { adapter: recorded, resource: announcedByRecorded };
+  if (known) return known;
+  for (const [adapter, { kinds }] of announced) {
+    const resource = kinds.find((k) => k.kind === kind);
+    if (resource) return { adapter, resource };
+  }
+  return undefined;
+}
 
 const ADAPTER_CONDITION = /^nimbus-(.+)\/Ready$/;
 
@@ -55,13 +121,14 @@ function parseEntry(entry: string, policy: Policy): { kind: string; namespace?: 
 async function engineObject(
   reader: ClusterReader,
   adapters: AdapterRegistry,
+  announced: Announced,
   policy: Policy,
   entry: string,
 ): Promise<{ adapter: string; view: EngineObjectView }> {
   const { kind, namespace, name } = parseEntry(entry, policy);
   // Several adapters may write the same kind: the adapter that recorded the entry says which one it is.
   const recorded = policy.status?.policiesByAdapter?.find((r) => r.policies?.includes(entry))?.adapter;
-  const known = adapters.forKind(kind, recorded);
+  const known = adapterForKind(adapters, announced, kind, recorded);
   const base = { entry, kind, name, ...(namespace ? { namespace } : {}) };
   if (!known) return { adapter: recorded ?? 'unknown', view: { ...base, state: 'unchecked' } };
   const live = await reader.get(known.resource, known.resource.namespaced ? { namespace, name } : { name });
@@ -89,12 +156,15 @@ function objectProblem(view: EngineObjectView): string | undefined {
 async function policyView(
   reader: ClusterReader,
   adapters: AdapterRegistry,
+  announced: Announced,
   policy: Policy,
 ): Promise<PolicyView> {
   const generation = policy.metadata.generation;
   const conditions = conditionViews(policy.status?.conditions, generation);
   const objects = await Promise.all(
-    (policy.status?.adapterPolicies ?? []).map((entry) => engineObject(reader, adapters, policy, entry)),
+    (policy.status?.adapterPolicies ?? []).map((entry) =>
+      engineObject(reader, adapters, announced, policy, entry),
+    ),
   );
   // Every adapter that left a trace: a condition, an enforcement entry or an object; registry order first.
   const names = new Set<string>();
@@ -152,7 +222,11 @@ function missingPolicy(kind: PolicyView['kind'], name: string, namespace?: strin
   };
 }
 
-function intentViews(binding: Binding, intents: ReadonlyMap<string, SecurityIntent>): IntentView[] {
+function intentViews(
+  binding: Binding,
+  intents: ReadonlyMap<string, SecurityIntent>,
+  announced: Announced,
+): IntentView[] {
   return binding.spec.intents.map(({ name }) => {
     const si = intents.get(name);
     if (!si)
@@ -162,12 +236,14 @@ function intentViews(binding: Binding, intents: ReadonlyMap<string, SecurityInte
         problems: [`SecurityIntent ${name} does not exist; the binding skips it`],
       };
     const supported = si.status?.conditions?.find((c) => c.type === ConditionType.IntentSupported);
+    // A running adapter that announces the ID enforces it, even before the operator's condition catches up.
+    const announcedBy = [...announced.values()].some((a) => a.intents.has(si.spec.intent.id));
     return {
       name,
       found: true,
       id: si.spec.intent.id,
       action: si.spec.intent.action,
-      problems: supported?.status === 'False' ? [supported.message] : [],
+      problems: supported?.status === 'False' && !announcedBy ? [supported.message] : [],
     };
   });
 }
@@ -195,6 +271,8 @@ function bindingView(view: Omit<BindingView, 'healthy'>): BindingView {
 export interface StatusScope {
   /** One namespace; undefined for all. */
   readonly namespace?: string;
+  /** The clock that decides which adapter Leases are live (ms since the epoch); default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**
@@ -204,6 +282,9 @@ export interface StatusScope {
  *
  * A ClusterSecurityIntentBinding is in a namespace's scope when it has (or should have) a NimbusPolicy there;
  * only the NimbusPolicies of the scope are shown, with its ClusterNimbusPolicy.
+ *
+ * Engine objects of kinds none of `adapters` writes are looked up through the kinds running adapters announce
+ * on their Leases, and an intent ID a running adapter announces is not reported as unsupported.
  */
 export async function collectStatus(
   reader: ClusterReader,
@@ -211,12 +292,13 @@ export async function collectStatus(
   scope: StatusScope,
 ): Promise<StatusReport> {
   const ns = scope.namespace;
-  const [sibs, csibs, intents, policies, clusterPolicies] = await Promise.all([
+  const [sibs, csibs, intents, policies, clusterPolicies, announced] = await Promise.all([
     reader.list<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, ns),
     reader.list<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding),
     reader.list<SecurityIntent>(RESOURCES.SecurityIntent),
     reader.list<NimbusPolicy>(RESOURCES.NimbusPolicy, ns),
     reader.list<ClusterNimbusPolicy>(RESOURCES.ClusterNimbusPolicy),
+    readAnnouncements(reader, (scope.now ?? Date.now)()),
   ]);
   const intentsByName = new Map(intents.map((si) => [si.metadata.name ?? '', si]));
   const owned = <P extends Policy>(list: readonly P[], binding: Binding) =>
@@ -224,7 +306,9 @@ export async function collectStatus(
 
   const bindings: BindingView[] = [];
   for (const sib of [...sibs].sort(byName)) {
-    const views = await Promise.all(owned(policies, sib).map((p) => policyView(reader, adapters, p)));
+    const views = await Promise.all(
+      owned(policies, sib).map((p) => policyView(reader, adapters, announced, p)),
+    );
     const expected = sib.status?.nimbusPolicy;
     if (expected && !views.some((v) => v.name === expected)) {
       views.push(missingPolicy('NimbusPolicy', expected, sib.metadata.namespace));
@@ -235,7 +319,7 @@ export async function collectStatus(
         namespace: sib.metadata.namespace,
         name: sib.metadata.name ?? '',
         ...bindingProblems(sib),
-        intents: intentViews(sib, intentsByName),
+        intents: intentViews(sib, intentsByName, announced),
         policies: views,
       }),
     );
@@ -248,12 +332,12 @@ export async function collectStatus(
     if (ns !== undefined && fanOut.length === 0 && expectedNamespaces.length === 0) continue;
     const views: PolicyView[] = [];
     for (const cluster of owned(clusterPolicies, csib))
-      views.push(await policyView(reader, adapters, cluster));
+      views.push(await policyView(reader, adapters, announced, cluster));
     const expectedCluster = csib.status?.clusterNimbusPolicy;
     if (expectedCluster && !views.some((v) => v.kind === 'ClusterNimbusPolicy')) {
       views.push(missingPolicy('ClusterNimbusPolicy', expectedCluster));
     }
-    for (const policy of fanOut) views.push(await policyView(reader, adapters, policy));
+    for (const policy of fanOut) views.push(await policyView(reader, adapters, announced, policy));
     for (const namespace of expectedNamespaces) {
       if (!fanOut.some((p) => p.metadata.namespace === namespace)) {
         views.push(missingPolicy('NimbusPolicy', fanOutPolicyName(csib.metadata.name ?? ''), namespace));
@@ -264,7 +348,7 @@ export async function collectStatus(
         kind: 'ClusterSecurityIntentBinding',
         name: csib.metadata.name ?? '',
         ...bindingProblems(csib),
-        intents: intentViews(csib, intentsByName),
+        intents: intentViews(csib, intentsByName, announced),
         policies: views,
       }),
     );

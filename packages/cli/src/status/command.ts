@@ -16,6 +16,8 @@ Shows, per SecurityIntentBinding and ClusterSecurityIntentBinding, the intents i
 NimbusPolicies the core operator wrote for it, and per policy the adapters with the engine policies they
 listed in its status, each looked up in the cluster. Conditions are shown as written: the binding's Ready,
 the policy's Enforced (a running adapter enforces every rule) and each adapter's nimbus-<adapter>/Ready.
+Engine objects of kinds no known adapter writes are looked up through the kinds running adapters announce
+on their Leases (when the Leases can be read), so a third-party adapter needs no --adapter here.
 
 flags:
   -n, --namespace NAME   look at one namespace (default: the kubeconfig context's, else "default")

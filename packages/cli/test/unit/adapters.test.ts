@@ -1,7 +1,11 @@
-import { NETWORK_POLICIES, netpolAdapter } from '@nimbus-ts/example-adapter-netpol';
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { AdapterRegistry } from '../../src/index.js';
+import { netpolDeclaration } from '../helpers.js';
+
+// The netpol example is not a dependency of the CLI: it is loaded by path, as users load third-party adapters.
+const netpolAdapter = await netpolDeclaration();
+const NETWORK_POLICIES = netpolAdapter.kinds[0] as ResourceType;
 
 // Adapters may share a kind (issue 13: a third-party NetworkPolicy adapter next to netpol); the registry resolves a
 // kind to the adapter a policy's record or an object's managed-by mark names.

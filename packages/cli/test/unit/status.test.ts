@@ -2,13 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { NETWORK_POLICIES } from '@nimbus-ts/example-adapter-netpol';
-import type {
-  NimbusPolicy,
-  ObjectRef,
-  ResourceType,
-  SecurityIntent,
-  SecurityIntentBinding,
+import {
+  announcementMetadata,
+  type NimbusPolicy,
+  type ObjectRef,
+  type ResourceType,
+  type SecurityIntent,
+  type SecurityIntentBinding,
 } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import {
@@ -202,9 +202,11 @@ describe('nimbus status report', () => {
 
   it('tells apart two adapters that write the same kind, by the policy record and by the managed-by mark', async () => {
     // A third-party NetworkPolicy adapter next to netpol (issue 13).
+    const netpol = await netpolDeclaration();
     const adapters = new AdapterRegistry([
       ...BUILTIN_ADAPTERS,
-      { name: 'fence', intents: ['dnsManipulation'], kinds: [NETWORK_POLICIES], build: () => [] },
+      netpol,
+      { name: 'fence', intents: ['dnsManipulation'], kinds: netpol.kinds, build: () => [] },
     ]);
     const objects = cluster({ withNetworkPolicy: true, enforced: true });
     (objects[1] as SecurityIntentBinding).spec.intents = [{ name: 'dns' }];
@@ -290,5 +292,139 @@ users: [{name: u, user: {token: t}}]
     const wrongContext = await run(['status', '--kubeconfig', kubeconfig, '--context', 'there']);
     expect(wrongContext.code).toBe(1);
     expect(wrongContext.stderr).toContain('context "there" not found');
+  });
+});
+
+describe('nimbus status of a third-party adapter it has no code for', () => {
+  const CONFIG_MAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+  const now = Date.parse(NOW);
+  const objects = (supported: 'True' | 'False'): KubernetesObject[] =>
+    [
+      {
+        apiVersion: API,
+        kind: 'SecurityIntent',
+        metadata: { name: 'guard', generation: 1 },
+        spec: { intent: { id: 'acmeGuard', action: 'Block' } },
+        status: {
+          conditions: [
+            supported === 'True'
+              ? condition('IntentSupported', 'True', 'KnownIntentID', 'announced by acme')
+              : condition('IntentSupported', 'False', 'UnknownIntentID', 'intent ID acmeGuard is not known'),
+          ],
+        },
+      },
+      {
+        apiVersion: API,
+        kind: 'SecurityIntentBinding',
+        metadata: { name: 'web', namespace: 'shop', uid: 'sib-uid', generation: 1 },
+        spec: {
+          intents: [{ name: 'guard' }],
+          selector: { workloadSelector: { matchLabels: { app: 'web' } } },
+        },
+        status: { nimbusPolicy: 'web', conditions: [condition('Ready', 'True', 'NimbusPolicyUpToDate')] },
+      },
+      {
+        apiVersion: API,
+        kind: 'NimbusPolicy',
+        metadata: {
+          name: 'web',
+          namespace: 'shop',
+          uid: 'np-uid',
+          generation: 1,
+          ownerReferences: [
+            { apiVersion: API, kind: 'SecurityIntentBinding', name: 'web', uid: 'sib-uid', controller: true },
+          ],
+        },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          rules: [{ id: 'acmeGuard', rule: { action: 'Block' } }],
+        },
+        status: {
+          adapterPolicies: ['ConfigMap/web-acmeguard'],
+          enforcement: [{ ruleId: 'acmeGuard', adapters: ['acme'] }],
+          conditions: [
+            condition(
+              'Enforced',
+              'True',
+              'AdaptersRunning',
+              'every rule has a running adapter that enforces it',
+            ),
+            condition('nimbus-acme/Ready', 'True', 'Applied', '1 engine policies enforce acmeGuard'),
+          ],
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'web-acmeguard',
+          namespace: 'shop',
+          annotations: { 'app.kubernetes.io/managed-by': 'nimbus-acme' },
+          ownerReferences: [
+            { apiVersion: API, kind: 'NimbusPolicy', name: 'web', uid: 'np-uid', controller: true },
+          ],
+        },
+      },
+    ] as KubernetesObject[];
+  // The Lease the running adapter holds, as runAdapter writes it.
+  const lease = (renewedMsAgo: number): KubernetesObject => {
+    const { labels, annotations } = announcementMetadata('acme', ['acmeGuard'], [CONFIG_MAPS]);
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'nimbus-acme', namespace: 'acme-system', labels, annotations },
+      spec: {
+        holderIdentity: 'acme-0',
+        renewTime: new Date(now - renewedMsAgo).toISOString(),
+        leaseDurationSeconds: 15,
+      },
+    } as KubernetesObject;
+  };
+  const collect = (reader: ClusterReader) =>
+    collectStatus(reader, new AdapterRegistry(), { namespace: 'shop', now: () => now });
+
+  it('looks its objects up through the kinds its Lease announces, and takes the IDs it announces', async () => {
+    // The operator has not caught up with the announcement yet: the intent still says UnknownIntentID.
+    const report = await collect(new FakeCluster([...objects('False'), lease(1_000)]));
+    expect(report.bindings[0]?.intents[0]?.problems).toEqual([]);
+    const adapters = report.bindings[0]?.policies[0]?.adapters;
+    expect(adapters?.map((a) => [a.name, a.condition?.status, a.problems])).toEqual([['acme', 'True', []]]);
+    expect(adapters?.[0]?.objects).toEqual([
+      {
+        entry: 'ConfigMap/web-acmeguard',
+        kind: 'ConfigMap',
+        name: 'web-acmeguard',
+        namespace: 'shop',
+        state: 'present',
+      },
+    ]);
+    expect(report.healthy).toBe(true);
+  });
+
+  it('reports its objects as unchecked and its ID as unsupported once its Lease has expired', async () => {
+    const report = await collect(new FakeCluster([...objects('False'), lease(60_000)]));
+    expect(report.healthy).toBe(false);
+    expect(report.bindings[0]?.intents[0]?.problems).toEqual(['intent ID acmeGuard is not known']);
+    // The adapter's own report is there, but its object is not looked up: nobody says what a ConfigMap entry is.
+    const adapters = report.bindings[0]?.policies[0]?.adapters ?? [];
+    expect(
+      adapters.map((a) => `${a.name}: ${a.objects.map((o) => `${o.kind} ${o.state}`).join(', ')}`),
+    ).toEqual(['acme: ', 'unknown: ConfigMap unchecked']);
+  });
+
+  it('does without the Leases when the user may not list them', async () => {
+    class NoLeases extends FakeCluster {
+      override async list<T extends KubernetesObject>(
+        resource: ResourceType,
+        namespace?: string,
+      ): Promise<T[]> {
+        if (resource.kind === 'Lease') throw Object.assign(new Error('leases is forbidden'), { code: 403 });
+        return super.list<T>(resource, namespace);
+      }
+    }
+    const report = await collect(new NoLeases([...objects('True'), lease(1_000)]));
+    expect(report.bindings[0]?.intents[0]?.problems).toEqual([]);
+    const adapters = report.bindings[0]?.policies[0]?.adapters ?? [];
+    expect(adapters.find((a) => a.name === 'unknown')?.objects.map((o) => o.state)).toEqual(['unchecked']);
   });
 });
