@@ -34,7 +34,8 @@ export interface LayerAccessOptions {
  * same credentials). One token (or Basic header) covers every layer, since they are in one repository.
  * When the client has not learnt the registry's authentication yet, it asks by requesting the first blob.
  *
- * @throws {@link RegistryError} when no token can be had (see {@link RegistryClient.authorization}).
+ * @throws {@link RegistryError} when no token can be had (see {@link RegistryClient.authorization}), or
+ * `not-found` naming the image, the layer and the registry when the registry has lost the first layer.
  */
 export async function layerAccess(
   client: RegistryClient,
@@ -44,7 +45,15 @@ export async function layerAccess(
   const first = image.layers[0];
   const authorization = await client.authorization(pullScope(image.repository), {
     fresh: !options.reuseToken,
-    ...(first ? { probePath: `/v2/${image.repository}/blobs/${first.digest}` } : {}),
+    ...(first
+      ? {
+          probeBlob: {
+            repository: image.repository,
+            digest: first.digest,
+            image: `${image.registry}/${image.repository}@${image.manifestDigest}`,
+          },
+        }
+      : {}),
   });
   const headers: ClairHeaders = authorization ? { Authorization: [authorization] } : {};
   return image.layers.map((layer) => ({

@@ -17,7 +17,12 @@ import {
 } from './http.js';
 import { registryApiHost } from './image-reference.js';
 import { MANIFEST_ACCEPT, type ManifestDocument, parseManifest } from './manifest-document.js';
-import { parseRegistryErrors, RegistryError, type RegistryErrorKind } from './registry-error.js';
+import {
+  parseRegistryErrors,
+  RegistryError,
+  type RegistryErrorDetail,
+  type RegistryErrorKind,
+} from './registry-error.js';
 import { fetchTokenGrant } from './registry-token.js';
 import { TokenCache, tokenCacheKey } from './token-cache.js';
 
@@ -66,11 +71,16 @@ export interface AuthorizationOptions {
   /** Fetch a new token even when a cached one is still valid, for a consumer that needs the full lifetime. */
   readonly fresh?: boolean;
   /**
-   * A path to HEAD when the registry's authentication is not known yet, e.g. a blob of the repository
-   * (more faithful than `/v2/`, which some registries serve openly while guarding repositories). Default:
-   * GET `/v2/`.
+   * A blob to HEAD when the registry's authentication is not known yet: a layer of the image at hand is more
+   * faithful than `/v2/`, which some registries serve openly while guarding repositories, and a blob that is
+   * missing is reported as such, naming `image`. Default: GET `/v2/`.
    */
-  readonly probePath?: string;
+  readonly probeBlob?: {
+    readonly repository: string;
+    readonly digest: string;
+    /** The image the blob belongs to, for messages, e.g. `ghcr.io/org/app@sha256:…`. */
+    readonly image: string;
+  };
 }
 
 /** The OCI spec asks registries to serve manifests up to 4 MiB; nothing larger is read. */
@@ -199,16 +209,19 @@ export class RegistryClient {
   async authorization(scope: string, options: AuthorizationOptions = {}): Promise<string | undefined> {
     if (this.challenge === undefined) this.challenge = this.tokens.realm(this.baseUrl);
     if (this.challenge === undefined) {
+      const blob = options.probeBlob;
       // HEAD for a blob: an open registry would otherwise start sending the whole layer.
-      const probe = await this.send(new URL(options.probePath ?? '/v2/', this.baseUrl), {
-        method: options.probePath ? 'HEAD' : 'GET',
-      });
-      await probe.body?.cancel();
+      const probe = await this.send(
+        new URL(blob ? `/v2/${blob.repository}/blobs/${blob.digest}` : '/v2/', this.baseUrl),
+        { method: blob ? 'HEAD' : 'GET' },
+      );
       const challenge =
         probe.status === 401 ? parseAuthChallenge(probe.headers.get('www-authenticate')) : undefined;
       if (challenge) this.rememberChallenge(challenge);
       else if (probe.ok) this.challenge = 'none';
-      else throw this.statusError(probe, this.registry, 'probing authentication', '');
+      else if (blob) throw await this.blobFailure(probe, blob);
+      else throw await this.failure(probe, this.registry, 'probing authentication', '');
+      await probe.body?.cancel();
     }
     if (this.challenge === 'none' || this.challenge === undefined) return undefined;
     return (await this.authorize(this.challenge, scope, options.fresh ?? false)).header;
@@ -379,6 +392,24 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * A {@link RegistryError} for a layer blob the registry would not serve: a 404 is a blob the registry lost (its
+   * garbage collection, or a push that never finished) — nothing to do with authentication.
+   */
+  private async blobFailure(
+    res: Response,
+    blob: NonNullable<AuthorizationOptions['probeBlob']>,
+  ): Promise<RegistryError> {
+    if (res.status !== 404) {
+      return this.failure(res, blob.image, `reading layer blob ${blob.digest}`, blob.repository);
+    }
+    const { status, said, details } = await registryAnswer(res);
+    return new RegistryError(
+      `${blob.image}: layer blob ${blob.digest} is missing from registry ${this.registry} (it answered ${status}${said ? `: ${said}` : ''}); push the image again so that the registry has all its layers`,
+      { kind: 'not-found', registry: this.registry, image: blob.image, status: res.status, details },
+    );
+  }
+
   /** A {@link RegistryError} for an unexpected status, with the body's `errors[]` and the fix. */
   private async failure(
     res: Response,
@@ -386,21 +417,7 @@ export class RegistryClient {
     doing: string,
     repository: string,
   ): Promise<RegistryError> {
-    const text = await readTextForMessage(res);
-    return this.statusError(res, image, doing, repository, text);
-  }
-
-  private statusError(
-    res: Response,
-    image: string,
-    doing: string,
-    repository: string,
-    text = '',
-  ): RegistryError {
-    const details = parseRegistryErrors(text);
-    const said =
-      details.map((d) => (d.message ? `${d.code} ${d.message}` : d.code)).join('; ') || text.trim();
-    const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    const { status, said, details } = await registryAnswer(res);
     let kind: RegistryErrorKind = 'protocol';
     let fix = '';
     if (res.status === 401) {
@@ -433,6 +450,16 @@ export class RegistryClient {
       },
     );
   }
+}
+
+/** What a registry answered: the status with its text, and its `errors[]` (or the body) as one phrase. */
+async function registryAnswer(
+  res: Response,
+): Promise<{ status: string; said: string; details: RegistryErrorDetail[] }> {
+  const text = await readTextForMessage(res);
+  const details = parseRegistryErrors(text);
+  const said = details.map((d) => (d.message ? `${d.code} ${d.message}` : d.code)).join('; ') || text.trim();
+  return { status: `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, said, details };
 }
 
 /** The token scope for reading a repository. */

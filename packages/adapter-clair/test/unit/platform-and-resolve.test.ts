@@ -337,4 +337,30 @@ describe('resolveImage and layerAccess', () => {
     await layerAccess(client, resolved, { reuseToken: true });
     expect(registry.tokenCalls()).toHaveLength(before + 1);
   });
+
+  it('names a layer blob the registry lost as missing, with the image, the digest and the registry', async () => {
+    // An open registry, and a client that has not talked to it yet (a resolution the scanner remembered): the
+    // first layer is asked for to learn the registry's authentication, and it is not there.
+    const registry = fakeRegistry({ auth: 'none' });
+    const client = RegistryClient.forRegistry('registry.example', undefined, { fetch: registry.fetch });
+    const manifest = sha256('manifest');
+    const layer = sha256('a lost layer');
+    const err = await layerAccess(client, {
+      registry: 'registry.example',
+      repository: 'team/app',
+      manifestDigest: manifest,
+      mediaType: MANIFEST_MEDIA_TYPES.ociManifest,
+      platform: { os: 'linux', architecture: 'amd64' },
+      config: { digest: sha256('c'), mediaType: 'application/vnd.oci.image.config.v1+json', size: 1 },
+      layers: [{ digest: layer, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 1 }],
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err).toMatchObject({ kind: 'not-found', status: 404, registry: 'registry.example' });
+    expect((err as Error).message).toBe(
+      `registry.example/team/app@${manifest}: layer blob ${layer} is missing from registry registry.example (it answered 404: BLOB_UNKNOWN blob unknown); push the image again so that the registry has all its layers`,
+    );
+    expect(registry.calls.map((c) => `${c.method} ${c.url.pathname}`)).toEqual([
+      `HEAD /v2/team/app/blobs/${layer}`,
+    ]);
+  });
 });

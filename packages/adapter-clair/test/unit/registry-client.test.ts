@@ -219,8 +219,8 @@ describe('RegistryClient: the Bearer flow', () => {
 
   it('mints a fresh token for a third party, and a cached one on request', async () => {
     const { registry, client } = setup({ expiresIn: 3600 });
-    const probe = '/v2/app/blobs/sha256:abc';
-    const first = await client.authorization('repository:app:pull', { fresh: true, probePath: probe });
+    const probeBlob = { repository: 'app', digest: 'sha256:abc', image: 'registry.example/app@sha256:def' };
+    const first = await client.authorization('repository:app:pull', { fresh: true, probeBlob });
     expect(first).toBe('Bearer token-1');
     // The probe was a HEAD of the blob: an open registry would otherwise start sending the layer.
     expect(registry.calls[0]).toMatchObject({ method: 'HEAD' });
