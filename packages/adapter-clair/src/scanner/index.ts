@@ -29,6 +29,8 @@ export {
   planScan,
   podsIgnoreUnfixed,
   podsUsing,
+  type ReportedManifest,
+  runsReportedManifest,
   type ScannedPod,
   type ScanPlan,
   selects,

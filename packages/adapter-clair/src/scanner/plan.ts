@@ -1,6 +1,5 @@
 import type { ImageScanPolicy } from '../api/generated.js';
-import type { Platform } from '../registry/platform.js';
-import { nodePlatform } from '../registry/platform.js';
+import { nodePlatform, normalizePlatform, type Platform } from '../registry/platform.js';
 import { type PodLike, podImages, type SkippedImage } from '../registry/pod-images.js';
 
 /** A pod as the scanner reads it: identity, labels, and what `podImages` needs. */
@@ -65,26 +64,63 @@ function running(pod: ScannedPod): boolean {
   );
 }
 
+/** The single-platform image a VulnerabilityReport is about: what its `image` field records. */
+export interface ReportedManifest {
+  readonly registry: string;
+  readonly repository: string;
+  /** The image manifest's digest: what Clair indexed and the report is named by. */
+  readonly digest: string;
+  /** The index (multi-arch image) it was chosen from for its platform, when the pods pulled one. */
+  readonly indexDigest?: string | undefined;
+  /** The manifest's platform. */
+  readonly platform: Platform;
+}
+
 /**
- * Every running pod of `namespace` that runs the image `registry/repository@digest`, whichever policy selects it,
- * sorted by name: the owners of the image's VulnerabilityReport, which is one per image and namespace however many
- * policies select its pods — so two policies never fight over it.
+ * Whether a container that pulled `pulled` on a node of `node`'s platform runs the manifest `report` is about:
+ * when it pulled that manifest itself, or the index it comes from on a node of the manifest's OS and CPU — the
+ * one manifest of the index such a node runs (node labels carry no variant, so the variant is not compared).
+ * A pod on another platform pulling the same index runs another manifest, with a report of its own.
+ */
+export function runsReportedManifest(
+  pulled: { readonly registry: string; readonly repository: string; readonly digest: string },
+  node: Platform,
+  report: ReportedManifest,
+): boolean {
+  if (pulled.registry !== report.registry || pulled.repository !== report.repository) return false;
+  if (pulled.digest === report.digest) return true;
+  if (report.indexDigest === undefined || pulled.digest !== report.indexDigest) return false;
+  const have = normalizePlatform(node);
+  const want = normalizePlatform(report.platform);
+  return have.os === want.os && have.architecture === want.architecture;
+}
+
+/**
+ * Every running pod of `namespace` that runs the manifest `report` is about, whichever policy selects it, sorted
+ * by name: the owners of its VulnerabilityReport, which is one per image manifest and namespace however many
+ * policies select its pods — so two policies never fight over it. Of a multi-arch image, only the pods on nodes
+ * of the manifest's platform (from `nodeLabels`, as {@link planScan} resolves it): when the last of them goes,
+ * the garbage collector deletes that platform's report, whatever runs on other platforms.
  */
 export function podsUsing(
   pods: readonly ScannedPod[],
   namespace: string,
-  image: { readonly registry: string; readonly repository: string; readonly digest: string },
+  report: ReportedManifest,
+  nodeLabels: (nodeName: string) => Readonly<Record<string, string>> | undefined,
 ): ScannedPod[] {
   return pods
     .filter((pod) => pod.metadata?.namespace === namespace && running(pod))
-    .filter((pod) =>
-      podImages(pod).images.some(
-        (i) =>
-          i.digest === image.digest &&
-          i.reference.registry === image.registry &&
-          i.reference.repository === image.repository,
-      ),
-    )
+    .filter((pod) => {
+      const found = podImages(pod);
+      const node = nodePlatform(found.nodeName ? nodeLabels(found.nodeName) : undefined);
+      return found.images.some((i) =>
+        runsReportedManifest(
+          { registry: i.reference.registry, repository: i.reference.repository, digest: i.digest },
+          node,
+          report,
+        ),
+      );
+    })
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
 }
 

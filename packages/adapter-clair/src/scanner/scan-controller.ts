@@ -37,7 +37,15 @@ import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
 import type { ImageScanner, ScanOutcome } from './image-scanner.js';
 import type { ScanMetrics } from './metrics.js';
 import { DEFAULT_NAMESPACE_FILTER, type NamespaceFilter, namespaceVerdict } from './namespace-filter.js';
-import { type ImageUse, planScan, podsIgnoreUnfixed, podsUsing, type ScannedPod, selects } from './plan.js';
+import {
+  type ImageUse,
+  planScan,
+  podsIgnoreUnfixed,
+  podsUsing,
+  runsReportedManifest,
+  type ScannedPod,
+  selects,
+} from './plan.js';
 import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
 
 /** The condition the scanner keeps on every ImageScanPolicy. */
@@ -88,9 +96,10 @@ type Outcome = { use: ImageUse; result: ScanOutcome } | { use: ImageUse; error: 
 
 /**
  * Scans what each ImageScanPolicy selects: every running pod's images by digest, through the {@link ImageScanner};
- * writes one VulnerabilityReport per image digest in the namespace, owned by the pods using it (so it goes when
- * they go), and the policy's status: images scanned, counts by severity, and a Ready condition that names the
- * image and the fix when a scan fails. Rescans every `rescanInterval` by re-matching, not re-indexing.
+ * writes one VulnerabilityReport per image manifest in the namespace, owned by the pods running it (of a
+ * multi-arch image, the pods on nodes of that manifest's platform), so it goes when they go; and the policy's
+ * status: images scanned, counts by severity, and a Ready condition that names the image and the fix when a
+ * scan fails. Rescans every `rescanInterval` by re-matching, not re-indexing.
  */
 export function createScanController(kc: ApiServerAccess, options: ScanControllerOptions): ScanController {
   const client = new ObjectClient(kc, REPORT_MANAGER);
@@ -167,7 +176,8 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
     }
     const nodes = controller.store(NODES);
     const pods = controller.store<ScannedPod & { apiVersion?: string; kind?: string }>(PODS).list();
-    const plan = planScan(policy, pods, (name) => nodes.get({ name })?.metadata?.labels);
+    const nodeLabels = (name: string) => nodes.get({ name })?.metadata?.labels;
+    const plan = planScan(policy, pods, nodeLabels);
     // Images of one namespace share Secrets and ServiceAccounts: each is read once per reconcile.
     const read = readOnce(namespace);
     const outcomes = await Promise.all(plan.images.map((use) => scanOne(namespace, use, read)));
@@ -191,9 +201,21 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
       const { image: resolved, report } = outcome.result;
       const name = reportName(resolved.repository, resolved.manifestDigest);
       const previous = reports.get({ namespace, name });
-      // One report per image and namespace: its owners and options come from every pod running the image and
-      // every policy selecting one of them, so policies that share an image write the same report.
-      const owners = podsUsing(pods, namespace, outcome.use);
+      // One report per image manifest and namespace: its owners and options come from every pod running that
+      // manifest (of a multi-arch image: the pods on nodes of its platform) and every policy selecting one of
+      // them, so policies that share an image write the same report.
+      const owners = podsUsing(
+        pods,
+        namespace,
+        {
+          registry: resolved.registry,
+          repository: resolved.repository,
+          digest: resolved.manifestDigest,
+          indexDigest: resolved.indexDigest,
+          platform: resolved.platform,
+        },
+        nodeLabels,
+      );
       const sharing = policiesIn(namespace).filter((p) =>
         owners.some((pod) => selects(p.spec.selector.matchLabels, pod)),
       );
@@ -213,7 +235,7 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
           name,
           namespace,
           labels: reportLabels({ repository: resolved.repository, digest: resolved.manifestDigest }),
-          // Owned by the pods using the image: when the last of them goes, the garbage collector deletes it.
+          // Owned by the pods running this manifest: when the last of them goes, the garbage collector deletes it.
           ownerReferences: owners.map((p) => ({
             apiVersion: 'v1',
             kind: 'Pod',
@@ -441,13 +463,12 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
   };
 }
 
-/** Whether a report is about the image a pod runs (by its manifest digest, or the index digest it was pulled by). */
+/**
+ * Whether a report is about the image pods run: by its manifest digest, or by the index digest they pulled on
+ * nodes of the report's platform (the other platforms' reports of that index are not theirs).
+ */
 function reportIsOf(report: VulnerabilityReport, use: ImageUse): boolean {
-  return (
-    report.image.registry === use.registry &&
-    report.image.repository === use.repository &&
-    (report.image.digest === use.digest || report.image.indexDigest === use.digest)
-  );
+  return runsReportedManifest(use, use.platform, report.image);
 }
 
 /** Adds report counts to running totals. */

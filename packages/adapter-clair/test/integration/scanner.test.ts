@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createLogger, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
+import { createLogger, NODES, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { Registry } from 'prom-client';
@@ -13,6 +13,7 @@ import { ScanMetrics } from '../../src/scanner/metrics.js';
 import { createScanController } from '../../src/scanner/scan-controller.js';
 import {
   importVulnerabilityFile,
+  LINUX_AMD64,
   type PushedImage,
   pushTestImage,
   runningPodStatus,
@@ -35,6 +36,7 @@ describe('the image scanner', () => {
   const images: PushedImage[] = [];
   let privateImage: PushedImage;
   let scanner: ImageScanner;
+  let logger: ReturnType<typeof createLogger>;
   let controller: ReturnType<typeof createScanController>;
   let failed = false;
   const registry = new Registry();
@@ -45,12 +47,14 @@ describe('the image scanner', () => {
     image: PushedImage,
     labels: Record<string, string>,
     pullSecret?: string,
+    nodeName?: string,
   ) => {
     await admin.create(PODS, {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: ns.name, labels },
       spec: {
+        ...(nodeName ? { nodeName } : {}),
         containers: [{ name: 'app', image: image.reference }],
         ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret }] } : {}),
       },
@@ -107,7 +111,7 @@ describe('the image scanner', () => {
       dpkgPackages: BOOKWORM_PACKAGES,
     });
     await importVulnerabilityFile(stack, OP1_FILE);
-    const logger = createLogger('nimbus-clair', { level: 'warn' });
+    logger = createLogger('nimbus-clair', { level: 'warn' });
     scanner = new ImageScanner({
       metrics: scanMetrics,
       clair: new ClairClient({
@@ -294,6 +298,93 @@ describe('the image scanner', () => {
       expect(notifying).toMatchObject({ status: 'True' });
     } finally {
       await new Promise<void>((resolve) => slack.close(() => resolve()));
+    }
+  });
+
+  it('gives each platform of a multi-arch image its own report, which goes with the last pod of that platform, also across a restart', async () => {
+    const multi = await pushTestImage(stack.registry, {
+      repository: 'shop/multi',
+      tag: '1.0',
+      osRelease: BOOKWORM_OS_RELEASE,
+      dpkgPackages: [...BOOKWORM_PACKAGES, { name: 'multi', version: '1.0-1', arch: 'amd64' }],
+      platforms: [LINUX_AMD64, { os: 'linux', architecture: 'arm64' }],
+    });
+    const amd64 = multi.manifestFor('amd64').digest;
+    const arm64 = multi.manifestFor('arm64').digest;
+    const nodes = { amd64: `${ns.name}-amd64`, arm64: `${ns.name}-arm64` };
+    const multiReports = async () => (await reports()).filter((r) => r.image.repository === 'shop/multi');
+    const ownerNames = (report: VulnerabilityReport | undefined) =>
+      report?.metadata?.ownerReferences?.map((o) => o.name);
+    const series = (digest: string) =>
+      `nimbus_clair_vulnerabilities{namespace="${ns.name}",image="shop/multi@${digest}",severity="critical"} 2`;
+    try {
+      for (const [arch, node] of Object.entries(nodes)) {
+        await admin.create(NODES, {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name: node, labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch } },
+        });
+      }
+      // Both pods pulled the index; each node runs its own platform's manifest of it.
+      await pod('multi-amd64', multi, { app: 'multi' }, undefined, nodes.amd64);
+      await pod('multi-arm64', multi, { app: 'multi' }, undefined, nodes.arm64);
+      await policy('multi-scan', 'multi');
+      await pollUntil('a report per platform', 120_000, async () => (await multiReports()).length === 2);
+      const [first, second] = await multiReports();
+      const byDigest = new Map([first, second].map((r) => [r?.image.digest, r]));
+      expect(ownerNames(byDigest.get(amd64))).toEqual(['multi-amd64']);
+      expect(ownerNames(byDigest.get(arm64))).toEqual(['multi-arm64']);
+      expect(byDigest.get(amd64)?.image).toMatchObject({ indexDigest: multi.digest, platform: LINUX_AMD64 });
+      const before = await registry.metrics();
+      expect(before).toContain(series(amd64));
+      expect(before).toContain(series(arm64));
+
+      // The only amd64 pod goes (at once: no kubelet confirms it): the garbage collector takes the amd64 report.
+      await env.runKubectl(['delete', 'pod', 'multi-amd64', '-n', ns.name, '--grace-period=0', '--force']);
+      await pollUntil('the amd64 report to go with its pod', 60_000, async () =>
+        (await multiReports()).every((r) => r.image.digest !== amd64),
+      );
+      const left = await multiReports();
+      expect(left.map((r) => r.image.digest)).toEqual([arm64]);
+      expect(ownerNames(left[0])).toEqual(['multi-arm64']);
+      await pollUntil('the amd64 series to leave /metrics', 30_000, async () => {
+        const text = await registry.metrics();
+        return !text.includes(`image="shop/multi@${amd64}"`) && text.includes(series(arm64));
+      });
+
+      // A restarted scanner sees the arm64 pod only: it must not bring the amd64 report back. A spec change makes
+      // the new process's reconcile of this policy observable (it writes the new observedGeneration).
+      await controller.stop();
+      controller = createScanController(env.kubeConfig, { logger, scanner, scanMetrics });
+      await controller.start();
+      const current = (await getPolicy('multi-scan')) as ImageScanPolicy;
+      const changed = await admin.replace<ImageScanPolicy>(IMAGE_SCAN_POLICIES, {
+        ...current,
+        spec: { ...current.spec, rescanInterval: '5h' },
+      });
+      await pollUntil('the restarted scanner to reconcile the policy', 60_000, async () => {
+        const status = (await getPolicy('multi-scan'))?.status;
+        return (
+          status?.observedGeneration === changed.metadata.generation &&
+          status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
+        );
+      });
+      expect((await getPolicy('multi-scan'))?.status).toMatchObject({ images: 1, summary: { critical: 2 } });
+      expect((await multiReports()).map((r) => r.image.digest)).toEqual([arm64]);
+      expect(await registry.metrics()).not.toContain(`image="shop/multi@${amd64}"`);
+    } finally {
+      // No kubelet confirms the deletion of a pod bound to a node: delete at once, or the namespace never goes.
+      await env.runKubectl([
+        'delete',
+        'pods',
+        '-l',
+        'app=multi',
+        '-n',
+        ns.name,
+        '--grace-period=0',
+        '--force',
+      ]);
+      for (const node of Object.values(nodes)) await admin.delete(NODES, { name: node });
     }
   });
 });

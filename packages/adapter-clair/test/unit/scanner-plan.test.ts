@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageScanPolicy } from '../../src/api/generated.js';
 import { scannerConfig } from '../../src/scanner/config.js';
-import { planScan, podsUsing, type ScannedPod, selects } from '../../src/scanner/plan.js';
+import {
+  planScan,
+  podsUsing,
+  type ReportedManifest,
+  runsReportedManifest,
+  type ScannedPod,
+  selects,
+} from '../../src/scanner/plan.js';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 const DIGEST_B = `sha256:${'b'.repeat(64)}`;
@@ -96,6 +103,88 @@ describe('planScan', () => {
   });
 });
 
+describe('runsReportedManifest: which pods own a report', () => {
+  const INDEX = `sha256:${'1'.repeat(64)}`;
+  const AMD64 = { os: 'linux', architecture: 'amd64' };
+  const ARM64 = { os: 'linux', architecture: 'arm64' };
+  // The amd64 manifest of a two-platform index, as the report of a pod that pulled the index names it.
+  const amd64Report: ReportedManifest = {
+    registry: 'registry.example:5000',
+    repository: 'shop/cart',
+    digest: DIGEST_A,
+    indexDigest: INDEX,
+    platform: AMD64,
+  };
+  const arm64Report: ReportedManifest = {
+    ...amd64Report,
+    digest: DIGEST_B,
+    platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+  };
+  const pulled = (digest: string, repository = 'shop/cart', registry = 'registry.example:5000') => ({
+    registry,
+    repository,
+    digest,
+  });
+
+  it.each([
+    ['the index on an amd64 node: the amd64 report', pulled(INDEX), AMD64, amd64Report, true],
+    ['the index on an arm64 node: not the amd64 report', pulled(INDEX), ARM64, amd64Report, false],
+    [
+      'the index on an arm64 node: the arm64/v8 report (nodes carry no variant)',
+      pulled(INDEX),
+      ARM64,
+      arm64Report,
+      true,
+    ],
+    ['the index on an amd64 node: not the arm64 report', pulled(INDEX), AMD64, arm64Report, false],
+    [
+      'the index on a node labelled x86_64: the amd64 report',
+      pulled(INDEX),
+      { os: 'linux', architecture: 'x86_64' },
+      amd64Report,
+      true,
+    ],
+    [
+      'the index on a windows/amd64 node: not the linux one',
+      pulled(INDEX),
+      { os: 'windows', architecture: 'amd64' },
+      amd64Report,
+      false,
+    ],
+    [
+      'the amd64 manifest by its own digest, whatever the node says',
+      pulled(DIGEST_A),
+      ARM64,
+      amd64Report,
+      true,
+    ],
+    [
+      'a single-platform image by digest',
+      pulled(DIGEST_A),
+      AMD64,
+      { ...amd64Report, indexDigest: undefined },
+      true,
+    ],
+    [
+      'another digest of a single-platform image',
+      pulled(INDEX),
+      AMD64,
+      { ...amd64Report, indexDigest: undefined },
+      false,
+    ],
+    ['the same index in another repository', pulled(INDEX, 'shop/other'), AMD64, amd64Report, false],
+    [
+      'the same index in another registry',
+      pulled(INDEX, 'shop/cart', 'mirror.example'),
+      AMD64,
+      amd64Report,
+      false,
+    ],
+  ] as const)('%s', (_name, image, node, report, expected) => {
+    expect(runsReportedManifest(image, node, report as ReportedManifest)).toBe(expected);
+  });
+});
+
 describe('podsUsing', () => {
   it('finds every running pod of the namespace with the image, whichever policy selects it', () => {
     const pods = [
@@ -104,12 +193,52 @@ describe('podsUsing', () => {
       pod('x', { app: 'web' }, id(DIGEST_B)),
       pod('w', { app: 'web' }, id(DIGEST_A), { phase: 'Failed' }),
     ];
-    const found = podsUsing(pods, 'shop', {
+    const found = podsUsing(
+      pods,
+      'shop',
+      {
+        registry: 'registry.example:5000',
+        repository: 'shop/cart',
+        digest: DIGEST_A,
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+      () => undefined,
+    );
+    expect(found.map((p) => p.metadata?.name)).toEqual(['y', 'z']);
+  });
+
+  it('gives each platform’s report of a multi-arch image only the pods on nodes of that platform', () => {
+    const index = `sha256:${'1'.repeat(64)}`;
+    const pods = [
+      pod('amd-0', { app: 'web' }, id(index), { nodeName: 'amd' }),
+      pod('arm-0', { app: 'web' }, id(index), { nodeName: 'arm' }),
+      pod('arm-1', { app: 'web' }, id(index), { nodeName: 'arm' }),
+      pod('unscheduled', { app: 'web' }, id(index)),
+    ];
+    const nodes: Record<string, Record<string, string>> = {
+      amd: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
+      arm: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64' },
+    };
+    const report = (digest: string, architecture: string) => ({
       registry: 'registry.example:5000',
       repository: 'shop/cart',
-      digest: DIGEST_A,
+      digest,
+      indexDigest: index,
+      platform: { os: 'linux', architecture },
     });
-    expect(found.map((p) => p.metadata?.name)).toEqual(['y', 'z']);
+    const owners = (digest: string, architecture: string) =>
+      podsUsing(pods, 'shop', report(digest, architecture), (node) => nodes[node]).map(
+        (p) => p.metadata?.name,
+      );
+    // A pod without a node counts as linux/amd64, as planScan resolves it.
+    expect(owners(DIGEST_A, 'amd64')).toEqual(['amd-0', 'unscheduled']);
+    expect(owners(DIGEST_B, 'arm64')).toEqual(['arm-0', 'arm-1']);
+    // Every pod the plan scanned for a platform owns that platform's report.
+    const plan = planScan(policy({ app: 'web' }), pods, (node) => nodes[node]);
+    for (const use of plan.images) {
+      const digest = use.platform.architecture === 'arm64' ? DIGEST_B : DIGEST_A;
+      expect(owners(digest, use.platform.architecture)).toEqual(use.pods.map((p) => p.name));
+    }
   });
 });
 
