@@ -42,6 +42,16 @@ export const ADMISSION_PATHS = Object.freeze({
   healthz: '/healthz',
 });
 
+/**
+ * The path of a request target, without the query: the apiserver calls `<path>?timeout=10s`, and only the path
+ * routes (and labels metrics). No URL parsing, for the latency of the cached path.
+ */
+export function requestPath(url: string | undefined): string {
+  const target = url ?? '/';
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
+
 /** The default body limit: above any AdmissionReview the apiserver sends (objects are at most ~1.5 MiB, twice on UPDATE). */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** The default cap on the scan budget: under the webhook's default `timeoutSeconds` of 10 s, with room to answer. */
@@ -214,10 +224,7 @@ export function createAdmissionHandler(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    // The apiserver calls `<path>?timeout=10s`; only the path routes.
-    const path = query < 0 ? url : url.slice(0, query);
+    const path = requestPath(req.url);
     if (path === ADMISSION_PATHS.healthz) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return refuse(res, 405, `${path} answers GET`, { allow: 'GET, HEAD' });

@@ -34,6 +34,7 @@ export {
   createAdmissionHandler,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_SCAN_BUDGET_MS,
+  requestPath,
 } from './handler.js';
 export { IMAGE_REVIEW_API_VERSION, type ParsedImageReview, parseImageReview } from './image-review-parse.js';
 export { latestTagReason } from './latest-tag-rule.js';

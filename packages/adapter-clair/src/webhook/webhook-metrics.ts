@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { ADMISSION_PATHS, requestPath } from '../admission/index.js';
+
+/** The paths counted by name; every other one is `other`. */
+const KNOWN_PATHS: ReadonlySet<string> = new Set(Object.values(ADMISSION_PATHS));
 
 /**
  * The webhook's Prometheus metrics: answers by path and HTTP status, and how long they took — the latency the
@@ -39,9 +43,10 @@ export class WebhookMetrics {
   ): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
       const started = performance.now();
-      // Known paths only, so a scanner of random URLs cannot blow up the label set.
-      const path =
-        req.url === '/validate' || req.url === '/imagepolicy' || req.url === '/healthz' ? req.url : 'other';
+      // By path, not by request target: the apiserver calls `/validate?timeout=10s`. Known paths only, so a
+      // scanner of random URLs cannot blow up the label set.
+      const target = requestPath(req.url);
+      const path = KNOWN_PATHS.has(target) ? target : 'other';
       res.once('finish', () => {
         this.requests.inc({ path, code: String(res.statusCode) });
         this.durations.observe({ path }, (performance.now() - started) / 1000);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import {
+  ControllerMetrics,
   createLogger,
   DEPLOYMENTS,
   EVENTS,
@@ -43,6 +44,8 @@ describe('the image admission webhook, through the API server', () => {
   let vulnerable: PushedImage;
   let clean: PushedImage;
   let webhook: AdmissionWebhook | undefined;
+  // What the process serves on /metrics.
+  const metrics = new ControllerMetrics('nimbus_clair_webhook');
 
   const policy = (namespace: string, name: string, spec: Record<string, unknown>) =>
     admin.create<ImageAdmissionPolicy>(IMAGE_ADMISSION_POLICIES, {
@@ -116,6 +119,7 @@ describe('the image admission webhook, through the API server', () => {
     webhook = createAdmissionWebhook(env.kubeConfig, {
       config,
       logger: createLogger('nimbus-clair-webhook', { level: 'warn' }),
+      metrics,
       host: '127.0.0.1',
       // Only this test's namespaces: the control plane is shared with other test files.
       namespaceSelector: {
@@ -207,6 +211,21 @@ describe('the image admission webhook, through the API server', () => {
     expect(message).toContain('container exporter');
     expect(message).toContain('quay.io');
     expect(await admin.get(DEPLOYMENTS, { namespace: tags.name, name: 'web' })).toBeUndefined();
+  });
+
+  it('counts the API server’s calls on /metrics under path="/validate", though it calls /validate?timeout=15s', async () => {
+    const served = async () =>
+      (await metrics.registry.getSingleMetric('nimbus_clair_webhook_requests_total')?.get())?.values ?? [];
+    const validated = async () =>
+      (await served()).find((v) => v.labels.path === '/validate' && v.labels.code === '200')?.value ?? 0;
+    const before = await validated();
+    expect(await refusal(PODS, pod(tags.name, 'counted', 'nginx:latest'))).toContain('denied the request');
+    await pollUntil('the admission call to be counted', 10_000, async () => (await validated()) > before);
+    // Every call so far came from the API server: none of them is "other".
+    expect((await served()).filter((v) => v.labels.path !== '/validate')).toEqual([]);
+    expect(await metrics.registry.metrics()).toMatch(
+      /^nimbus_clair_webhook_request_duration_seconds_count\{path="\/validate"\} \d+$/m,
+    );
   });
 
   it('admits under Audit with a warning kubectl prints, and records an Event', async () => {
