@@ -47,6 +47,7 @@ import {
   selects,
 } from './plan.js';
 import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
+import { scanFailure } from './scan-failure.js';
 
 /** The condition the scanner keeps on every ImageScanPolicy. */
 export const SCANNED = 'Ready';
@@ -92,7 +93,7 @@ export interface ScanController extends Component {
 /** Reads an object of the reconciled namespace by kind and name, once per reconcile. */
 type ReadOnce = <T extends KubernetesObject>(resource: ResourceType, name: string) => Promise<T | undefined>;
 
-type Outcome = { use: ImageUse; result: ScanOutcome } | { use: ImageUse; error: string };
+type Outcome = { use: ImageUse; result: ScanOutcome } | { use: ImageUse; error: unknown; hint?: string };
 
 /**
  * Scans what each ImageScanPolicy selects: every running pod's images by digest, through the {@link ImageScanner};
@@ -189,7 +190,7 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
     for (const outcome of outcomes) {
       const image = `${outcome.use.registry}/${outcome.use.repository}@${outcome.use.digest}`;
       if ('error' in outcome || outcome.result.kind === 'pending') {
-        if ('error' in outcome) failed.push(`${image}: ${outcome.error}`);
+        if ('error' in outcome) failed.push(scanFailure(image, outcome.error, outcome.hint).text);
         else pending++;
         // The last report stands until a scan replaces it: an outage loses nothing, not even in the totals.
         const last = reports
@@ -405,10 +406,10 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
           missing.length > 0
             ? ` (imagePullSecret ${missing.join(', ')} does not exist in ${namespace}; create it)`
             : '';
-        return { use, error: `${(error as Error).message}${hint}` };
+        return { use, error, hint };
       }
     } catch (error) {
-      return { use, error: (error as Error).message };
+      return { use, error };
     }
   }
 

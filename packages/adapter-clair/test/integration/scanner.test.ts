@@ -210,8 +210,10 @@ describe('the image scanner', () => {
       return ready?.status === 'False' && ready.reason === 'ScanFailed';
     });
     const ready = (await getPolicy('nosecret-scan'))?.status?.conditions?.find((c) => c.type === 'Ready');
-    expect(ready?.message).toContain('private/ledger');
+    const ledger = `${unreadable.repository}@${unreadable.digest}`;
     expect(ready?.message).toContain('imagePullSecret missing-secret does not exist');
+    // The image is named once, however the registry's message begins.
+    expect(ready?.message?.split(ledger)).toHaveLength(2);
   });
 
   it('writes nothing on a rescan that finds nothing new', async () => {
