@@ -48,11 +48,23 @@ function severityCounts(summary: Readonly<Record<string, number>>): Partial<Reco
   return counts;
 }
 
-/** What to tell a user about an image that could not be judged, without leaking more than the image's own access. */
-function unscannedReason(error: unknown): string {
-  if (error instanceof RegistryError) return error.message;
-  if (error instanceof ClairError) return `Clair could not scan it (${error.kind})`;
-  return 'the webhook could not scan it; see the nimbus-clair-webhook log';
+/**
+ * The verdict on `image` (the canonical reference asked about) when judging it failed with `error`: what to tell
+ * a user, without leaking more than the image's own access. The denial names the image already, so a registry
+ * message about that same image loses its leading `<image>: ` (one about its digest or platform keeps it).
+ */
+export function unscannedVerdict(image: string, error: unknown): VulnerabilityVerdict {
+  if (error instanceof RegistryError) {
+    const message = error.message;
+    return {
+      status: 'unscanned',
+      reason: message.startsWith(`${image}: `) ? message.slice(image.length + 2) : message,
+    };
+  }
+  if (error instanceof ClairError) {
+    return { status: 'unscanned', reason: `Clair could not scan it (${error.kind})` };
+  }
+  return { status: 'unscanned', reason: 'the webhook could not scan it; see the nimbus-clair-webhook log' };
 }
 
 /**
@@ -134,7 +146,7 @@ export function imageVerdicts(options: ImageVerdictsOptions): VerdictSource {
             namespace: context.namespace,
             error: (error as Error).message,
           });
-          verdicts.set(image, { status: 'unscanned', reason: unscannedReason(error) });
+          verdicts.set(image, unscannedVerdict(image, error));
         }
       }),
     );

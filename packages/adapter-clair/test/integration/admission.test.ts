@@ -249,8 +249,9 @@ describe('the image admission webhook, through the API server', () => {
     expect(message).toMatch(/has 2 Critical vulnerabilities \(CVE-2099-1001/);
     expect(await refusal(PODS, pod(vuln.name, 'clean', clean.reference))).toBeUndefined();
     // An image that cannot be read is unscanned, and this policy denies unscanned images.
-    const unreadable = await refusal(PODS, pod(vuln.name, 'missing', `${stack.registry.host}/shop/nope:1.0`));
-    expect(unreadable).toMatch(/has not been scanned for vulnerabilities yet/);
+    const missing = await refusal(PODS, pod(vuln.name, 'missing', `${stack.registry.host}/shop/nope:1.0`));
+    expect(missing).toMatch(/has not been scanned for vulnerabilities yet \(reading the manifest failed/);
+    expect(missing?.split('shop/nope:1.0')).toHaveLength(2); // the image is named once
   });
 
   it('marks each ImageAdmissionPolicy Ready once it is served', async () => {
