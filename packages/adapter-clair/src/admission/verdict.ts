@@ -24,6 +24,11 @@ export type VulnerabilityVerdict =
       readonly status: 'unscanned';
       /** Why there is no result, e.g. `the scan did not finish within 3 s`. */
       readonly reason: string;
+      /**
+       * The registry that refused to serve the image with the credentials the pod would pull with (401, 403):
+       * a retry will not help, a pull secret will.
+       */
+      readonly unreadableFrom?: string;
     };
 
 /**
@@ -33,7 +38,11 @@ export type VulnerabilityVerdict =
  */
 export function verdictFingerprint(verdict: VulnerabilityVerdict | undefined): string {
   if (verdict === undefined) return '-';
-  if (verdict.status === 'unscanned') return `u:${verdict.reason}`;
+  if (verdict.status === 'unscanned') {
+    return verdict.unreadableFrom === undefined
+      ? `u:${verdict.reason}`
+      : `r:${verdict.unreadableFrom}:${verdict.reason}`;
+  }
   const counts = SEVERITIES.map((severity) => verdict.counts[severity] ?? 0).join(',');
   const worst = verdict.worst.map((finding) => `${finding.id}=${finding.severity}`).join(',');
   return `s:${counts}:${worst}`;

@@ -438,17 +438,17 @@ export class RegistryClient {
       kind = 'unavailable';
     }
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-    return new RegistryError(
-      `${image}: ${doing} failed, registry answered ${status}${said ? ` (${said})` : ''}${fix ? `: ${fix}` : ''}`,
-      {
-        kind,
-        registry: this.registry,
-        image,
-        status: res.status,
-        details,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      },
-    );
+    const problem = `${doing} failed, registry answered ${status}${said ? ` (${said})` : ''}`;
+    return new RegistryError(`${image}: ${problem}${fix ? `: ${fix}` : ''}`, {
+      kind,
+      registry: this.registry,
+      image,
+      status: res.status,
+      details,
+      problem,
+      ...(fix ? { fix } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
   }
 }
 

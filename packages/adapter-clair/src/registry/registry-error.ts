@@ -39,6 +39,13 @@ export interface RegistryErrorOptions {
   readonly details?: readonly RegistryErrorDetail[];
   /** From `Retry-After`, for 429 and 503. */
   readonly retryAfterMs?: number;
+  /**
+   * What happened, without the image the message begins with and without the fix; default the message without
+   * a leading `<image>: `.
+   */
+  readonly problem?: string;
+  /** What to change, when the message says it. */
+  readonly fix?: string;
   readonly cause?: unknown;
 }
 
@@ -56,6 +63,13 @@ export class RegistryError extends Error {
   readonly details: readonly RegistryErrorDetail[];
   /** How long the registry asked to wait (`Retry-After`). */
   readonly retryAfterMs?: number;
+  /**
+   * What happened, without the image and without the fix: for a sentence that names the image and gives its
+   * own advice, e.g. `reading the manifest failed, registry answered 401 Unauthorized`.
+   */
+  readonly problem: string;
+  /** What to change, when the message says it (also part of the message). */
+  readonly fix?: string;
 
   constructor(message: string, options: RegistryErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -66,6 +80,16 @@ export class RegistryError extends Error {
     if (options.image !== undefined) this.image = options.image;
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    const image = options.image;
+    this.problem =
+      options.problem ??
+      (image !== undefined && message.startsWith(`${image}: `) ? message.slice(image.length + 2) : message);
+    if (options.fix !== undefined) this.fix = options.fix;
+  }
+
+  /** The registry refused the credentials at hand (401, 403): another pull secret is the fix, not a retry. */
+  get refused(): boolean {
+    return this.kind === 'unauthorized' || this.kind === 'forbidden';
   }
 
   /** Worth retrying later without changing anything (rate limits, outages, timeouts). */

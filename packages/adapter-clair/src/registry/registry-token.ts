@@ -108,7 +108,13 @@ export async function fetchTokenGrant(
       const fix = credentials
         ? `the registry refused the username "${credentials.username}": the imagePullSecret for ${registry} is wrong or expired`
         : `the registry requires a login: add an imagePullSecret for ${registry} to the pod or its service account`;
-      throw error(`${answered} (${fix})`, { kind: 'unauthorized', status: res.status, details });
+      throw error(`${answered} (${fix})`, {
+        kind: 'unauthorized',
+        status: res.status,
+        details,
+        problem: answered,
+        fix,
+      });
     }
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
     throw error(answered, {

@@ -51,10 +51,12 @@ function severityCounts(summary: Readonly<Record<string, number>>): Partial<Reco
 /**
  * The verdict on `image` (the canonical reference asked about) when judging it failed with `error`: what to tell
  * a user, without leaking more than the image's own access. The denial names the image already, so a registry
- * message about that same image loses its leading `<image>: ` (one about its digest or platform keeps it).
+ * message about that same image loses its leading `<image>: ` (one about its digest or platform keeps it); an
+ * image the registry refused to the pod's credentials is marked unreadable, so the denial names the fix.
  */
 export function unscannedVerdict(image: string, error: unknown): VulnerabilityVerdict {
   if (error instanceof RegistryError) {
+    if (error.refused) return { status: 'unscanned', reason: error.problem, unreadableFrom: error.registry };
     const message = error.message;
     return {
       status: 'unscanned',

@@ -43,6 +43,7 @@ describe('the image admission webhook, through the API server', () => {
   let stack: ScanStack;
   let vulnerable: PushedImage;
   let clean: PushedImage;
+  let privateImage: PushedImage;
   let webhook: AdmissionWebhook | undefined;
   // What the process serves on /metrics.
   const metrics = new ControllerMetrics('nimbus_clair_webhook');
@@ -76,7 +77,9 @@ describe('the image admission webhook, through the API server', () => {
     tags = await env.namespace('adm-tags');
     audit = await env.namespace('adm-audit');
     vuln = await env.namespace('adm-vuln');
-    stack = await startScanStack();
+    stack = await startScanStack({
+      registryAuth: { username: 'puller', password: 'admission-test-password' },
+    });
     await importVulnerabilityFile(stack, OP1_FILE);
     vulnerable = await pushTestImage(stack.registry, {
       repository: 'shop/vulnerable',
@@ -89,6 +92,13 @@ describe('the image admission webhook, through the API server', () => {
       tag: '1.0',
       osRelease: BOOKWORM_OS_RELEASE,
       dpkgPackages: [{ name: 'base-files', version: '12.4+deb12u5' }],
+    });
+    if (!stack.authRegistry) throw new Error('the stack was started with registryAuth');
+    privateImage = await pushTestImage(stack.authRegistry, {
+      repository: 'private/payments',
+      tag: '2.0',
+      osRelease: BOOKWORM_OS_RELEASE,
+      dpkgPackages: BOOKWORM_PACKAGES,
     });
 
     await policy(tags.name, 'tags', {
@@ -252,6 +262,18 @@ describe('the image admission webhook, through the API server', () => {
     const missing = await refusal(PODS, pod(vuln.name, 'missing', `${stack.registry.host}/shop/nope:1.0`));
     expect(missing).toMatch(/has not been scanned for vulnerabilities yet \(reading the manifest failed/);
     expect(missing?.split('shop/nope:1.0')).toHaveLength(2); // the image is named once
+  });
+
+  it('refuses an image the registry will not serve without a pull secret, naming the pull secret as the fix', async () => {
+    const host = stack.authRegistry?.host ?? '';
+    const message = await refusal(PODS, pod(vuln.name, 'private', privateImage.reference));
+    expect(message).toContain(
+      `image ${privateImage.reference} could not be read from ${host} with the credentials available (`,
+    );
+    expect(message).toContain(
+      `unscannedImages is Deny: give the pod or its ServiceAccount an imagePullSecret for ${host} that can pull it (policy vuln, blockVulnerableImages)`,
+    );
+    expect(message).not.toContain('retry once the scan has finished');
   });
 
   it('marks each ImageAdmissionPolicy Ready once it is served', async () => {

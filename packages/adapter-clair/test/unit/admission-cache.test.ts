@@ -92,6 +92,11 @@ describe('verdictFingerprint', () => {
   it.each([
     ['absent', undefined, '-'],
     ['unscanned', { status: 'unscanned', reason: 'queued' } as VulnerabilityVerdict, 'u:queued'],
+    [
+      'unreadable (the denial differs: it names the fix)',
+      { status: 'unscanned', reason: 'queued', unreadableFrom: 'ghcr.io' } as VulnerabilityVerdict,
+      'r:ghcr.io:queued',
+    ],
     ['clean', scanned({}), 's:0,0,0,0,0,0:'],
     [
       'counts in severity order',

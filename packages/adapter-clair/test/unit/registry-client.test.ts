@@ -295,6 +295,11 @@ describe('RegistryClient: errors that say what to fix', () => {
     expect(err).toMatchObject({ kind, status, details: [{ code: 'CODE', message: 'said the registry' }] });
     expect(err.message).toMatch(message);
     expect(err.message).toContain('CODE said the registry');
+    // The parts a sentence that names the image and gives its own advice uses: what happened, and the fix.
+    expect(err.problem).toBe(
+      `reading the manifest failed, registry answered ${status} (CODE said the registry)`,
+    );
+    expect(err.message).toBe(`registry.example/app:1: ${err.problem}${err.fix ? `: ${err.fix}` : ''}`);
     expect(err.transient).toBe(transient);
     if (status === 429) expect(err.retryAfterMs).toBe(7000);
   });
