@@ -190,8 +190,15 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
     for (const outcome of outcomes) {
       const image = `${outcome.use.registry}/${outcome.use.repository}@${outcome.use.digest}`;
       if ('error' in outcome || outcome.result.kind === 'pending') {
-        if ('error' in outcome) failed.push(scanFailure(image, outcome.error, outcome.hint).text);
-        else pending++;
+        if ('error' in outcome) {
+          const failure = scanFailure(image, outcome.error, outcome.hint);
+          failed.push(failure.text);
+          options.logger[failure.level]('an image could not be scanned', {
+            policy: key,
+            image,
+            reason: failure.reason,
+          });
+        } else pending++;
         // The last report stands until a scan replaces it: an outage loses nothing, not even in the totals.
         const last = reports
           .list()

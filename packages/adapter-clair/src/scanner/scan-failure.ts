@@ -1,7 +1,17 @@
-/** What a failed image scan becomes: the text of the policy's ScanFailed condition. */
+import { ClairError } from '../clair/clair-error.js';
+import { RegistryError } from '../registry/registry-error.js';
+
+/** What a failed image scan becomes: the text of the policy's ScanFailed condition, and its log line. */
 export interface ScanFailure {
   /** `<image>: <what happened and the fix>`, naming the image once. */
   readonly text: string;
+  /** What happened and the fix, for the log's `reason` (which has the image in a field of its own). */
+  readonly reason: string;
+  /**
+   * `warn` when the registry or Clair failed or refused (the environment: a pull secret, an outage), `error` for
+   * anything else (unexpected: worth a bug report). Both are retried with backoff.
+   */
+  readonly level: 'warn' | 'error';
 }
 
 /**
@@ -11,7 +21,13 @@ export interface ScanFailure {
  */
 export function scanFailure(image: string, error: unknown, hint = ''): ScanFailure {
   const message = error instanceof Error ? error.message : String(error);
-  if (message.startsWith(`${image}: `) || message.startsWith(`${image} `))
-    return { text: `${message}${hint}` };
-  return { text: `${image}: ${message}${hint}` };
+  const level = error instanceof RegistryError || error instanceof ClairError ? 'warn' : 'error';
+  if (message.startsWith(`${image}: `)) {
+    return { text: `${message}${hint}`, reason: `${message.slice(image.length + 2)}${hint}`, level };
+  }
+  if (message.startsWith(`${image} `)) {
+    // `<image> (linux/amd64): …`: the platform belongs to the reason too.
+    return { text: `${message}${hint}`, reason: `${message}${hint}`, level };
+  }
+  return { text: `${image}: ${message}${hint}`, reason: `${message}${hint}`, level };
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { Writable } from 'node:stream';
 import { createLogger, NODES, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
@@ -41,6 +42,15 @@ describe('the image scanner', () => {
   let failed = false;
   const registry = new Registry();
   const scanMetrics = new ScanMetrics(registry);
+  // The scanner's log lines (warn and above), parsed; they are also written to stdout as before.
+  const logLines: Record<string, unknown>[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      process.stdout.write(chunk);
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
 
   const pod = async (
     name: string,
@@ -111,7 +121,7 @@ describe('the image scanner', () => {
       dpkgPackages: BOOKWORM_PACKAGES,
     });
     await importVulnerabilityFile(stack, OP1_FILE);
-    logger = createLogger('nimbus-clair', { level: 'warn' });
+    logger = createLogger('nimbus-clair', { level: 'warn', stream: logStream });
     scanner = new ImageScanner({
       metrics: scanMetrics,
       clair: new ClairClient({
@@ -214,6 +224,16 @@ describe('the image scanner', () => {
     expect(ready?.message).toContain('imagePullSecret missing-secret does not exist');
     // The image is named once, however the registry's message begins.
     expect(ready?.message?.split(ledger)).toHaveLength(2);
+    // And the failure is logged, at warn (the registry refused: the environment, not a bug), with its fields.
+    const loggedLine = () =>
+      logLines.find(
+        (l) => l.message === 'an image could not be scanned' && l.policy === `${ns.name}/nosecret-scan`,
+      );
+    await pollUntil('the failed scan in the log', 10_000, () => loggedLine() !== undefined);
+    const logged = loggedLine();
+    expect(logged).toMatchObject({ level: 'warn', component: 'nimbus-clair', image: `${host}/${ledger}` });
+    expect(logged?.reason).toEqual(expect.stringContaining('imagePullSecret missing-secret does not exist'));
+    expect(String(logged?.reason)).not.toContain(ledger);
   });
 
   it('writes nothing on a rescan that finds nothing new', async () => {
