@@ -81,9 +81,7 @@ export class RegistryError extends Error {
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     const image = options.image;
-    this.problem =
-      options.problem ??
-      (image !== undefined && message.startsWith(`${image}: `) ? message.slice(image.length + 2) : message);
+    this.problem = options.problem ?? (image === undefined ? message : afterImage(message, image));
     if (options.fix !== undefined) this.fix = options.fix;
   }
 
@@ -110,4 +108,12 @@ export function parseRegistryErrors(body: string): RegistryErrorDetail[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * `message` without a leading `<image>: ` — how registry messages begin — for a sentence that names the image
+ * already; unchanged when it begins otherwise (e.g. with another name of the image, such as its digest).
+ */
+export function afterImage(message: string, image: string): string {
+  return message.startsWith(`${image}: `) ? message.slice(image.length + 2) : message;
 }

@@ -1,5 +1,5 @@
 import { ClairError } from '../clair/clair-error.js';
-import { RegistryError } from '../registry/registry-error.js';
+import { afterImage, RegistryError } from '../registry/registry-error.js';
 
 /** What a failed image scan becomes: the text of the policy's ScanFailed condition, and its log line. */
 export interface ScanFailure {
@@ -22,12 +22,8 @@ export interface ScanFailure {
 export function scanFailure(image: string, error: unknown, hint = ''): ScanFailure {
   const message = error instanceof Error ? error.message : String(error);
   const level = error instanceof RegistryError || error instanceof ClairError ? 'warn' : 'error';
-  if (message.startsWith(`${image}: `)) {
-    return { text: `${message}${hint}`, reason: `${message.slice(image.length + 2)}${hint}`, level };
-  }
-  if (message.startsWith(`${image} `)) {
-    // `<image> (linux/amd64): …`: the platform belongs to the reason too.
-    return { text: `${message}${hint}`, reason: `${message}${hint}`, level };
-  }
-  return { text: `${image}: ${message}${hint}`, reason: `${message}${hint}`, level };
+  const reason = `${afterImage(message, image)}${hint}`;
+  // `<image>: …`, or `<image> (linux/amd64): …` (whose platform stays in the reason too): named already.
+  const named = message.startsWith(`${image}: `) || message.startsWith(`${image} `);
+  return { text: named ? `${message}${hint}` : `${image}: ${reason}`, reason, level };
 }

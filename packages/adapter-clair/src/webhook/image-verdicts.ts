@@ -4,7 +4,7 @@ import { ClairError } from '../clair/clair-error.js';
 import { type SecretLike, selectCredentials } from '../registry/credentials.js';
 import { parseImageReference } from '../registry/image-reference.js';
 import { DEFAULT_PLATFORM, type Platform } from '../registry/platform.js';
-import { RegistryError } from '../registry/registry-error.js';
+import { afterImage, RegistryError } from '../registry/registry-error.js';
 import { SEVERITIES, type Severity } from '../report/severity.js';
 import { summarizeReport } from '../report/summarize.js';
 import type { ImageScanner } from '../scanner/image-scanner.js';
@@ -57,11 +57,7 @@ function severityCounts(summary: Readonly<Record<string, number>>): Partial<Reco
 export function unscannedVerdict(image: string, error: unknown): VulnerabilityVerdict {
   if (error instanceof RegistryError) {
     if (error.refused) return { status: 'unscanned', reason: error.problem, unreadableFrom: error.registry };
-    const message = error.message;
-    return {
-      status: 'unscanned',
-      reason: message.startsWith(`${image}: `) ? message.slice(image.length + 2) : message,
-    };
+    return { status: 'unscanned', reason: afterImage(error.message, image) };
   }
   if (error instanceof ClairError) {
     return { status: 'unscanned', reason: `Clair could not scan it (${error.kind})` };
