@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '@nimbus-ts/k8s/testing';
@@ -25,15 +26,16 @@ const RELEASE = 'nimbus-ts';
 
 const env = envtest();
 let helm: HelmOptions;
+/** Helm's private state, and the files the tests hand to kubectl. */
+let workDir: string;
 
 beforeAll(async () => {
-  const { mkdtemp } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
+  workDir = await mkdtemp(join(tmpdir(), 'helm-home-'));
   // The first run on a machine builds Helm (about 3 minutes on 2 cores); scripts/test builds it beforehand.
   helm = {
     binary: await ensureHelm(),
     kubeconfig: env.kubeconfigPath,
-    home: await mkdtemp(join(tmpdir(), 'helm-home-')),
+    home: workDir,
   };
 }, 900_000);
 
@@ -112,12 +114,10 @@ describe('helm template', () => {
     { name: 'the defaults', args: [] as string[] },
     { name: 'every option set', args: ['-f', EVERY_OPTION] },
   ])('with $name is accepted object by object by kubectl apply --dry-run=server', async ({ args }) => {
-    const objects = await template(namespace.name, ...args);
-    const manifest = join(helm.home ?? '', `manifest-${args.length}.yaml`);
-    await writeFile(
-      manifest,
-      await runHelm(helm, ['template', RELEASE, CHART_DIR, '-n', namespace.name, ...args]),
-    );
+    const text = await runHelm(helm, ['template', RELEASE, CHART_DIR, '-n', namespace.name, ...args]);
+    const objects = parseManifest(text);
+    const manifest = join(workDir, `manifest-${args.length}.yaml`);
+    await writeFile(manifest, text);
     const out = await env.runKubectl(['apply', '--dry-run=server', '-f', manifest]);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(objects.length);
@@ -282,7 +282,7 @@ describe('a release on the control plane', () => {
       if (o.metadata.namespace) o.metadata.namespace = namespace.name;
       for (const s of (o.subjects ?? []) as { namespace?: string }[]) s.namespace = namespace.name;
     }
-    const applied = join(helm.home ?? '', 'kustomized.json');
+    const applied = join(workDir, 'kustomized.json');
     await writeFile(applied, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: kustomized }));
     await env.runKubectl(['apply', '-f', applied]);
     const before = await live('deployment', 'nimbus-core-operator', namespace.name);
@@ -306,8 +306,8 @@ describe('a release on the control plane', () => {
       uid: before?.metadata.uid,
     });
     // A policy of the user's, which must outlive an uninstall that keeps the CRDs.
-    await writeFile(join(helm.home ?? '', 'intent.json'), JSON.stringify(intent));
-    await env.runKubectl(['apply', '-f', join(helm.home ?? '', 'intent.json')]);
+    await writeFile(join(workDir, 'intent.json'), JSON.stringify(intent));
+    await env.runKubectl(['apply', '-f', join(workDir, 'intent.json')]);
   });
 
   it('helm upgrade applies changed values and removes what a component turned off brought', async () => {
@@ -411,7 +411,7 @@ describe('a release on the control plane', () => {
         )
       );
     });
-    await env.runKubectl(['apply', '-f', join(helm.home ?? '', 'intent.json')]);
+    await env.runKubectl(['apply', '-f', join(workDir, 'intent.json')]);
     expect(await live('securityintent', intent.metadata.name)).toBeDefined();
     // Leave the cluster as later test files expect it: CRDs installed (kept), no release.
     await helmIn(['uninstall', RELEASE]);
