@@ -126,13 +126,13 @@ ensure_release_tools() {
   node "$NIMBUS_ROOT/tools/release/dist/cli.js" build >/dev/null
 }
 
-# Helm v4, which the Helm chart's tests (packages/helm-chart) run: built from Go modules once per machine
+# Helm v4, which the Helm chart's tests (tools/helm-chart) run: built from Go modules once per machine
 # (about 3 minutes on 2 cores), like the control plane.
 ensure_helm() {
   step "Helm (built from Go modules once per machine)"
   (cd "$NIMBUS_ROOT" && pnpm turbo run build --filter=@nimbus-ts/helm-chart --output-logs=errors-only >/dev/null) ||
     fail "building @nimbus-ts/helm-chart failed" "run 'pnpm turbo run build --filter=@nimbus-ts/helm-chart' to see why"
-  node "$NIMBUS_ROOT/packages/helm-chart/dist/cli.js" build >/dev/null
+  node "$NIMBUS_ROOT/tools/helm-chart/dist/cli.js" build >/dev/null
 }
 
 ensure_toolchain() {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureActionlint } from '../../src/actionlint.js';
 import { releaseVersion } from '../../src/sync-versions.js';
-import { imageReferences } from '../../src/versions.js';
+import { chartVersions, imageReferences } from '../../src/versions.js';
 import { publicPackages, workspacePackages } from '../../src/workspace.js';
 
 const root = resolve(import.meta.dirname, '../../../..');
@@ -57,7 +57,7 @@ describe('the GitHub workflows', () => {
     expect(workflow).toMatch(/NPM_CONFIG_PROVENANCE: "true"/);
     expect(workflow).toMatch(/publish: pnpm run release/);
     expect(workflow).toMatch(/scripts\/images build --push/);
-    expect(workflow).toMatch(/helm"? push/);
+    expect(workflow).toMatch(/"\$HELM" push/);
   });
 });
 
@@ -80,6 +80,12 @@ describe('versions', () => {
       expect(changelog.startsWith(`# ${pkg.name}\n`), pkg.name).toBe(true);
       expect(/^## (\S+)/m.exec(changelog)?.[1], pkg.name).toBe(pkg.version);
     }
+  });
+
+  it('the Helm chart is the packages’ version', async () => {
+    const chart = chartVersions(await readFile(join(root, 'deploy/helm/nimbus-ts/Chart.yaml'), 'utf8'));
+    const version = await releaseVersion(root);
+    expect(chart).toEqual({ version, appVersion: version });
   });
 
   it('deploy/ runs the images of the packages’ version', async () => {

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: this module sits in `packages/helm-chart/{src,dist}/`. */
+/** The repository root: this module sits in `tools/helm-chart/{src,dist}/`. */
 const REPOSITORY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** The chart's directory, `deploy/helm/nimbus-ts`. */
