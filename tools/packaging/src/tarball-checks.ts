@@ -21,7 +21,8 @@ const TEST_FILE =
   /(^|\/)(test|tests|__tests__|__mocks__|fixtures)\/|\.(test|spec)\.[cm]?[jt]sx?(\.map)?$|\.(test|spec)\.d\.[cm]?ts(\.map)?$/;
 
 /**
- * What a tarball lacks or carries wrongly: LICENSE and README.md, the publish metadata of its package.json
+ * What a tarball lacks or carries wrongly: LICENSE, README.md and CHANGELOG.md (the release notes, see
+ * docs/RELEASING.md), the publish metadata of its package.json
  * (`dir` is the package's folder in the repository), every file its `exports`, `main`, `types` and `bin` name,
  * and no tests, fixtures or TypeScript build info.
  */
@@ -31,6 +32,7 @@ export function tarballContentProblems(files: PackedFiles, dir: string): string[
   const name = manifest.name;
   if (!files.has('LICENSE')) problems.push(`${name}: the tarball has no LICENSE`);
   if (!files.has('README.md')) problems.push(`${name}: the tarball has no README.md`);
+  if (!files.has('CHANGELOG.md')) problems.push(`${name}: the tarball has no CHANGELOG.md`);
   problems.push(...publishMetadataProblems(manifest, dir));
   for (const target of entryFiles(manifest)) {
     if (!files.has(target)) problems.push(`${name}: package.json names ${target}, which the tarball lacks`);

@@ -34,6 +34,7 @@ function tarball(changes: Record<string, string | undefined> = {}, pkg: PackageM
     'package.json': JSON.stringify(pkg),
     LICENSE: 'Apache License',
     'README.md': '# @x/lib',
+    'CHANGELOG.md': '# @x/lib\n\n## 1.0.0\n',
     'dist/index.js': "import winston from 'winston';\nexport const a = 1;\n//# sourceMappingURL=index.js.map",
     'dist/index.js.map': JSON.stringify({ version: 3, sources: ['../src/index.ts'], mappings: '' }),
     'dist/index.d.ts':
@@ -58,6 +59,7 @@ describe('tarballContentProblems', () => {
   it.each<[string, Record<string, string | undefined>, string]>([
     ['no LICENSE', { LICENSE: undefined }, 'the tarball has no LICENSE'],
     ['no README.md', { 'README.md': undefined }, 'the tarball has no README.md'],
+    ['no CHANGELOG.md', { 'CHANGELOG.md': undefined }, 'the tarball has no CHANGELOG.md'],
     ['a missing export', { 'dist/testing/index.d.ts': undefined }, 'names dist/testing/index.d.ts'],
     ['a missing bin', { 'dist/main.js': undefined }, 'names dist/main.js'],
     ['a test file', { 'dist/index.test.js': '' }, 'test file dist/index.test.js'],
