@@ -208,6 +208,26 @@ if (Object.keys(m).length === 0) throw new Error('${specifier} exports nothing')
   });
 });
 
+describe('the nimbus CLI as installed from its tarball', () => {
+  it('validates and renders the repository’s examples with its built-in adapters', async () => {
+    const project = installedIn.get('@nimbus-ts/cli');
+    if (!project) throw new Error('@nimbus-ts/cli did not install (see its install test)');
+    const nimbus = join(project, 'node_modules', '.bin', 'nimbus');
+    const input = [
+      '-f',
+      join(ROOT, 'examples/intents/runtime.yaml'),
+      '-f',
+      join(ROOT, 'examples/bindings/demo-web.yaml'),
+    ];
+    const validated = await run(nimbus, ['validate', ...input], { cwd: project });
+    expect(validated.code, tail(validated, 12)).toBe(0);
+    const rendered = await run(nimbus, ['render', ...input], { cwd: project });
+    expect(rendered.code, tail(rendered, 12)).toBe(0);
+    expect(rendered.stdout).toMatch(/^kind: NimbusPolicy$/m);
+    expect(rendered.stdout).toMatch(/^kind: KubeArmorPolicy$/m);
+  });
+});
+
 describe('the ./testing entry points from the tarballs', () => {
   it('without their optional peers, the control-plane command says what to install', async () => {
     const owner = published.find((pkg) => binNames(pkg.manifest).includes('nimbus-envtest'));
