@@ -5,6 +5,7 @@ import {
   type EnsureBinariesOptions,
   ensureGoBinaries,
   type GoBinariesSpec,
+  goToolBuild,
 } from '@nimbus-ts/k8s/testing';
 
 /** The Helm release the chart is tested with (module `helm.sh/helm/v4`, binary `./cmd/helm`). */
@@ -28,38 +29,21 @@ function wrapperModuleDir(): string {
  * and every dependency, so the build is reproducible and never asks the proxy for a version list.
  */
 export function helmBuild(env: NodeJS.ProcessEnv = process.env): GoBinariesSpec {
-  const binDir = defaultHelmBinDir(env);
-  // Helm's Makefile stamps the version the same way; without it `helm version` says only "v4.3".
-  const ldflags = [
-    '-s -w',
-    `-X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`,
-    '-X helm.sh/helm/v4/internal/version.gitTreeState=clean',
-  ].join(' ');
-  return {
-    label: 'helm-env',
-    title: `Helm ${HELM_VERSION}`,
-    executables: ['helm'],
-    binDir,
+  return goToolBuild({
+    executable: 'helm',
+    version: HELM_VERSION,
+    goPackage: 'helm.sh/helm/v4/cmd/helm',
+    moduleDir: wrapperModuleDir(),
     binDirEnv: HELM_BIN_DIR_ENV,
-    announce:
-      `building Helm ${HELM_VERSION} from Go modules into ${binDir}. This happens once per machine and takes ` +
-      'about 3 minutes on 2 cores; Go module and build caches make later builds fast.',
-    steps: (staging) => [
-      {
-        what: 'helm',
-        moduleDir: wrapperModuleDir(),
-        args: [
-          'build',
-          '-trimpath',
-          '-ldflags',
-          ldflags,
-          '-o',
-          join(staging, 'helm'),
-          'helm.sh/helm/v4/cmd/helm',
-        ],
-      },
+    label: 'helm-env',
+    duration: 'about 3 minutes',
+    // Helm's Makefile stamps the version the same way; without it `helm version` says only "v4.3".
+    linkerSettings: [
+      `helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`,
+      'helm.sh/helm/v4/internal/version.gitTreeState=clean',
     ],
-  };
+    env,
+  });
 }
 
 /**

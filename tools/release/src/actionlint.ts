@@ -1,10 +1,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  cacheRoot,
   type EnsureBinariesOptions,
   ensureGoBinaries,
   type GoBinariesSpec,
+  goToolBuild,
 } from '@nimbus-ts/k8s/testing';
 
 /** The actionlint release the tests run over `.github/workflows` (pinned in `envtest/actionlint/go.mod`). */
@@ -15,33 +15,18 @@ export const ACTIONLINT_BIN_DIR_ENV = 'NIMBUS_ACTIONLINT_BIN_DIR';
 
 /** The build of actionlint from the Go module proxy into the nimbus-ts cache, once per machine. */
 export function actionlintBuild(env: NodeJS.ProcessEnv = process.env): GoBinariesSpec {
-  const binDir = join(cacheRoot(env), 'actionlint', ACTIONLINT_VERSION, 'bin');
-  // The wrapper module ships beside dist/ (and src/): a go.mod and go.sum that pin actionlint and its
-  // dependencies, so the build needs no version list from the proxy and is the same on every machine.
-  const moduleDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'envtest', 'actionlint');
-  return {
-    label: 'release',
-    title: 'actionlint',
-    executables: ['actionlint'],
-    binDir,
+  return goToolBuild({
+    executable: 'actionlint',
+    version: ACTIONLINT_VERSION,
+    goPackage: 'github.com/rhysd/actionlint/cmd/actionlint',
+    // The wrapper module ships beside dist/ (and src/): a go.mod and go.sum that pin actionlint and its
+    // dependencies, so the build needs no version list from the proxy and is the same on every machine.
+    moduleDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'envtest', 'actionlint'),
     binDirEnv: ACTIONLINT_BIN_DIR_ENV,
-    announce: `building actionlint ${ACTIONLINT_VERSION} from Go modules into ${binDir} (once per machine, about 2 minutes)`,
-    steps: (staging) => [
-      {
-        what: 'actionlint',
-        moduleDir,
-        args: [
-          'build',
-          '-trimpath',
-          '-ldflags',
-          '-s -w',
-          '-o',
-          `${staging}/`,
-          'github.com/rhysd/actionlint/cmd/actionlint',
-        ],
-      },
-    ],
-  };
+    label: 'release',
+    duration: 'about 2 minutes',
+    env,
+  });
 }
 
 /** Returns the path of the `actionlint` executable, building it the first time. */

@@ -1,7 +1,7 @@
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  cacheRoot,
   type EnsureBinariesOptions,
   ensureGoBinaries,
   findGoToolchain,
@@ -30,12 +30,6 @@ const EXECUTABLES = {
   kubeControllerManager: 'kube-controller-manager',
   kubectl: 'kubectl',
 } as const satisfies Record<keyof ControlPlaneBinaries, string>;
-
-/** The nimbus-ts cache root: `$NIMBUS_CACHE_DIR`, else `$XDG_CACHE_HOME/nimbus-ts`, else `~/.cache/nimbus-ts`. */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.NIMBUS_CACHE_DIR) return env.NIMBUS_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'nimbus-ts');
-}
 
 /** The versioned directory the Go build installs into; one per Kubernetes + etcd version pair. */
 export function defaultBinDir(env: NodeJS.ProcessEnv = process.env): string {

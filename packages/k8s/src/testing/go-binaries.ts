@@ -1,8 +1,15 @@
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
+
+/** The nimbus-ts cache root: `$NIMBUS_CACHE_DIR`, else `$XDG_CACHE_HOME/nimbus-ts`, else `~/.cache/nimbus-ts`. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.NIMBUS_CACHE_DIR) return env.NIMBUS_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'nimbus-ts');
+}
 
 /** One `go` invocation of a {@link GoBinariesSpec} build. */
 export interface GoBuildStep {
@@ -115,6 +122,63 @@ export async function ensureGoBinaries(
   } finally {
     await release();
   }
+}
+
+/** One command-line tool built from a Go package inside a wrapper module: see {@link goToolBuild}. */
+export interface GoToolOptions {
+  /** The executable's name, e.g. `helm`. */
+  readonly executable: string;
+  /** The pinned release, e.g. `v4.3.2`; part of the cache path, so a new pin builds anew. */
+  readonly version: string;
+  /** The Go package to build, e.g. `helm.sh/helm/v4/cmd/helm`. */
+  readonly goPackage: string;
+  /** The wrapper module (a go.mod and go.sum pinning the tool and every dependency). */
+  readonly moduleDir: string;
+  /** Environment variable naming a directory that already holds the executable (skips the build). */
+  readonly binDirEnv: string;
+  /** Prefix of progress lines and errors, e.g. `helm-env`. */
+  readonly label: string;
+  /** Roughly how long a cold build takes on 2 cores, for the announcement, e.g. `about 3 minutes`. */
+  readonly duration: string;
+  /** Extra `-X` settings for the linker, e.g. the version the tool reports. */
+  readonly linkerSettings?: readonly string[];
+  /** Environment to read the cache location from; defaults to `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The build of one Go tool into `<cache>/<executable>/<version>/bin`: a stripped, path-trimmed `go build` of
+ * `goPackage` inside its wrapper module, whose go.sum makes it reproducible and needs no version list from
+ * the proxy. For {@link ensureGoBinaries}.
+ */
+export function goToolBuild(options: GoToolOptions): GoBinariesSpec {
+  const binDir = join(cacheRoot(options.env), options.executable, options.version, 'bin');
+  const ldflags = ['-s -w', ...(options.linkerSettings ?? []).map((s) => `-X ${s}`)].join(' ');
+  return {
+    label: options.label,
+    title: `${options.executable} ${options.version}`,
+    executables: [options.executable],
+    binDir,
+    binDirEnv: options.binDirEnv,
+    announce:
+      `building ${options.executable} ${options.version} from Go modules into ${binDir}. This happens once per ` +
+      `machine and takes ${options.duration} on 2 cores; Go module and build caches make later builds fast.`,
+    steps: (staging) => [
+      {
+        what: options.executable,
+        moduleDir: options.moduleDir,
+        args: [
+          'build',
+          '-trimpath',
+          '-ldflags',
+          ldflags,
+          '-o',
+          join(staging, options.executable),
+          options.goPackage,
+        ],
+      },
+    ],
+  };
 }
 
 function listOf(items: readonly string[]): string {

@@ -24,7 +24,6 @@ export { apiWrites } from './api-writes.js';
 export {
   BIN_DIR_ENV,
   type ControlPlaneBinaries,
-  cacheRoot,
   defaultBinDir,
   type EnsureBinariesOptions,
   ETCD_VERSION,
@@ -58,11 +57,14 @@ export {
   exerciseAdapter,
 } from './exercise-adapter.js';
 export {
+  cacheRoot,
   ensureGoBinaries,
   findGoToolchain,
   type GoBinariesSpec,
   type GoBuildStep,
   type GoNeed,
+  type GoToolOptions,
+  goToolBuild,
   missingExecutables,
 } from './go-binaries.js';
 export { type KubeconfigParams, kubeConfigFrom, renderKubeconfig } from './kubeconfig.js';

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import {
   BIN_DIR_ENV,
   binariesIn,
-  cacheRoot,
   defaultBinDir,
   ensureControlPlaneBinaries,
   findGo,
   KUBERNETES_VERSION,
 } from '../../src/testing/binaries.js';
+import { cacheRoot } from '../../src/testing/go-binaries.js';
 
 describe('binary resolution', () => {
   it('places the cache under NIMBUS_CACHE_DIR, XDG_CACHE_HOME or ~/.cache, versioned', () => {

@@ -58,7 +58,7 @@ printf '#!/bin/sh\\n' > "$2"; chmod +x "$2"
     const calls = (await readFile(env.FAKE_GO_CALLS, 'utf8')).trim().split('\n');
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatch(/^helm build .*helm\.sh\/helm\/v4\/cmd\/helm$/);
-    expect(lines.some((l) => l.startsWith(`helm-env: Helm ${HELM_VERSION} ready in`))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`helm-env: helm ${HELM_VERSION} ready in`))).toBe(true);
     await ensureHelm({ env, progress: () => {} });
     expect((await readFile(env.FAKE_GO_CALLS, 'utf8')).trim().split('\n')).toHaveLength(1);
   }, 30_000);
