@@ -19,6 +19,8 @@ export { parseManifests } from './input/documents.js';
 export { classifyManifests, type Manifest, type ManifestSet } from './input/manifests.js';
 export { type ReadSourcesOptions, readSources, type SourceText } from './input/sources.js';
 export { type CliIo, type OutputStream, processIo } from './io.js';
+export { type ApplyReadyOptions, applyReady, isSyntheticUid } from './render/apply-ready.js';
+export { renderingAsEnvelope, renderingAsList, renderingAsYaml } from './render/format.js';
 export type { OperatorPlanOptions } from './render/operator-plan.js';
 export { type RenderContext, renderManifests } from './render/render.js';
 export type { RenderedObject, RenderedPolicy, Rendering, RenderNote } from './render/rendering.js';

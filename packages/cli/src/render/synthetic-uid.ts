@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 export const SYNTHETIC_UID_PREFIX = '00000000-0000-0000-0000-';
 
 /**
- * A UID for an object that was never created, so that owner references in rendered output are well-formed:
+ * A UID for an object that was never created, so that owner references in a rendering are well-formed:
  * UUID-shaped, obviously fake (see {@link SYNTHETIC_UID_PREFIX}) and deterministic, derived from the object's
- * kind, namespace and name, so the same input always renders the same text.
+ * kind, namespace and name, so the same input always renders the same text. Output for kubectl leaves them,
+ * and the references to them, out (`applyReady`).
  */
 export function syntheticUid(kind: string, namespace: string | undefined, name: string): string {
   const digest = createHash('sha256')

@@ -199,9 +199,12 @@ describe('nimbus status on a real control plane', () => {
   });
 
   it('renders offline exactly the NimbusPolicy and KubeArmorPolicies the operator and the adapter made', async () => {
-    const rendered = await run(['render', '-f', '-', '-n', ns.name, '--adapter', 'kubearmor', '-o', 'json'], {
-      stdin: [...intents, binding].map((o) => stringify(o)).join('---\n'),
-    });
+    const rendered = await run(
+      ['render', '-f', '-', '-n', ns.name, '--adapter', 'kubearmor', '-o', 'rendering'],
+      {
+        stdin: [...intents, binding].map((o) => stringify(o)).join('---\n'),
+      },
+    );
     expect(rendered.code).toBe(0);
     const [offline] = (JSON.parse(rendered.stdout) as Rendering).policies;
     const live = await policy();

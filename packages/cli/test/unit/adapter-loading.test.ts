@@ -196,7 +196,7 @@ spec:
   selector: {workloadSelector: {matchLabels: {app: web}}}
 `;
   const adapters = async (argv: string[], options: { cwd?: string } = {}) => {
-    const result = await run(['render', '-f', '-', '-o', 'json', ...argv], { stdin: input, ...options });
+    const result = await run(['render', '-f', '-', '-o', 'rendering', ...argv], { stdin: input, ...options });
     const rendering = result.stdout
       ? (JSON.parse(result.stdout) as {
           policies: { objects: { adapter: string; object: { kind: string } }[] }[];

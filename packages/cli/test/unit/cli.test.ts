@@ -69,7 +69,11 @@ describe('nimbus usage', () => {
     ],
     [
       ['render', '-f', 'x', '-o', 'xml'],
-      'nimbus render: usage: -o xml is not a format of nimbus render; use one of -o yaml, -o json, -o table (nimbus render --help)',
+      'nimbus render: usage: -o xml is not a format of nimbus render; use one of -o yaml, -o json, -o rendering, -o table (nimbus render --help)',
+    ],
+    [
+      ['render', '-f', 'x', '-o', 'table', '--owner-references'],
+      'nimbus render: usage: --owner-references applies to -o yaml and -o json (-o rendering always has them, -o table shows none); drop it or pick one of those (nimbus render --help)',
     ],
     [
       ['validate'],
@@ -122,7 +126,7 @@ describe('colour', () => {
 
   it('never reaches YAML or JSON output', async () => {
     const escapeToHost = fixture('upstream/escape-to-host-si-sib.yaml');
-    for (const format of ['yaml', 'json', 'table']) {
+    for (const format of ['yaml', 'json', 'rendering', 'table']) {
       expect((await run(['render', '-f', escapeToHost, '-o', format], { tty: true })).stdout).not.toContain(
         ESC,
       );

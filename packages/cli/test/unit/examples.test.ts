@@ -297,7 +297,7 @@ describe('examples/', () => {
           '--adapter',
           NETPOL_ADAPTER,
           '-o',
-          'json',
+          'rendering',
           '-f',
           INTENTS_DIR,
           '-f',

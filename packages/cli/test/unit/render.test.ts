@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { SYNTHETIC_UID_PREFIX, syntheticUid } from '../../src/index.js';
@@ -70,10 +71,12 @@ const SW_DEPLOYMENT_TOOLS = [
 
 describe('nimbus render on upstream example SecurityIntents and bindings', () => {
   it("renders escapeToHost's NimbusPolicy and the three KubeArmorPolicies upstream creates", async () => {
+    // --owner-references: the objects exactly as the operator and the adapter write them, made-up UIDs and all.
     const { code, stdout, stderr } = await run([
       'render',
       '-f',
       fixture('upstream/escape-to-host-si-sib.yaml'),
+      '--owner-references',
     ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -145,9 +148,49 @@ describe('nimbus render on upstream example SecurityIntents and bindings', () =>
     ]);
   });
 
-  it('gives bindings and policies deterministic, obviously fake UIDs', async () => {
-    const first = await run(['render', '-f', fixture('upstream/')]);
-    const second = await run(['render', '-f', fixture('upstream/')]);
+  it('prints the objects as kubectl apply takes them by default: no made-up UIDs, no owner references to them', async () => {
+    const escapeToHost = fixture('upstream/escape-to-host-si-sib.yaml');
+    const { code, stdout, stderr } = await run(['render', '-f', escapeToHost]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const withOwners = documents((await run(['render', '-f', escapeToHost, '--owner-references'])).stdout);
+    expect(withOwners).toHaveLength(4);
+    // The same objects, less the references to a binding and a policy that do not exist until applied: with
+    // them, the garbage collector would delete every object soon after kubectl created it.
+    expect(documents(stdout)).toEqual(
+      withOwners.map((o) => {
+        const { uid: _, ownerReferences: __, ...metadata } = o.metadata as Record<string, unknown>;
+        return { ...o, metadata };
+      }),
+    );
+    expect(stdout).not.toContain('uid:');
+    expect(headers(stdout)).toEqual(
+      headers((await run(['render', '-f', escapeToHost, '--owner-references'])).stdout),
+    );
+  });
+
+  it('keeps owner references to objects exported from a cluster, with their real UIDs', async () => {
+    const exported = readFileSync(fixture('upstream/escape-to-host-si-sib.yaml'), 'utf8').replace(
+      'name: escape-to-host-binding\n',
+      'name: escape-to-host-binding\n  uid: 6c1f0d2e-8a3b-4c5d-9e7f-0a1b2c3d4e5f\n  resourceVersion: "812"\n',
+    );
+    const { code, stdout } = await run(['render', '-f', '-'], { stdin: exported });
+    expect(code).toBe(0);
+    const docs = documents(stdout) as { kind: string; metadata: Record<string, unknown> }[];
+    expect(docs[0]?.metadata.ownerReferences).toEqual([
+      owner('SecurityIntentBinding', 'escape-to-host-binding', '6c1f0d2e-8a3b-4c5d-9e7f-0a1b2c3d4e5f'),
+    ]);
+    // The NimbusPolicy itself is rendered, so its UID is made up: the KubeArmorPolicies reference nothing.
+    expect(docs.slice(1).map((d) => `${d.kind} ${d.metadata.ownerReferences ?? 'no owner'}`)).toEqual([
+      'KubeArmorPolicy no owner',
+      'KubeArmorPolicy no owner',
+      'KubeArmorPolicy no owner',
+    ]);
+  });
+
+  it('gives bindings and policies deterministic, obviously fake UIDs with --owner-references', async () => {
+    const first = await run(['render', '-f', fixture('upstream/'), '--owner-references']);
+    const second = await run(['render', '-f', fixture('upstream/'), '--owner-references']);
     expect(second.stdout).toBe(first.stdout);
     const uids = [...first.stdout.matchAll(/uid: (\S+)/g)].map((m) => m[1]);
     expect(uids.length).toBeGreaterThan(0);
@@ -277,7 +320,7 @@ spec: {podCIDRs: [10.244.0.0/24]}
         '--adapter',
         'netpol',
         '-o',
-        'json',
+        'rendering',
       ],
       { stdin: nodes },
     );
@@ -323,6 +366,7 @@ describe('nimbus render of cluster bindings', () => {
       'staging,kube-system',
       '--adapter',
       NETPOL_ADAPTER,
+      '--owner-references',
     ]);
     expect(code).toBe(0);
     const docs = documents(stdout) as {
@@ -402,7 +446,9 @@ spec:
           `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop, labels: {tier: ${name.split('-')[0]}, app: shop}}\n`,
       )
       .join('');
-    const { stdout, stderr } = await run(['render', '-f', '-', '-o', 'json'], { stdin: celBinding + pods });
+    const { stdout, stderr } = await run(['render', '-f', '-', '-o', 'rendering'], {
+      stdin: celBinding + pods,
+    });
     const rendering = JSON.parse(stdout) as {
       policies: { policy: { spec: { selector: unknown } } }[];
       notes: { message: string }[];
@@ -456,13 +502,31 @@ describe('nimbus render output formats', () => {
     );
   });
 
-  it('prints JSON with the policies, their objects by adapter, and the notes', async () => {
+  it('prints a v1 List of the objects of the YAML stream with -o json, and the notes on stderr', async () => {
+    const upstream = fixture('upstream/');
+    const list = await run(['render', '-f', upstream, '-o', 'json', '--adapter', NETPOL_ADAPTER]);
+    const yaml = await run(['render', '-f', upstream, '--adapter', NETPOL_ADAPTER]);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: documents(yaml.stdout),
+    });
+    expect(list.stderr).toBe(yaml.stderr);
+    expect(list.stderr).toContain(
+      'nimbus render: note: adapter netpol: it reads Node objects from the cluster',
+    );
+    const withOwners = await run(['render', '-f', upstream, '-o', 'json', '--owner-references']);
+    expect(withOwners.stdout).toContain('"uid": "00000000-0000-0000-0000-');
+  });
+
+  it('prints -o rendering, JSON with the policies, their objects by adapter, and the notes', async () => {
     const { stdout, stderr } = await run([
       'render',
       '-f',
       fixture('upstream/'),
       '-o',
-      'json',
+      'rendering',
       '--adapter',
       NETPOL_ADAPTER,
     ]);
@@ -501,7 +565,7 @@ describe('nimbus render output formats', () => {
       '--adapter',
       'kubearmor',
       '-o',
-      'json',
+      'rendering',
     ]);
     const adapters = (
       JSON.parse(only.stdout) as { policies: { objects: { adapter: string }[] }[] }
