@@ -12,34 +12,76 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
+/** Options of {@link pollUntil}. */
+export interface PollOptions<T> {
+  /** Time between two calls of the check. Default 200 ms. */
+  readonly intervalMs?: number;
+  /** Ends the wait at once when aborted. */
+  readonly signal?: AbortSignal;
+  /** Decides whether a value the check returned is the one awaited. Default: any truthy value. */
+  readonly until?: (value: T) => boolean;
+}
+
+/** Longest rendering of the last value in a timeout message: enough to read an object's status, no more. */
+const MAX_SHOWN = 1_000;
+
+/** The last value a check returned, as a timeout message shows it: JSON where possible, shortened. */
+function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}… (${text.length} characters in all)` : text;
+}
+
 /**
- * Calls `check` until it returns true, at most until `timeoutMs` has passed, then throws an error naming
- * `what`. Errors thrown by `check` count as "not yet", and the last one is reported on timeout.
+ * Calls `check` until what it returns is the awaited value (by default: any truthy value, so a boolean check works
+ * as is), at most until `timeoutMs` has passed, and resolves with that value. Errors thrown by `check` count as
+ * "not yet". On timeout it throws an error naming `what` and the outcome of the last attempt — the value the check
+ * last returned (JSON, shortened) or the error it last threw — so a failed wait shows how far things got.
  *
  * This is how tests wait for an eventually consistent outcome; the deadline is a failure bound, not an
- * assertion about speed.
+ * assertion about speed. Return the observed object and pass `until` to see it in the failure:
+ *
+ * ```ts
+ * const np = await pollUntil('the policy status', 30_000, () => getPolicy('web'), {
+ *   until: (p) => p?.status?.numberOfAdapterPolicies === 2,
+ * });
+ * ```
  */
-export async function pollUntil(
+export async function pollUntil<T>(
   what: string,
   timeoutMs: number,
-  check: () => Promise<boolean> | boolean,
-  options: number | { readonly intervalMs?: number; readonly signal?: AbortSignal } = 200,
-): Promise<void> {
-  const { intervalMs = 200, signal } = typeof options === 'number' ? { intervalMs: options } : options;
+  check: () => Promise<T> | T,
+  options: number | PollOptions<T> = 200,
+): Promise<T> {
+  const {
+    intervalMs = 200,
+    signal,
+    until = Boolean,
+  } = typeof options === 'number' ? { intervalMs: options } : options;
   const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
+  let last: { readonly value: T } | { readonly error: unknown } | undefined;
   for (;;) {
     // An aborted wait ends at once, so a caller that already knows the outcome does not sit out the deadline.
     if (signal?.aborted) throw new Error(`stopped waiting for ${what}: aborted`);
     try {
-      if (await check()) return;
-      lastError = undefined;
-    } catch (err) {
-      lastError = err;
+      const value = await check();
+      if (until(value)) return value;
+      last = { value };
+    } catch (error) {
+      last = { error };
     }
     if (Date.now() >= deadline) {
-      const cause = lastError instanceof Error ? ` Last error: ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}.${cause}`);
+      const outcome =
+        last === undefined
+          ? ''
+          : 'error' in last
+            ? ` Last error: ${last.error instanceof Error ? last.error.message : String(last.error)}`
+            : ` Last value: ${describeValue(last.value)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}.${outcome}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

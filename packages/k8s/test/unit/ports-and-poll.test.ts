@@ -37,4 +37,46 @@ describe('pollUntil', () => {
       ),
     ).rejects.toThrow(/waiting for the moon\. Last error: not risen/);
   });
+
+  it('names the last value it saw when it gives up, so a failure shows how far things got', async () => {
+    let phase = 'Pending';
+    await expect(
+      pollUntil('the pod to run', 30, () => ({ phase }), {
+        intervalMs: 5,
+        until: (pod) => pod.phase === 'Running',
+      }),
+    ).rejects.toThrow('timed out after 30 ms waiting for the pod to run. Last value: {"phase":"Pending"}');
+    await expect(pollUntil('a flag', 30, () => false, 5)).rejects.toThrow(/a flag\. Last value: false$/);
+    phase = 'Running';
+    await expect(
+      pollUntil('the pod to run', 30, () => ({ phase }), { until: (pod) => pod.phase === 'Running' }),
+    ).resolves.toEqual({ phase: 'Running' });
+  });
+
+  it('reports the outcome of the last attempt: an error after a value, a value after an error', async () => {
+    let calls = 0;
+    const flaky = () => {
+      calls++;
+      if (calls % 2 === 0) throw new Error(`attempt ${calls} failed`);
+      return `attempt ${calls}`;
+    };
+    const message = await pollUntil('something', 40, flaky, { intervalMs: 5, until: () => false }).then(
+      () => '',
+      (err: Error) => err.message,
+    );
+    const last = calls % 2 === 0 ? `Last error: attempt ${calls} failed` : `Last value: "attempt ${calls}"`;
+    expect(message).toBe(`timed out after 40 ms waiting for something. ${last}`);
+  });
+
+  it('shortens a long last value', async () => {
+    const message = await pollUntil('a big object', 20, () => ({ data: 'x'.repeat(5_000) }), {
+      intervalMs: 5,
+      until: () => false,
+    }).then(
+      () => '',
+      (err: Error) => err.message,
+    );
+    expect(message.length).toBeLessThan(1_200);
+    expect(message).toMatch(/Last value: \{"data":"x+… \(\d+ characters in all\)$/);
+  });
 });
