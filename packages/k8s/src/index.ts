@@ -1,9 +1,10 @@
 /**
  * `@nimbus-ts/k8s` — the Kubernetes plumbing every nimbus-ts component and third-party adapter builds on.
  *
- * Structured logging, raw API requests, and the controller runtime: reflectors that keep caches in sync,
- * a keyed work queue, `Controller` with `owns`/`watches`, idempotent child writes and owned status
- * updates. The adapter SDK joins with its issue. Test helpers live in the separate `@nimbus-ts/k8s/testing` entry point.
+ * The Nimbus API (CRDs and types), structured logging, raw API requests, the controller runtime (reflectors that
+ * keep caches in sync, a keyed work queue, `Controller` with `owns`/`watches`, idempotent child writes and owned
+ * status updates), the adapter SDK (`createAdapter`, `runAdapter`), the component process (`runComponent`) and
+ * webhook support. Test helpers live in the separate `@nimbus-ts/k8s/testing` entry point.
  *
  * @packageDocumentation
  */

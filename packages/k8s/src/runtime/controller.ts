@@ -59,7 +59,8 @@ export function backoffErrorPolicy<T extends KubernetesObject, C>(): ErrorPolicy
 
 /**
  * Runs a level-triggered reconcile loop for one primary resource:
- * `new Controller(kc, SIB, opts).owns(NP).watches(SI, mapper).run(reconcile, errorPolicy, ctx)`.
+ * `const c = new Controller(kc, SIB, opts).owns(NP).watches(SI, mapper); await c.start(reconcile, ctx)` (an
+ * {@link ErrorPolicy} as the third argument replaces the default backoff), and `await c.stop()` to end it.
  *
  * Each resource is mirrored by one {@link Reflector}; every change maps to primary keys on a
  * {@link WorkQueue}; the reconciler gets the current cached primary object (a missing object is not

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const cp = await startControlPlane();
- * await cp.installCRDs(['deploy/crds']);
+ * await cp.installCRDs([crdDirectory()]); // crdDirectory from @nimbus-ts/k8s
  * const core = cp.kubeConfig.makeApiClient(CoreV1Api);
  * // ...
  * await cp.stop();
