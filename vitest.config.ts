@@ -23,6 +23,8 @@ export default defineConfig({
             'examples/*/test/integration/**/*.test.ts',
             'tools/*/test/integration/**/*.test.ts',
           ],
+          // The netpol example runs under its own configuration, the one its README shows (below).
+          exclude: ['examples/adapter-netpol/**'],
           // One real control plane per run, started before any test file and stopped after the last.
           globalSetup: [`${k8sTesting}/vitest-global-setup.ts`],
           setupFiles: [`${k8sTesting}/vitest-setup.ts`],
@@ -41,6 +43,13 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },
+      },
+      {
+        // Exactly the configuration an adapter author copies from examples/adapter-netpol/README.md. Its global
+        // setup shares the integration project's control plane; its files run after that project's, one at a time.
+        extends: './examples/adapter-netpol/vitest.config.ts',
+        root: './examples/adapter-netpol',
+        test: { name: 'integration-netpol', sequence: { groupOrder: 1 } },
       },
     ],
   },
