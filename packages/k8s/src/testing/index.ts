@@ -88,7 +88,7 @@ export {
   importCertificateAuthority,
   type KeyPairPem,
 } from './pki.js';
-export { abortable, type PollOptions, pollUntil } from './poll.js';
+export { abortable, type PollOptions, pollUntil, pollUntilSteady } from './poll.js';
 export { freeLoopbackPorts } from './ports.js';
 export { type Reaper, startReaper } from './reaper.js';
 export { createUser, type TestUser } from './users.js';

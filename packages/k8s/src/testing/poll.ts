@@ -86,3 +86,38 @@ export async function pollUntil<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Samples progress counters every `intervalMs` (default 1.5 s) until two samples in a row are equal (as JSON), and
+ * resolves with that sample: the moment nothing moved for one interval. Sample what proves activity — the API
+ * server's write count (`apiWrites`), a controller's reconcile counter, a `/metrics` line — so "settled" means
+ * those stopped, not that some time went by. Times out as {@link pollUntil} does, naming the last sample.
+ *
+ * ```ts
+ * const writes = await pollUntilSteady('the operator to settle', 30_000, async () => ({
+ *   writes: await apiWrites(kc, ['intent.security.nimbus.com']),
+ *   reconciles: operator.reconciles.success,
+ * }));
+ * ```
+ */
+export async function pollUntilSteady<T>(
+  what: string,
+  timeoutMs: number,
+  sample: () => Promise<T> | T,
+  options: { readonly intervalMs?: number; readonly signal?: AbortSignal } = {},
+): Promise<T> {
+  let previous: string | undefined;
+  const { value } = await pollUntil(
+    what,
+    timeoutMs,
+    async () => {
+      const current = await sample();
+      const seen = JSON.stringify(current);
+      const steady = seen === previous;
+      previous = seen;
+      return { value: current, steady };
+    },
+    { intervalMs: options.intervalMs ?? 1_500, signal: options.signal, until: (s) => s.steady },
+  );
+  return value;
+}

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { pollUntil } from '../../src/testing/poll.js';
+import { pollUntil, pollUntilSteady } from '../../src/testing/poll.js';
 import { freeLoopbackPorts } from '../../src/testing/ports.js';
 
 describe('freeLoopbackPorts', () => {
@@ -78,5 +78,24 @@ describe('pollUntil', () => {
     );
     expect(message.length).toBeLessThan(1_200);
     expect(message).toMatch(/Last value: \{"data":"x+… \(\d+ characters in all\)$/);
+  });
+});
+
+describe('pollUntilSteady', () => {
+  it('resolves with the first sample that equals the one before it', async () => {
+    const counts = [1, 2, 5, 5, 6];
+    let i = 0;
+    const settled = await pollUntilSteady('the counter to stop', 5_000, () => ({ writes: counts[i++] }), {
+      intervalMs: 1,
+    });
+    expect(settled).toEqual({ writes: 5 });
+    expect(i).toBe(4);
+  });
+
+  it('names the last sample when the counter never stops', async () => {
+    let n = 0;
+    await expect(pollUntilSteady('a busy counter', 30, () => n++, { intervalMs: 5 })).rejects.toThrow(
+      /waiting for a busy counter\. Last value: \{"value":\d+,"steady":false\}/,
+    );
   });
 });
