@@ -26,13 +26,16 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   let ns: TestNamespace;
   let operator: Operator;
 
-  const intent = (name: string, id: string, action: string, extra: Record<string, unknown> = {}) =>
-    client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+  const intentNames: string[] = [];
+  const intent = (name: string, id: string, action: string, extra: Record<string, unknown> = {}) => {
+    intentNames.push(siName(name));
+    return client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
       apiVersion: API,
       kind: 'SecurityIntent',
       metadata: { name: siName(name) },
       spec: { intent: { id, action, ...extra } },
     } as SecurityIntent);
+  };
   const binding = (name: string, intents: string[], labels?: Record<string, string>) =>
     client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
       apiVersion: API,
@@ -66,6 +69,17 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     expect(await elector.tryAcquireOrRenew()).toBe(true);
     return { stop: () => client.delete(LEASES, lease) };
   };
+  /** A binding of its own intents (one per id, named `<binding>-<n>`), once its NimbusPolicy has every rule. */
+  const converged = async (name: string, ids: string[]) => {
+    for (const [i, id] of ids.entries()) await intent(`${name}-${i}`, id, 'Block');
+    await binding(
+      name,
+      ids.map((_, i) => `${name}-${i}`),
+    );
+    return pollUntil(`the NimbusPolicy ${name}`, 30_000, () => policy(name), {
+      until: (np) => np?.spec.rules.length === ids.length && np.status?.status === 'Created',
+    });
+  };
 
   const eventsAbout = async (name: string) => {
     const core = env.kubeConfig.makeApiClient(CoreV1Api);
@@ -85,8 +99,7 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   afterAll(async () => {
     await operator?.stop();
     await ns?.delete({ wait: true });
-    for (const n of ['pkg', 'dns', 'late', 'custom'])
-      await client.delete(RESOURCES.SecurityIntent, { name: siName(n) });
+    for (const name of intentNames) await client.delete(RESOURCES.SecurityIntent, { name });
   });
 
   it('builds the NimbusPolicy with upstream names, labels, owner, selector and rules in binding order', async () => {
@@ -160,43 +173,43 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   });
 
   it('repairs an edited or deleted NimbusPolicy', async () => {
-    const np = (await policy('web')) as NimbusPolicy;
+    const np = (await converged('repair', ['swDeploymentTools', 'dnsManipulation'])) as NimbusPolicy;
     await client.replace(RESOURCES.NimbusPolicy, { ...np, spec: { ...np.spec, rules: [] } });
     await pollUntil(
       'the edit to be reverted',
       30_000,
-      async () => (await policy('web'))?.spec.rules.length === 2,
+      async () => (await policy('repair'))?.spec.rules.length === 2,
     );
-    await client.delete(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'web' });
+    await client.delete(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'repair' });
     await pollUntil('the policy to be re-created', 30_000, async () => {
-      const again = await policy('web');
+      const again = await policy('repair');
       return again !== undefined && again.metadata.uid !== np.metadata.uid && again.spec.rules.length === 2;
     });
   });
 
   it("never overwrites an adapter's count when it marks the policy again", async () => {
-    const before = (await policy('web')) as NimbusPolicy;
+    const before = (await converged('counted', ['swDeploymentTools'])) as NimbusPolicy;
     // An adapter reports, as the SDK does: its own fields, merged into the status.
     await client.patchStatus(
       RESOURCES.NimbusPolicy,
-      { namespace: ns.name, name: 'web' },
+      { namespace: ns.name, name: 'counted' },
       {
         status: {
-          adapterPolicies: ['KubeArmorPolicy/web-dnsmanipulation', 'KubeArmorPolicy/web-swdeploymenttools'],
-          numberOfAdapterPolicies: 2,
+          adapterPolicies: ['KubeArmorPolicy/counted-swdeploymenttools'],
+          numberOfAdapterPolicies: 1,
         },
       },
     );
     // A changed intent changes the policy's spec, and the operator marks the new generation as built.
-    const pkg = (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, {
-      name: siName('pkg'),
+    const si = (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, {
+      name: siName('counted-0'),
     })) as SecurityIntent;
     await client.replace(RESOURCES.SecurityIntent, {
-      ...pkg,
-      spec: { intent: { ...pkg.spec.intent, description: 'no package managers, ever' } },
+      ...si,
+      spec: { intent: { ...si.spec.intent, action: 'Audit' } },
     });
     await pollUntil('the new generation to be marked built', 30_000, async () => {
-      const np = await policy('web');
+      const np = await policy('counted');
       const built = np?.status?.conditions?.find((c) => c.type === 'Built');
       return (
         np !== undefined &&
@@ -204,26 +217,29 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
         built?.observedGeneration === np.metadata.generation
       );
     });
-    expect((await policy('web'))?.status).toMatchObject({
+    expect((await policy('counted'))?.status).toMatchObject({
       status: 'Created',
-      numberOfAdapterPolicies: 2,
-      adapterPolicies: ['KubeArmorPolicy/web-dnsmanipulation', 'KubeArmorPolicy/web-swdeploymenttools'],
+      numberOfAdapterPolicies: 1,
+      adapterPolicies: ['KubeArmorPolicy/counted-swdeploymenttools'],
     });
   });
 
   it('makes no write when nothing changed, as the API server counts them', async () => {
-    expect(await writesAcrossResync(env.kubeConfig, operator, 4)).toEqual({ writes: 0, errors: 0 });
+    await converged('steady', ['swDeploymentTools']);
+    // Its intent, its binding and its policy's enforcement at least: three reconciles.
+    expect(await writesAcrossResync(env.kubeConfig, operator, 3)).toEqual({ writes: 0, errors: 0 });
   });
 
   it('deletes the NimbusPolicy when none of its intents exists any more, and says so', async () => {
-    await client.delete(RESOURCES.SecurityIntent, { name: siName('late') });
-    await pollUntil('the policy to go', 30_000, async () => (await policy('late-binder')) === undefined);
+    await converged('orphaned', ['escapeToHost']);
+    await client.delete(RESOURCES.SecurityIntent, { name: siName('orphaned-0') });
+    await pollUntil('the policy to go', 30_000, async () => (await policy('orphaned')) === undefined);
     await pollUntil(
       'the binding status',
       30_000,
-      async () => (await sib('late-binder'))?.status?.nimbusPolicy === '',
+      async () => (await sib('orphaned'))?.status?.nimbusPolicy === '',
     );
-    const status = (await sib('late-binder'))?.status;
+    const status = (await sib('orphaned'))?.status;
     expect(status?.numberOfBoundIntents).toBe(0);
     expect(status?.boundIntents).toBeUndefined();
     expect(status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
@@ -248,7 +264,14 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
       30_000,
       async () => (await policy('custom'))?.spec.rules[0]?.id === 'acmeCustomGuard',
     );
-    const known = await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: siName('pkg') });
+    // An ID from the pool, by contrast: its condition is written on its own reconcile, so wait for it too.
+    await intent('known', 'swDeploymentTools', 'Block');
+    const known = await pollUntil(
+      'the condition of a known ID',
+      30_000,
+      () => client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name: siName('known') }),
+      { until: (si) => si?.status?.conditions?.some((c) => c.type === 'IntentSupported') === true },
+    );
     expect(known?.status?.conditions?.find((c) => c.type === 'IntentSupported')).toMatchObject({
       status: 'True',
     });
@@ -290,6 +313,7 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   });
 
   it('marks a NimbusPolicy no binding owns as not enforced, naming the missing owner and the fix', async () => {
+    await converged('bound', ['dnsManipulation']);
     const kubearmor = await announce('kubearmor', ['dnsManipulation', 'swDeploymentTools']);
     try {
       await client.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
@@ -305,7 +329,7 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
       await pollUntil(
         'the bound policy to be enforced',
         30_000,
-        async () => (await policyCondition('web', 'Enforced'))?.reason === 'AdaptersRunning',
+        async () => (await policyCondition('bound', 'Enforced'))?.reason === 'AdaptersRunning',
       );
       await pollUntil(
         "the orphan's Enforced condition",
@@ -340,11 +364,12 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
     await pod('shop-1', { app: 'shop', tier: 'web', 'pod-template-hash': 'a1' });
     await pod('shop-2', { app: 'shop', tier: 'web', 'pod-template-hash': 'b2' });
     await pod('other', { app: 'other', tier: 'web' });
+    await intent('cel-pkg', 'swDeploymentTools', 'Block');
     await client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
       apiVersion: API,
       kind: 'SecurityIntentBinding',
       metadata: { name: 'cel', namespace: ns.name },
-      spec: { intents: [{ name: siName('pkg') }], selector: {}, cel: ['labels["app" =='] },
+      spec: { intents: [{ name: siName('cel-pkg') }], selector: {}, cel: ['labels["app" =='] },
     });
     const celBinding = () => sib('cel');
     await pollUntil(
@@ -383,7 +408,8 @@ describe('SecurityIntentBinding → NimbusPolicy', () => {
   });
 
   it('leaves garbage collection of the NimbusPolicy to Kubernetes when the binding is deleted', async () => {
-    await client.delete(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name: 'web' });
-    await pollUntil('the garbage collector', 60_000, async () => (await policy('web')) === undefined);
+    await converged('collected', ['dnsManipulation']);
+    await client.delete(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name: 'collected' });
+    await pollUntil('the garbage collector', 60_000, async () => (await policy('collected')) === undefined);
   });
 });

@@ -29,8 +29,20 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
     client.get<ClusterNimbusPolicy>(RESOURCES.ClusterNimbusPolicy, { name: name(n) });
   const fanOut = (n: string, namespace: string) =>
     client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace, name: `nimbus-ctlr-gen-${name(n)}` });
-  const createBinding = (n: string, nsSelector: Record<string, string[]>, intents = ['pkg', 'dns']) =>
-    client.create<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding, {
+  const bindings: string[] = [];
+  const intentNames: string[] = [];
+  const createIntent = (n: string, intentId: string, action = 'Block') => {
+    intentNames.push(name(n));
+    return client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name: name(n) },
+      spec: { intent: { id: intentId, action } },
+    } as SecurityIntent);
+  };
+  const createBinding = (n: string, nsSelector: Record<string, string[]>, intents = ['pkg', 'dns']) => {
+    bindings.push(name(n));
+    return client.create<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding, {
       apiVersion: API,
       kind: 'ClusterSecurityIntentBinding',
       metadata: { name: name(n), labels: { owner: 'platform' } },
@@ -39,33 +51,35 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
         selector: { nsSelector, workloadSelector: { matchLabels: { tier: 'frontend' } } },
       },
     });
+  };
+  /**
+   * A binding over both test namespaces, once its status counts both fan-out policies: the status is written last
+   * in a reconcile, so the ClusterNimbusPolicy and the NimbusPolicies exist by then.
+   */
+  const converged = async (n: string, intents = ['pkg', 'dns']) => {
+    const created = await createBinding(n, { matchNames: [a.name, b.name] }, intents);
+    await pollUntil('the status', 30_000, () => csib(n), {
+      until: (c) => c?.status?.numberOfNimbusPolicies === 2,
+    });
+    return created;
+  };
 
   beforeAll(async () => {
     await env.installCRDs([crdDirectory()]);
     a = await env.namespace('csib-a');
     b = await env.namespace('csib-b');
     namespaces.push(a, b);
-    for (const [n, intentId] of [
-      ['pkg', 'swDeploymentTools'],
-      ['dns', 'dnsManipulation'],
-    ] as const) {
-      await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
-        apiVersion: API,
-        kind: 'SecurityIntent',
-        metadata: { name: name(n) },
-        spec: { intent: { id: intentId, action: 'Block' } },
-      } as SecurityIntent);
-    }
+    // Shared by the tests that only read them; a test that changes an intent makes its own.
+    await createIntent('pkg', 'swDeploymentTools');
+    await createIntent('dns', 'dnsManipulation');
     operator = createOperator(env.kubeConfig, { logger: createLogger('core-operator', { level: 'warn' }) });
     await operator.start();
   });
   afterAll(async () => {
     await operator?.stop();
     for (const ns of namespaces) await ns.delete({ wait: true });
-    for (const n of ['pkg', 'dns']) await client.delete(RESOURCES.SecurityIntent, { name: name(n) });
-    for (const n of ['pair', 'all', 'bad', 'except']) {
-      await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name: name(n) });
-    }
+    for (const n of intentNames) await client.delete(RESOURCES.SecurityIntent, { name: n });
+    for (const n of bindings) await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name: n });
   });
 
   it('builds the ClusterNimbusPolicy and a NimbusPolicy in each named namespace, with upstream names', async () => {
@@ -118,36 +132,42 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
   });
 
   it('updates every fan-out NimbusPolicy when an intent changes, not just the first', async () => {
+    await createIntent('update-pkg', 'swDeploymentTools');
+    await createIntent('update-dns', 'dnsManipulation');
+    await converged('update', ['update-pkg', 'update-dns']);
+    // Read now: the operator has written its status since it was created.
     const si = (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, {
-      name: name('dns'),
+      name: name('update-dns'),
     })) as SecurityIntent;
     await client.replace(RESOURCES.SecurityIntent, {
       ...si,
       spec: { intent: { ...si.spec.intent, action: 'Audit' } },
     });
     await pollUntil('both policies to carry Audit', 30_000, async () => {
-      const all = await Promise.all([fanOut('pair', a.name), fanOut('pair', b.name), cwnp('pair')]);
+      const all = await Promise.all([fanOut('update', a.name), fanOut('update', b.name), cwnp('update')]);
       return all.every((p) => p?.spec.rules[1]?.rule.action === 'Audit');
     });
   });
 
   it('reverts an edited ClusterNimbusPolicy', async () => {
-    const cluster = (await cwnp('pair')) as ClusterNimbusPolicy;
+    await converged('revert');
+    const cluster = (await cwnp('revert')) as ClusterNimbusPolicy;
     await client.replace(RESOURCES.ClusterNimbusPolicy, { ...cluster, spec: { ...cluster.spec, rules: [] } });
     await pollUntil(
       'the rules to be restored',
       30_000,
-      async () => (await cwnp('pair'))?.spec.rules.length === 2,
+      async () => (await cwnp('revert'))?.spec.rules.length === 2,
     );
   });
 
   it('re-creates a deleted fan-out NimbusPolicy and a deleted ClusterNimbusPolicy', async () => {
-    const np = await fanOut('pair', b.name);
+    await converged('recreate');
+    const np = await fanOut('recreate', b.name);
     await client.delete(RESOURCES.NimbusPolicy, { namespace: b.name, name: np?.metadata.name ?? '' });
-    const cluster = await cwnp('pair');
-    await client.delete(RESOURCES.ClusterNimbusPolicy, { name: name('pair') });
+    const cluster = await cwnp('recreate');
+    await client.delete(RESOURCES.ClusterNimbusPolicy, { name: name('recreate') });
     await pollUntil('both to be back', 30_000, async () => {
-      const [again, againCluster] = await Promise.all([fanOut('pair', b.name), cwnp('pair')]);
+      const [again, againCluster] = await Promise.all([fanOut('recreate', b.name), cwnp('recreate')]);
       return (
         again?.metadata.uid !== undefined &&
         again.metadata.uid !== np?.metadata.uid &&
@@ -158,12 +178,15 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
   });
 
   it("keeps adapters' status entries when it rewrites a policy", async () => {
-    const ref = { namespace: a.name, name: `nimbus-ctlr-gen-${name('pair')}` };
+    await createIntent('entries-pkg', 'swDeploymentTools');
+    await createIntent('entries-dns', 'dnsManipulation', 'Audit');
+    await converged('entries', ['entries-pkg', 'entries-dns']);
+    const ref = { namespace: a.name, name: `nimbus-ctlr-gen-${name('entries')}` };
     await client.patchStatus(RESOURCES.NimbusPolicy, ref, {
       status: { adapterPolicies: ['KubeArmorPolicy/x-swdeploymenttools'], numberOfAdapterPolicies: 1 },
     });
     const si = (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, {
-      name: name('dns'),
+      name: name('entries-dns'),
     })) as SecurityIntent;
     await client.replace(RESOURCES.SecurityIntent, {
       ...si,
@@ -172,7 +195,7 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
     await pollUntil(
       'the rewrite',
       30_000,
-      async () => (await fanOut('pair', a.name))?.spec.rules[1]?.rule.action === 'Block',
+      async () => (await fanOut('entries', a.name))?.spec.rules[1]?.rule.action === 'Block',
     );
     const np = await client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, ref);
     expect(np?.status).toMatchObject({
@@ -183,12 +206,17 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
   });
 
   it('makes no write once converged, across a full resync', async () => {
+    await converged('steady');
     expect(await writesAcrossResync(env.kubeConfig, operator, 3)).toEqual({ writes: 0, errors: 0 });
   });
 
   it('follows namespaces: matchNames ["*"] covers new namespaces, never kube-system, and drops deleted ones', async () => {
     await createBinding('all', { matchNames: ['*'] }, ['pkg']);
-    await pollUntil('fan-out into a', 30_000, async () => (await fanOut('all', a.name)) !== undefined);
+    // The status is written after every fan-out of a reconcile: once it names a and default, that reconcile has
+    // written (or decided against) the policy of every namespace it saw, kube-system included.
+    await pollUntil('fan-out into a and default', 30_000, () => csib('all'), {
+      until: (c) => [a.name, 'default'].every((n) => c?.status?.nimbusPolicyNamespaces?.includes(n)),
+    });
     expect(await fanOut('all', 'kube-system')).toBeUndefined();
     expect(await fanOut('all', 'default')).toBeDefined();
     const c = await env.namespace('csib-c');
@@ -210,7 +238,11 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
 
   it('honours excludeNames', async () => {
     await createBinding('except', { excludeNames: [a.name] }, ['pkg']);
-    await pollUntil('fan-out into b', 30_000, async () => (await fanOut('except', b.name)) !== undefined);
+    // Waiting on the status, not on b's policy: the status comes after the whole fan-out, a's included.
+    await pollUntil('fan-out into b', 30_000, () => csib('except'), {
+      until: (c) => c?.status?.nimbusPolicyNamespaces?.includes(b.name) === true,
+    });
+    expect(await fanOut('except', b.name)).toBeDefined();
     expect(await fanOut('except', a.name)).toBeUndefined();
   });
 
@@ -237,9 +269,14 @@ describe('ClusterSecurityIntentBinding → ClusterNimbusPolicy + one NimbusPolic
   });
 
   it('removes its outputs through garbage collection when the binding is deleted', async () => {
-    await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name: name('pair') });
+    await converged('collected');
+    await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name: name('collected') });
     await pollUntil('the garbage collector', 90_000, async () => {
-      const left = await Promise.all([cwnp('pair'), fanOut('pair', a.name), fanOut('pair', b.name)]);
+      const left = await Promise.all([
+        cwnp('collected'),
+        fanOut('collected', a.name),
+        fanOut('collected', b.name),
+      ]);
       return left.every((p) => p === undefined);
     });
   });

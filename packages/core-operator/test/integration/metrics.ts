@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { apiWrites, pollUntil } from '@nimbus-ts/k8s/testing';
+import { apiWrites, pollUntil, pollUntilSteady } from '@nimbus-ts/k8s/testing';
 import type { Operator } from '../../src/operator.js';
 
 /** Writes the API server has served for the intent.security.nimbus.com group. */
@@ -13,24 +13,29 @@ export interface ResyncWrites {
   readonly errors: number;
 }
 
+/** The operator's progress as the API server and its own counters see it. */
+async function progress(kc: KubeConfig, operator: Operator) {
+  const { success, error } = operator.reconciles;
+  return { writes: await nimbusWrites(kc), reconciles: success, errors: error };
+}
+
 /**
- * Waits until the operator has settled (no writes for 1.5 s), forces a full resync, waits for at least
- * `minReconciles` successful reconciles, and reports how many writes and errors the resync caused.
+ * Waits until the operator has settled (neither the API server's write count nor the operator's reconcile counters
+ * move between two samples), forces a full resync, waits for at least `minReconciles` successful reconciles and
+ * for everything to settle again, and reports how many writes and errors the resync caused.
  */
 export async function writesAcrossResync(
   kc: KubeConfig,
   operator: Operator,
   minReconciles: number,
 ): Promise<ResyncWrites> {
-  await pollUntil('the operator to settle', 30_000, async () => {
-    const before = await nimbusWrites(kc);
-    await new Promise((r) => setTimeout(r, 1500));
-    return (await nimbusWrites(kc)) === before;
-  });
-  const writes = await nimbusWrites(kc);
-  const { success, error } = operator.reconciles;
+  const before = await pollUntilSteady('the operator to settle', 60_000, () => progress(kc, operator));
   operator.resyncAll();
-  await pollUntil('a full resync', 30_000, () => operator.reconciles.success >= success + minReconciles);
-  await new Promise((r) => setTimeout(r, 1000));
-  return { writes: (await nimbusWrites(kc)) - writes, errors: operator.reconciles.error - error };
+  await pollUntil(
+    'a full resync',
+    30_000,
+    () => operator.reconciles.success >= before.reconciles + minReconciles,
+  );
+  const after = await pollUntilSteady('the resync to finish', 60_000, () => progress(kc, operator));
+  return { writes: after.writes - before.writes, errors: after.errors - before.errors };
 }

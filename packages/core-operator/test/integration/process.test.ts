@@ -98,10 +98,16 @@ describe('the core-operator process', () => {
       expect((await get(r.probePort, '/healthz')).status).toBe(200);
       expect((await get(r.probePort, '/readyz')).status).toBe(200);
     }
-    const metrics = await get(leader.metricsPort, '/metrics');
-    expect(metrics.body).toMatch(
-      /nimbus_core_operator_reconcile_total\{controller="securityintentbinding",outcome="success"\} [1-9]/,
+    // The counter moves when a reconcile ends, which is after the policy it wrote appeared: wait for it.
+    const reconciled =
+      /nimbus_core_operator_reconcile_total\{controller="securityintentbinding",outcome="success"\} [1-9]/;
+    const metrics = await pollUntil(
+      'a successful binding reconcile on /metrics',
+      30_000,
+      () => get(leader.metricsPort, '/metrics'),
+      { until: (m) => reconciled.test(m.body) },
     );
+    expect(metrics.body).toMatch(reconciled);
     expect(standby.logs.some((l) => l.message === 'controllers started')).toBe(false);
     expect(leader.logs.every((l) => typeof l.timestamp === 'string' && l.component === 'core-operator')).toBe(
       true,
