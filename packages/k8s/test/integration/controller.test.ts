@@ -34,7 +34,7 @@ interface Widget extends KubernetesObject {
 describe('Controller against the real API server', () => {
   const env = envtest();
   const client = new ObjectClient(env.kubeConfig, 'envtest-controller');
-  const results: { child: WriteResult; status: WriteResult }[] = [];
+  const results: { widget: string; child: WriteResult; status: WriteResult }[] = [];
   let ns: TestNamespace;
   let controller: Controller<Widget>;
 
@@ -59,6 +59,27 @@ describe('Controller against the real API server', () => {
     data: { size: String(w.spec.size) },
   });
 
+  /** A Widget of its own for a test, once the controller has built its child and reported Ready. */
+  const readyWidget = async (name: string, size: number) => {
+    await client.create(WIDGET, {
+      apiVersion: WIDGET.apiVersion,
+      kind: WIDGET.kind,
+      metadata: { name, namespace: ns.name },
+      spec: { size },
+    });
+    await pollUntil(
+      `Widget ${name} to be Ready`,
+      30_000,
+      () => client.get<Widget>(WIDGET, { namespace: ns.name, name }),
+      {
+        until: (w) => w?.status?.phase === 'Ready',
+      },
+    );
+    await pollUntil(`the child of ${name}`, 30_000, () =>
+      client.get(CONFIGMAP, { namespace: ns.name, name: `${name}-child` }),
+    );
+  };
+
   beforeAll(async () => {
     await env.installCRDs([CRD]);
     ns = await env.namespace('ctrl');
@@ -82,7 +103,7 @@ describe('Controller against the real API server', () => {
           observedGeneration: w.metadata?.generation,
         }),
       }));
-      results.push({ child, status });
+      results.push({ widget: w.metadata?.name ?? '', child, status });
       return Action.requeue(60_000);
     }, {});
   });
@@ -135,8 +156,11 @@ describe('Controller against the real API server', () => {
     const settled = await client.get<V1ConfigMap>(CONFIGMAP, childRef);
     const before = results.length;
     controller.enqueue({ namespace, name: 'w' });
-    await pollUntil('one more reconcile', 30_000, () => results.length > before);
-    expect(results.at(-1)).toEqual({ child: 'unchanged', status: 'unchanged' });
+    // Other tests' widgets reconcile too: wait for this one's.
+    const forced = await pollUntil('one more reconcile', 30_000, () =>
+      results.slice(before).find((r) => r.widget === 'w'),
+    );
+    expect(forced).toEqual({ widget: 'w', child: 'unchanged', status: 'unchanged' });
     expect((await client.get<V1ConfigMap>(CONFIGMAP, childRef))?.metadata?.resourceVersion).toBe(
       settled?.metadata?.resourceVersion,
     );
@@ -144,7 +168,8 @@ describe('Controller against the real API server', () => {
 
   it('updates only the status fields it owns; fields written by others survive', async () => {
     const namespace = ns.name;
-    const ref = { namespace, name: 'w' };
+    await readyWidget('shared-status', 2);
+    const ref = { namespace, name: 'shared-status' };
     await client.patchStatus(WIDGET, ref, { status: { foreign: 'adapter-entry' } });
     const live = await client.get<Widget>(WIDGET, ref);
     await client.replace(WIDGET, { ...(live as Widget), spec: { size: 5 } });
@@ -159,9 +184,10 @@ describe('Controller against the real API server', () => {
 
   it('deletion of the owner leaves nothing to reconcile, and the garbage collector removes the child', async () => {
     const namespace = ns.name;
-    await client.delete(WIDGET, { namespace, name: 'w' });
+    await readyWidget('doomed', 1);
+    await client.delete(WIDGET, { namespace, name: 'doomed' });
     await pollUntil('the child to be garbage-collected', 60_000, async () => {
-      return (await client.get(CONFIGMAP, { namespace, name: 'w-child' })) === undefined;
+      return (await client.get(CONFIGMAP, { namespace, name: 'doomed-child' })) === undefined;
     });
   });
 });
