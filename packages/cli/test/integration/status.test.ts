@@ -46,6 +46,7 @@ describe('nimbus status on a real control plane', () => {
   let ns: TestNamespace;
   let operator: Operator;
   let adapter: Adapter;
+  let announcement: LeaderElector;
   const intent = (name: string, id: string, description: string): SecurityIntent => ({
     apiVersion: API,
     kind: 'SecurityIntent',
@@ -83,14 +84,9 @@ describe('nimbus status on a real control plane', () => {
   const policy = () => admin.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'web' });
   const condition = async (type: string) =>
     (await policy())?.status?.conditions?.find((c) => c.type === type);
-
-  beforeAll(async () => {
-    await env.installCRDs([crdDirectory(), kubearmorCrdDirectory()]);
-    ns = await env.namespace('cli-status');
-    operator = createOperator(env.kubeConfig, { logger });
-    await operator.start();
-    // The adapter announces itself on a Lease as runAdapter does, so the operator counts it as running.
-    const announcement = new LeaderElector(new ObjectClient(env.kubeConfig, 'nimbus-kubearmor'), {
+  /** Starts the adapter and announces it on a Lease as runAdapter does, so the operator counts it as running. */
+  const startAdapter = async () => {
+    announcement = new LeaderElector(new ObjectClient(env.kubeConfig, 'nimbus-kubearmor'), {
       ...lease(),
       identity: `cli-test-${suffix}`,
       leaseDurationMs: 600_000,
@@ -100,6 +96,29 @@ describe('nimbus status on a real control plane', () => {
     expect(await announcement.tryAcquireOrRenew()).toBe(true);
     adapter = createAdapter(env.kubeConfig, kubearmorAdapter, { logger });
     await adapter.start();
+  };
+  /** Healthy with both bindings: the cluster binding is in this namespace's scope only once its fan-out exists. */
+  const converged = () =>
+    pollUntil('nimbus status to report both bindings healthy', 60_000, async () => {
+      const { code, report } = await status();
+      // Converged means the adapter has also written its enforcement entries, not only that nothing is unhealthy.
+      const rules = report?.bindings[0]?.policies[0]?.rules ?? [];
+      const objects = report?.bindings[0]?.policies[0]?.adapters[0]?.objects ?? [];
+      return (
+        code === 0 &&
+        report?.bindings.length === 2 &&
+        rules.length === 2 &&
+        rules.every((r) => r.adapters.length > 0) &&
+        objects.every((o) => o.state === 'present')
+      );
+    });
+
+  beforeAll(async () => {
+    await env.installCRDs([crdDirectory(), kubearmorCrdDirectory()]);
+    ns = await env.namespace('cli-status');
+    operator = createOperator(env.kubeConfig, { logger });
+    await operator.start();
+    await startAdapter();
 
     for (const si of intents) await admin.create(RESOURCES.SecurityIntent, si);
     await admin.create(RESOURCES.SecurityIntentBinding, {
@@ -126,18 +145,7 @@ describe('nimbus status on a real control plane', () => {
   });
 
   it('reports every binding healthy once the operator and the adapter have converged (exit 0)', async () => {
-    // Healthy with both bindings: the cluster binding is in this namespace's scope only once its fan-out exists.
-    await pollUntil('nimbus status to report both bindings healthy', 60_000, async () => {
-      const { code, report } = await status();
-      // Converged means the adapter has also written its enforcement entries, not only that nothing is unhealthy.
-      const rules = report?.bindings[0]?.policies[0]?.rules ?? [];
-      return (
-        code === 0 &&
-        report?.bindings.length === 2 &&
-        rules.length === 2 &&
-        rules.every((r) => r.adapters.length > 0)
-      );
-    });
+    await converged();
     const { code, report, stderr } = await status();
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -199,6 +207,7 @@ describe('nimbus status on a real control plane', () => {
   });
 
   it('renders offline exactly the NimbusPolicy and KubeArmorPolicies the operator and the adapter made', async () => {
+    await converged();
     const rendered = await run(
       ['render', '-f', '-', '-n', ns.name, '--adapter', 'kubearmor', '-o', 'rendering'],
       {
@@ -227,6 +236,18 @@ describe('nimbus status on a real control plane', () => {
   });
 
   it('reports a stopped adapter and an engine policy nobody repairs any more (exit 3)', async () => {
+    await converged();
+    try {
+      await stoppedAdapterIsReported();
+    } finally {
+      // Running again for the other tests, whatever happened here; it re-creates the deleted engine policy.
+      await adapter.stop();
+      await startAdapter();
+    }
+  });
+
+  /** Stops the adapter, deletes an engine policy it made, and checks what `nimbus status` says. */
+  async function stoppedAdapterIsReported() {
     // A stopped adapter's Lease is released or expires; deleting it is the quickest way to the same state.
     await adapter.stop();
     await admin.delete(LEASES, lease());
@@ -265,5 +286,5 @@ describe('nimbus status on a real control plane', () => {
     expect(tree.code).toBe(3);
     expect(tree.stdout).toContain(`FAIL KubeArmorPolicy ${ns.name}/web-escapetohost-disallowchroot missing`);
     expect(tree.stdout).toContain('FAIL Enforced=False NoRunningAdapter');
-  });
+  }
 });
