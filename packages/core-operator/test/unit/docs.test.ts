@@ -100,13 +100,13 @@ describe('repository paths named in the documents', () => {
     ]);
     expect(repositoryPaths("await cp.installCRDs(['deploy/crds']);")).toEqual(['deploy/crds']);
     expect(repositoryPaths('https://github.com/5GSEC/nimbus/tree/main/deploy/nimbus')).toEqual([]);
-    expect(repositoryPaths('~/.cache/nimbus-ts/envtest/bin and packages/*/Dockerfile')).toEqual([
-      'packages/*/Dockerfile',
+    expect(repositoryPaths('~/.cache/nimbus-ts/envtest/bin and packages/*/package.json')).toEqual([
+      'packages/*/package.json',
     ]);
   });
 
   it('understands globs, placeholders and alternatives', () => {
-    expect(pathExists('packages/*/Dockerfile')).toBe(true);
+    expect(pathExists('packages/*/package.json')).toBe(true);
     expect(pathExists('deploy/<component>/kustomization.yaml')).toBe(true);
     expect(expandBraces('examples/{intents,bindings}').every((p) => pathExists(p))).toBe(true);
     expect(pathExists('deploy/crds')).toBe(false);
