@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type SlackFetch,
   type SlackOutcome,
@@ -164,7 +164,8 @@ describe('SlackSender', () => {
     const net = network([[429, '', { 'retry-after': '3600' }]]);
     const { s, outcomes } = sender(net.fetch);
     const pending = [s.send({ url: URL }, payload('1')), s.send({ url: URL }, payload('2'))];
-    await new Promise((r) => setTimeout(r, 20));
+    // Closed while the first message waits out its hour-long Retry-After, the second behind it.
+    await vi.waitFor(() => expect(net.bodies).toHaveLength(1));
     await s.close();
     expect((await Promise.all(pending)).map((r) => r.status === 'dropped' && r.reason)).toEqual([
       'stopped',

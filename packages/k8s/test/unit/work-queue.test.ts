@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkQueue } from '../../src/runtime/work-queue.js';
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Lets every pending callback run once: a handler's `await` yields, others start. No clock is involved. */
+const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('WorkQueue', () => {
   it('deduplicates keys added while queued', async () => {
@@ -21,18 +26,23 @@ describe('WorkQueue', () => {
     let maxRunning = 0;
     let runs = 0;
     let release: () => void = () => {};
+    let firstStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => (firstStarted = resolve));
     q.start(async () => {
       running++;
       runs++;
       maxRunning = Math.max(maxRunning, running);
-      if (runs === 1) await new Promise<void>((r) => (release = r));
+      if (runs === 1) {
+        firstStarted();
+        await new Promise<void>((r) => (release = r));
+      }
       running--;
     });
     q.add('k');
-    await tick();
+    await started;
     q.add('k');
     q.add('k');
-    await tick();
+    await yieldToOthers();
     expect(runs).toBe(1);
     release();
     await q.whenIdle();
@@ -47,7 +57,7 @@ describe('WorkQueue', () => {
     q.start(async () => {
       running++;
       maxRunning = Math.max(maxRunning, running);
-      await tick();
+      await yieldToOthers();
       running--;
     });
     for (let i = 0; i < 10; i++) q.add(`k${i}`);
@@ -56,6 +66,7 @@ describe('WorkQueue', () => {
   });
 
   it('keeps the earliest schedule for a key, and add() overrides a pending schedule', async () => {
+    vi.useFakeTimers();
     const q = new WorkQueue();
     const seen: string[] = [];
     q.start(async (k) => {
@@ -64,7 +75,12 @@ describe('WorkQueue', () => {
     q.addAfter('late', 60_000);
     q.addAfter('late', 10);
     q.addAfter('late', 50_000);
-    await new Promise((r) => setTimeout(r, 40));
+    await vi.advanceTimersByTimeAsync(9);
+    expect(seen).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(seen).toEqual(['late']);
+    // The later schedules were dropped, not kept for later.
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(seen).toEqual(['late']);
     q.addAfter('now', 60_000);
     q.add('now');
@@ -86,7 +102,9 @@ describe('WorkQueue', () => {
     expect(seen.sort()).toEqual(['bad', 'good']);
     await q.stop();
     q.add('after-stop');
-    await tick();
+    // A stopped queue takes nothing: the key is not even queued.
+    expect(q.depth).toBe(0);
+    await yieldToOthers();
     expect(seen).not.toContain('after-stop');
   });
 });
