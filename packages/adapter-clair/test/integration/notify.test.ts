@@ -324,10 +324,13 @@ describe('the Clair webhook receiver', () => {
     { name: 'PUT', request: { method: 'PUT' }, status: 405 },
     { name: 'another path', request: { path: '/metrics' }, status: 404 },
   ])('answers $status to $name, and keeps serving', async ({ request, status }) => {
+    // Relative to before: the valid deliveries below may have run first.
+    const before = processed.size;
     const res = await post(request);
     await res.body?.cancel();
     expect(res.status).toBe(status);
-    expect(processed.size).toBe(0);
+    // Refused before processing starts, so the answer is the whole of it.
+    expect(processed.size).toBe(before);
   });
 
   it('answers exactly 200 to a valid delivery, then pages through the set with one page_size and DELETEs it', async () => {
