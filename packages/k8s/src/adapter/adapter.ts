@@ -190,7 +190,15 @@ export function createAdapter(
           .map((object): DesiredChild => ({ resource: kind, object })),
       );
       const plan = planChildren(declaration.name, policy, state.children, existing);
-      const entryOf = (c: DesiredChild) => statusEntry(c.resource.kind, c.object.metadata?.name ?? '');
+      // A ClusterNimbusPolicy's namespaced objects live in a namespace the policy does not have: the entry says it.
+      const entryOf = (c: DesiredChild) =>
+        statusEntry(
+          c.resource.kind,
+          c.object.metadata?.name ?? '',
+          c.object.metadata?.namespace !== policy.metadata.namespace
+            ? c.object.metadata?.namespace
+            : undefined,
+        );
       const mayUpdate = (live: KubernetesObject) => holdingOf(live, policy, declaration.name) !== 'foreign';
       const applied: string[] = [];
       const conflicts = plan.conflicts.map((c) => ({ ...c, entry: entryOf(c.child) }));

@@ -19,9 +19,15 @@ export interface DesiredState {
   readonly children: readonly DesiredChild[];
 }
 
-/** `<Kind>/<name>`: how an engine object is listed in a policy's `status.adapterPolicies` (upstream's format). */
-export function statusEntry(kind: string, name: string): string {
-  return `${kind}/${name}`;
+/**
+ * How an engine object is listed in a policy's `status.adapterPolicies` (upstream's formats): `<Kind>/<name>` for an
+ * object in the policy's namespace or a cluster-scoped one, `<namespace>/<Kind>/<name>` for a namespaced object of a
+ * ClusterNimbusPolicy (upstream's k8tls CronJobs), so readers such as `nimbus status` can find it.
+ *
+ * @param namespace - the object's namespace when it is not the policy's; omit it otherwise.
+ */
+export function statusEntry(kind: string, name: string, namespace?: string): string {
+  return namespace ? `${namespace}/${kind}/${name}` : `${kind}/${name}`;
 }
 
 /**
