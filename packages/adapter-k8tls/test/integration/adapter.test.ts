@@ -98,6 +98,7 @@ describe('the k8tls adapter with the real controller-manager', () => {
           })
         )[0],
     );
+    if (!pod) throw new Error('no pod');
     // The identity the CronJob's downward-API env gives the report container, read from the pod as the kubelet would.
     const labels = pod.metadata?.labels ?? {};
     const dir = await mkdtemp(join(tmpdir(), 'k8tls-'));

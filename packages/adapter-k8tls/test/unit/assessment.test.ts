@@ -4,7 +4,7 @@ import { K8S_TLSSCAN_REPORT, TLSSCAN_REPORT } from './samples.js';
 
 const cronJob = { metadata: { name: 'tls-assesstls', namespace: 'scans' }, spec: { schedule: '@weekly' } };
 const job = (name: string, state?: 'Complete' | 'Failed', at?: string, message?: string): JobView => ({
-  metadata: { name, creationTimestamp: '2026-12-01T00:00:00Z' },
+  metadata: { name, creationTimestamp: '2026-12-01T00:00:00Z' as unknown as Date },
   status: {
     startTime: '2026-12-01T00:00:01Z',
     ...(state === 'Complete' && at ? { completionTime: at } : {}),

@@ -54,7 +54,7 @@ describe('the k8tls builder', () => {
       configMap: 'shop.example.com:443 shop.example.com:443\n10.0.0.1:8443 10.0.0.1:8443\n',
     },
   ])('$name', ({ params, schedule, command, configMap }) => {
-    const objects = build([assess(params)]);
+    const objects = build([assess(params as Record<string, string[]> | undefined)]);
     const cronJob = objects.find((o) => o.kind === 'CronJob');
     expect(cronJob.metadata).toMatchObject({
       name: 'tls-assesstls',
@@ -94,7 +94,7 @@ describe('the k8tls builder', () => {
     { params: { external_addresses: ['a.example.com:443 evil'] }, error: /not host:port/ },
     { params: { external_addresses: ['a.example.com:70000'] }, error: /not host:port/ },
   ])('rejects $params with the fix', ({ params, error }) => {
-    expect(() => build([assess(params)])).toThrow(error);
+    expect(() => build([assess(params as unknown as Record<string, string[]>)])).toThrow(error);
   });
 
   it.each([
