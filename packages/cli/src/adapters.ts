@@ -1,5 +1,6 @@
 // The declarations only (the packages' light ./declaration entry points), not the adapters' processes.
 import clairScanDeclaration from '@nimbus-ts/adapter-clair/declaration';
+import k8tlsAdapter from '@nimbus-ts/adapter-k8tls/declaration';
 import kubearmorAdapter from '@nimbus-ts/adapter-kubearmor/declaration';
 import type { IntentDefinition, IntentRegistry } from '@nimbus-ts/idpool';
 import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
@@ -12,6 +13,7 @@ import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
 export const BUILTIN_ADAPTERS: readonly AdapterDeclaration[] = Object.freeze([
   kubearmorAdapter,
   clairScanDeclaration,
+  k8tlsAdapter,
 ]);
 
 /** A kind some adapter writes, with that adapter. */

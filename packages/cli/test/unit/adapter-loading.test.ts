@@ -327,7 +327,7 @@ spec:
       argv: () => ['--adapter', 'kyverno'],
       code: 2,
       message: (dir) =>
-        `nimbus render: usage: --adapter kyverno: no adapter of that name (known: kubearmor, clair) and no package kyverno installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
+        `nimbus render: usage: --adapter kyverno: no adapter of that name (known: kubearmor, clair, k8tls) and no package kyverno installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
     },
     {
       name: 'a path to nothing',

@@ -365,10 +365,14 @@ describe('examples/', () => {
       const missing: string[] = [];
       const rendered = new Set<string>();
       for (const { policy, objects } of rendering.policies) {
-        if (policy.kind !== 'NimbusPolicy') continue;
         for (const rule of policy.spec.rules) {
           const id = canonical(rule.id);
           for (const adapter of adapters.enforcing(id)) {
+            // An adapter with a cluster-wide builder (k8tls) acts on a cluster binding once, through its
+            // ClusterNimbusPolicy, not on its per-namespace fan-out; the others act on NimbusPolicies only.
+            const fanOut =
+              policy.kind === 'NimbusPolicy' && policy.metadata.name.startsWith('nimbus-ctlr-gen-');
+            if (adapter.buildCluster ? fanOut : policy.kind !== 'NimbusPolicy') continue;
             const prefix = `${policy.metadata.name}-${id.toLowerCase()}`;
             // One object per rule named after it (KubeArmor, netpol, the Clair scan policy), or one object
             // holding several rules as spec fields (the Clair adapter's ImageAdmissionPolicy).

@@ -573,6 +573,8 @@ describe('nimbus render output formats', () => {
     expect(new Set(adapters)).toEqual(new Set(['kubearmor']));
     const unknown = await run(['render', '-f', escapeToHost, '--adapter', 'kyverno']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('--adapter kyverno: no adapter of that name (known: kubearmor, clair)');
+    expect(unknown.stderr).toContain(
+      '--adapter kyverno: no adapter of that name (known: kubearmor, clair, k8tls)',
+    );
   });
 });

@@ -296,7 +296,8 @@ users: [{name: u, user: {token: t}}]
 });
 
 describe('nimbus status of a third-party adapter it has no code for', () => {
-  const CONFIG_MAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+  // A kind no built-in adapter writes (k8tls writes ConfigMaps), so only the Lease can say what an entry of it is.
+  const SECRETS = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
   const now = Date.parse(NOW);
   const objects = (supported: 'True' | 'False'): KubernetesObject[] =>
     [
@@ -340,7 +341,7 @@ describe('nimbus status of a third-party adapter it has no code for', () => {
           rules: [{ id: 'acmeGuard', rule: { action: 'Block' } }],
         },
         status: {
-          adapterPolicies: ['ConfigMap/web-acmeguard'],
+          adapterPolicies: ['Secret/web-acmeguard'],
           enforcement: [{ ruleId: 'acmeGuard', adapters: ['acme'] }],
           conditions: [
             condition(
@@ -355,7 +356,7 @@ describe('nimbus status of a third-party adapter it has no code for', () => {
       },
       {
         apiVersion: 'v1',
-        kind: 'ConfigMap',
+        kind: 'Secret',
         metadata: {
           name: 'web-acmeguard',
           namespace: 'shop',
@@ -368,7 +369,7 @@ describe('nimbus status of a third-party adapter it has no code for', () => {
     ] as KubernetesObject[];
   // The Lease the running adapter holds, as runAdapter writes it.
   const lease = (renewedMsAgo: number): KubernetesObject => {
-    const { labels, annotations } = announcementMetadata('acme', ['acmeGuard'], [CONFIG_MAPS]);
+    const { labels, annotations } = announcementMetadata('acme', ['acmeGuard'], [SECRETS]);
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -391,8 +392,8 @@ describe('nimbus status of a third-party adapter it has no code for', () => {
     expect(adapters?.map((a) => [a.name, a.condition?.status, a.problems])).toEqual([['acme', 'True', []]]);
     expect(adapters?.[0]?.objects).toEqual([
       {
-        entry: 'ConfigMap/web-acmeguard',
-        kind: 'ConfigMap',
+        entry: 'Secret/web-acmeguard',
+        kind: 'Secret',
         name: 'web-acmeguard',
         namespace: 'shop',
         state: 'present',
@@ -405,11 +406,11 @@ describe('nimbus status of a third-party adapter it has no code for', () => {
     const report = await collect(new FakeCluster([...objects('False'), lease(60_000)]));
     expect(report.healthy).toBe(false);
     expect(report.bindings[0]?.intents[0]?.problems).toEqual(['intent ID acmeGuard is not known']);
-    // The adapter's own report is there, but its object is not looked up: nobody says what a ConfigMap entry is.
+    // The adapter's own report is there, but its object is not looked up: nobody says what a Secret entry is.
     const adapters = report.bindings[0]?.policies[0]?.adapters ?? [];
     expect(
       adapters.map((a) => `${a.name}: ${a.objects.map((o) => `${o.kind} ${o.state}`).join(', ')}`),
-    ).toEqual(['acme: ', 'unknown: ConfigMap unchecked']);
+    ).toEqual(['acme: ', 'unknown: Secret unchecked']);
   });
 
   it('does without the Leases when the user may not list them', async () => {
