@@ -41,6 +41,13 @@ export const COMPONENTS: readonly ImageComponent[] = [
     bin: 'nimbus-clair',
     ports: [8080, 8081, 8443, 9443],
   },
+  // The adapter, and the report step of its scan jobs (nimbus-k8tls-report, run by overriding the command).
+  {
+    image: 'nimbus-k8tls',
+    packageDir: 'packages/adapter-k8tls',
+    bin: 'nimbus-k8tls',
+    ports: [8080, 8081],
+  },
   {
     image: 'nimbus-netpol',
     packageDir: 'examples/adapter-netpol',

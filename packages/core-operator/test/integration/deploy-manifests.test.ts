@@ -12,28 +12,31 @@ const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', 
 describe('deploy/ manifests', () => {
   const env = envtest();
   const admin = new ObjectClient(env.kubeConfig, 'deploy-test');
-  let createdNamespace = false;
+  const createdNamespaces: string[] = [];
 
   beforeAll(async () => {
     await env.installCRDs([crdDirectory()]);
-    // A dry run creates nothing, so namespaced objects need their namespace to exist for real.
-    if (!(await admin.get(NAMESPACES, { name: 'nimbus-system' }))) {
-      await admin.create(NAMESPACES, {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: 'nimbus-system' },
-      });
-      createdNamespace = true;
+    // A dry run creates nothing, so namespaced objects need their namespace to exist for real (nimbus-k8tls-env is
+    // the k8tls adapter's scan namespace, which deploy/adapter-k8tls creates).
+    for (const name of ['nimbus-system', 'nimbus-k8tls-env']) {
+      if (!(await admin.get(NAMESPACES, { name }))) {
+        await admin.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        createdNamespaces.push(name);
+      }
     }
   });
   afterAll(async () => {
-    if (createdNamespace) await admin.delete(NAMESPACES, { name: 'nimbus-system' });
+    for (const name of createdNamespaces) await admin.delete(NAMESPACES, { name });
   });
 
   // How many objects each directory holds at least, so a component silently dropped from a kustomization fails;
   // and objects that must be among them, so a file dropped from one fails too.
   it.each([
-    { dir: '.', objects: 47, includes: ['deployment.apps/nimbus-clair-webhook'] },
+    {
+      dir: '.',
+      objects: 63,
+      includes: ['deployment.apps/nimbus-clair-webhook', 'deployment.apps/nimbus-k8tls'],
+    },
     { dir: 'core-operator', objects: 13, includes: [] },
     { dir: 'adapter-kubearmor', objects: 7, includes: [] },
     { dir: 'adapter-netpol', objects: 7, includes: [] },
@@ -52,6 +55,19 @@ describe('deploy/ manifests', () => {
         'poddisruptionbudget.policy/nimbus-clair-webhook',
         'service/nimbus-clair-webhook',
         'service/nimbus-clair-webhook-metrics',
+      ],
+    },
+    // Its CRD, the scan namespace, the adapter's RBAC (cluster-wide, Lease, scan namespace), the scan jobs' RBAC,
+    // the Deployment and the metrics Service.
+    {
+      dir: 'adapter-k8tls',
+      objects: 16,
+      includes: [
+        'customresourcedefinition.apiextensions.k8s.io/tlsassessmentreports.tls.nimbus-ts.io',
+        'namespace/nimbus-k8tls-env',
+        'role.rbac.authorization.k8s.io/nimbus-k8tls-scans',
+        'serviceaccount/nimbus-k8tls-scanner',
+        'deployment.apps/nimbus-k8tls',
       ],
     },
   ])(

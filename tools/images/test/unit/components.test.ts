@@ -25,6 +25,7 @@ const DEPLOYMENT_BINS: Record<string, { bin: string; leaderElect: boolean }> = {
   'nimbus-kubearmor': { bin: 'nimbus-kubearmor', leaderElect: true },
   'nimbus-clair': { bin: 'nimbus-clair', leaderElect: true },
   'nimbus-clair-webhook': { bin: 'nimbus-clair-webhook', leaderElect: false },
+  'nimbus-k8tls': { bin: 'nimbus-k8tls', leaderElect: true },
   'nimbus-netpol': { bin: 'nimbus-netpol', leaderElect: true },
 };
 
@@ -110,7 +111,7 @@ describe('selectComponents', () => {
 
   it('names the images when it does not know one', () => {
     expect(() => selectComponents(['nimbus-kyverno'])).toThrow(
-      'unknown component "nimbus-kyverno"; the images are nimbus-core-operator, nimbus-kubearmor, nimbus-clair, nimbus-netpol',
+      'unknown component "nimbus-kyverno"; the images are nimbus-core-operator, nimbus-kubearmor, nimbus-clair, nimbus-k8tls, nimbus-netpol',
     );
   });
 });
