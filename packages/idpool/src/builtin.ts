@@ -195,8 +195,8 @@ const definitions: readonly IntentDefinition[] = [
     id: IntentIds.assessTLS,
     title: 'Assess TLS configuration',
     description:
-      'Runs k8tls on a schedule to check the TLS set-up of the services in the cluster, and of listed external ' +
-      'addresses, and ships the report with Fluent Bit. Upstream called it ensureTLS before issue #225.',
+      'Runs k8tls on a schedule to check the TLS set-up of the services in the cluster, or of listed external ' +
+      'addresses, and reports each scan as a TLSAssessmentReport. Upstream called it ensureTLS before issue #225.',
     params: [
       {
         name: 'schedule',
