@@ -12,21 +12,22 @@ const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', 
 describe('deploy/ manifests', () => {
   const env = envtest();
   const admin = new ObjectClient(env.kubeConfig, 'deploy-test');
-  const createdNamespaces: string[] = [];
+  let createdNamespace = false;
 
   beforeAll(async () => {
     await env.installCRDs([crdDirectory()]);
-    // A dry run creates nothing, so namespaced objects need their namespace to exist for real (nimbus-k8tls-env is
-    // the k8tls adapter's scan namespace, which deploy/adapter-k8tls creates).
-    for (const name of ['nimbus-system', 'nimbus-k8tls-env']) {
-      if (!(await admin.get(NAMESPACES, { name }))) {
-        await admin.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-        createdNamespaces.push(name);
-      }
+    // A dry run creates nothing, so namespaced objects need their namespace to exist for real.
+    if (!(await admin.get(NAMESPACES, { name: 'nimbus-system' }))) {
+      await admin.create(NAMESPACES, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'nimbus-system' },
+      });
+      createdNamespace = true;
     }
   });
   afterAll(async () => {
-    for (const name of createdNamespaces) await admin.delete(NAMESPACES, { name });
+    if (createdNamespace) await admin.delete(NAMESPACES, { name: 'nimbus-system' });
   });
 
   // How many objects each directory holds at least, so a component silently dropped from a kustomization fails;
@@ -34,7 +35,7 @@ describe('deploy/ manifests', () => {
   it.each([
     {
       dir: '.',
-      objects: 63,
+      objects: 62,
       includes: ['deployment.apps/nimbus-clair-webhook', 'deployment.apps/nimbus-k8tls'],
     },
     { dir: 'core-operator', objects: 13, includes: [] },
@@ -57,14 +58,13 @@ describe('deploy/ manifests', () => {
         'service/nimbus-clair-webhook-metrics',
       ],
     },
-    // Its CRD, the scan namespace, the adapter's RBAC (cluster-wide, Lease, scan namespace), the scan jobs' RBAC,
-    // the Deployment and the metrics Service.
+    // Its CRD, the adapter's RBAC (cluster-wide, Lease, scans), the scan jobs' RBAC, the Deployment and the metrics
+    // Service.
     {
       dir: 'adapter-k8tls',
-      objects: 16,
+      objects: 15,
       includes: [
         'customresourcedefinition.apiextensions.k8s.io/tlsassessmentreports.tls.nimbus-ts.io',
-        'namespace/nimbus-k8tls-env',
         'role.rbac.authorization.k8s.io/nimbus-k8tls-scans',
         'serviceaccount/nimbus-k8tls-scanner',
         'deployment.apps/nimbus-k8tls',
