@@ -19,6 +19,7 @@ export const CHART_CRD_DIR = join(CHART_DIR, 'files', 'crds');
 export const CRD_SOURCE_DIRS: readonly string[] = [
   join(REPOSITORY, 'packages', 'k8s', 'crds'),
   join(REPOSITORY, 'packages', 'adapter-clair', 'crds'),
+  join(REPOSITORY, 'packages', 'adapter-k8tls', 'crds'),
 ];
 
 /** One CRD file and the chart's copy of it. */

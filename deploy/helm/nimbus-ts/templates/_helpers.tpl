@@ -279,8 +279,9 @@ subjects:
 {{- end }}
 
 {{/*
-The Deployment of a leader-elected controller (the core operator and the KubeArmor and NetworkPolicy adapters,
-which differ only in name and values). Arguments: root, name, values.
+The Deployment of a leader-elected controller (the core operator and the KubeArmor, NetworkPolicy and k8tls adapters,
+which differ only in name and values). Arguments: root, name, values, and optionally env (YAML env entries of the
+component, after the common ones).
 */}}
 {{- define "nimbus-ts.controllerDeployment" -}}
 apiVersion: apps/v1
@@ -314,6 +315,9 @@ spec:
             {{- end }}
           env:
             {{- include "nimbus-ts.baseEnv" . | nindent 12 }}
+            {{- with .env }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- with .values.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}

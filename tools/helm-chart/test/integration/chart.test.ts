@@ -157,6 +157,7 @@ describe("the chart's defaults are deploy/", () => {
     { component: 'NetworkPolicy adapter', files: ['adapter-netpol/rbac.yaml'] },
     { component: 'Clair scanner', files: ['adapter-clair/rbac.yaml'] },
     { component: 'Clair admission webhook', files: ['adapter-clair/webhook-rbac.yaml'] },
+    { component: 'k8tls adapter', files: ['adapter-k8tls/rbac.yaml', 'adapter-k8tls/scanner-rbac.yaml'] },
   ])('$component: the RBAC proven least-privilege in deploy/, rule for rule', async ({ files }) => {
     for (const file of files) {
       const proven = parseManifest(await readFile(join(DEPLOY, file), 'utf8'));
@@ -190,7 +191,7 @@ describe("the chart's defaults are deploy/", () => {
   it('the CRDs are the sources in packages/*/crds, labelled and kept', async () => {
     const crds = rendered.filter((o) => o.kind === 'CustomResourceDefinition');
     const copies = await chartCrdCopies();
-    expect(CRD_SOURCE_DIRS).toHaveLength(2);
+    expect(CRD_SOURCE_DIRS).toHaveLength(3);
     expect(crds).toHaveLength(copies.length);
     for (const { source } of copies) {
       const [want] = parseManifest(await readFile(source, 'utf8')) as [Rendered];
@@ -357,7 +358,7 @@ describe('a release on the control plane', () => {
   it('helm uninstall leaves nothing behind but the kept CRDs, and the policies in them', async () => {
     manifest = await releaseManifest();
     const crds = manifest.filter((o) => o.kind === 'CustomResourceDefinition');
-    expect(crds).toHaveLength(8);
+    expect(crds).toHaveLength(9);
     await helmIn(['uninstall', RELEASE]);
 
     // Pods and ReplicaSets go with their Deployments, through the garbage collector.
@@ -403,7 +404,7 @@ describe('a release on the control plane', () => {
     await pollUntil('the CRDs to be established', 60_000, async () => {
       const crds = await liveCrds();
       return (
-        crds.length === 8 &&
+        crds.length === 9 &&
         crds.every((c) =>
           (c.status?.conditions as { type: string; status: string }[] | undefined)?.some(
             (x) => x.type === 'Established' && x.status === 'True',
@@ -416,6 +417,6 @@ describe('a release on the control plane', () => {
     // Leave the cluster as later test files expect it: CRDs installed (kept), no release.
     await helmIn(['uninstall', RELEASE]);
     await env.runKubectl(['delete', 'securityintent', intent.metadata.name]);
-    expect((await liveCrds()).length).toBe(8);
+    expect((await liveCrds()).length).toBe(9);
   });
 });

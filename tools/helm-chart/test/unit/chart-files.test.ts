@@ -9,7 +9,7 @@ import { CHART_DIR, chartCrdDrift, syncChartCrds } from '../../src/index.js';
 // values table.
 
 describe("the chart's CRDs", () => {
-  it('are byte-identical copies of packages/k8s/crds and packages/adapter-clair/crds', async () => {
+  it('are byte-identical copies of packages/k8s/crds, packages/adapter-clair/crds and packages/adapter-k8tls/crds', async () => {
     // On failure: `pnpm --filter @nimbus-ts/helm-chart sync-crds`, then commit deploy/helm/nimbus-ts/files/crds.
     expect(await chartCrdDrift()).toEqual([]);
   });
@@ -86,8 +86,15 @@ describe('values.schema.json', () => {
   });
 });
 
-/** The five components; the README documents their common keys once, as `<component>.…`. */
-const COMPONENTS = ['coreOperator', 'kubearmorAdapter', 'netpolAdapter', 'clairScanner', 'clairWebhook'];
+/** The six components; the README documents their common keys once, as `<component>.…`. */
+const COMPONENTS = [
+  'coreOperator',
+  'kubearmorAdapter',
+  'netpolAdapter',
+  'clairScanner',
+  'clairWebhook',
+  'k8tlsAdapter',
+];
 /** Keys whose value is documented as a whole (maps and Kubernetes objects), not key by key. */
 const DOCUMENTED_WHOLE = new Set([
   'resources',

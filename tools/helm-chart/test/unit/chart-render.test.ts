@@ -81,6 +81,24 @@ const COMPONENT_OBJECTS = {
     'Service/nimbus-clair-webhook',
     'Service/nimbus-clair-webhook-metrics',
   ],
+  // Its CRD, the adapter, and the scan jobs' identity.
+  k8tlsAdapter: [
+    'CustomResourceDefinition/tlsassessmentreports.tls.nimbus-ts.io',
+    'ServiceAccount/nimbus-k8tls',
+    'ClusterRole/nimbus-k8tls',
+    'ClusterRoleBinding/nimbus-k8tls',
+    'Role/nimbus-k8tls-lease',
+    'RoleBinding/nimbus-k8tls-lease',
+    'Role/nimbus-k8tls-scans',
+    'RoleBinding/nimbus-k8tls-scans',
+    'ServiceAccount/nimbus-k8tls-scanner',
+    'ClusterRole/nimbus-k8tls-scanner',
+    'ClusterRoleBinding/nimbus-k8tls-scanner',
+    'Role/nimbus-k8tls-scanner',
+    'RoleBinding/nimbus-k8tls-scanner',
+    'Deployment/nimbus-k8tls',
+    'Service/nimbus-k8tls-metrics',
+  ],
 } as const;
 const DEPLOYMENTS = {
   coreOperator: 'nimbus-core-operator',
@@ -88,6 +106,7 @@ const DEPLOYMENTS = {
   netpolAdapter: 'nimbus-netpol',
   clairScanner: 'nimbus-clair',
   clairWebhook: 'nimbus-clair-webhook',
+  k8tlsAdapter: 'nimbus-k8tls',
 } as const;
 type ComponentKey = keyof typeof DEPLOYMENTS;
 const COMPONENTS = Object.keys(DEPLOYMENTS) as ComponentKey[];
@@ -106,7 +125,7 @@ const SCANNING_CRDS = [
 ];
 
 describe('components', () => {
-  it('all five render by default, with the CRDs, and nothing else', async () => {
+  it('all six render by default, with the CRDs, and nothing else', async () => {
     const objects = await renderChart(helm);
     expect(keys(objects).sort()).toEqual(
       [...NIMBUS_CRDS, ...SCANNING_CRDS, ...Object.values(COMPONENT_OBJECTS).flat()].sort(),
@@ -169,14 +188,14 @@ describe('the packaged chart', () => {
       await runHelm(helm, ['template', 'nimbus-ts', archive, '-n', 'nimbus-system']),
     );
     expect(fromArchive).toEqual(await renderChart(helm));
-    expect(fromArchive.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(8);
+    expect(fromArchive.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(9);
   });
 });
 
 describe('CRDs', () => {
   it('are kept on uninstall by default (helm.sh/resource-policy: keep)', async () => {
     const crds = (await renderChart(helm)).filter((o) => o.kind === 'CustomResourceDefinition');
-    expect(crds).toHaveLength(8);
+    expect(crds).toHaveLength(9);
     for (const crd of crds) expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
   });
 
@@ -184,7 +203,7 @@ describe('CRDs', () => {
     const unkept = (await renderChart(helm, { crds: { keep: false } })).filter(
       (o) => o.kind === 'CustomResourceDefinition',
     );
-    expect(unkept).toHaveLength(8);
+    expect(unkept).toHaveLength(9);
     for (const crd of unkept) expect(crd.metadata.annotations).toBeUndefined();
     const none = await renderChart(helm, { crds: { install: false } });
     expect(none.filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
