@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
+import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { type CliIo, main as nimbus, type StatusReport } from '@nimbus-ts/cli';
-import { DEPLOYMENTS, NAMESPACES, crdDirectory as nimbusCrds, ObjectClient } from '@nimbus-ts/k8s';
+import {
+  DEPLOYMENTS,
+  NAMESPACES,
+  crdDirectory as nimbusCrds,
+  ObjectClient,
+  SERVICE_ACCOUNTS,
+} from '@nimbus-ts/k8s';
 import { type ControlPlane, freeLoopbackPorts, startControlPlane } from '@nimbus-ts/k8s/testing';
 import { convergence } from './convergence.js';
 import { startKubeletStandIn } from './kubelet.js';
@@ -91,13 +98,26 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     started.push(cp);
     const logs = join(cp.dir, 'logs');
     await mkdir(logs, { recursive: true });
-    const crds = await cp.installCRDs([nimbusCrds(), kubearmorCrdDirectory(), scanningCrds()]);
-    progress(`installed ${crds.length} CRDs (Nimbus, KubeArmorPolicy, scanning.nimbus-ts.io)`);
+    const crds = await cp.installCRDs([
+      nimbusCrds(),
+      kubearmorCrdDirectory(),
+      scanningCrds(),
+      k8tlsCrdDirectory(),
+    ]);
+    progress(
+      `installed ${crds.length} CRDs (Nimbus, KubeArmorPolicy, scanning.nimbus-ts.io, tls.nimbus-ts.io)`,
+    );
     const admin = new ObjectClient(cp.kubeConfig, 'nimbus-demo');
     await admin.create(NAMESPACES, {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: SYSTEM_NAMESPACE },
+    });
+    // The k8tls adapter's scan jobs run in its namespace as this ServiceAccount (deploy/adapter-k8tls creates it).
+    await admin.create(SERVICE_ACCOUNTS, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'nimbus-k8tls-scanner', namespace: SYSTEM_NAMESPACE },
     });
 
     const scanning =
@@ -128,6 +148,9 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     component('core-operator', '@nimbus-ts/core-operator', 'nimbus-core-operator');
     component('nimbus-kubearmor', '@nimbus-ts/adapter-kubearmor', 'nimbus-kubearmor');
     component('nimbus-netpol', '@nimbus-ts/example-adapter-netpol', 'nimbus-netpol');
+    component('nimbus-k8tls', '@nimbus-ts/adapter-k8tls', 'nimbus-k8tls', {
+      K8TLS_NAMESPACE: SYSTEM_NAMESPACE,
+    });
     if ('stack' in scanning)
       component('nimbus-clair', '@nimbus-ts/adapter-clair', 'nimbus-clair', { ...scanning.env });
     await Promise.all(processes.map((p) => p.waitForLog('controllers started')));

@@ -29,6 +29,9 @@ describe('the demo', () => {
     expect(stdout).toMatch(/NetworkPolicy demo\/backend-confinement-denyexternalnetworkaccess/);
     // Rules no adapter of nimbus-ts enforces are named, with the engine to deploy.
     expect(stdout).toContain('no running adapter enforces cocoWorkload (deploy an adapter for kyverno)');
+    // assessTLS is enforced: the k8tls adapter's CronJob in its namespace, for the cluster binding.
+    expect(stdout).not.toContain('deploy an adapter for k8tls');
+    expect(stdout).toMatch(/CronJob nimbus-system\/tls-assessment-assesstls/);
     // Admission through the real API server: the refused workloads, each with the webhook's reason.
     expect(stderr).toContain('$ kubectl apply -f examples/workloads/rejected-by-admission.yaml');
     expect(stderr).toMatch(
