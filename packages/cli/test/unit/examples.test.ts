@@ -371,7 +371,7 @@ describe('examples/', () => {
             // An adapter with a cluster-wide builder (k8tls) acts on a cluster binding once, through its
             // ClusterNimbusPolicy, not on its per-namespace fan-out; the others act on NimbusPolicies only.
             const fanOut =
-              policy.kind === 'NimbusPolicy' && policy.metadata.name.startsWith('nimbus-ctlr-gen-');
+              policy.kind === 'NimbusPolicy' && (policy.metadata.name ?? '').startsWith('nimbus-ctlr-gen-');
             if (adapter.buildCluster ? fanOut : policy.kind !== 'NimbusPolicy') continue;
             const prefix = `${policy.metadata.name}-${id.toLowerCase()}`;
             // One object per rule named after it (KubeArmor, netpol, the Clair scan policy), or one object
