@@ -50,9 +50,11 @@ describe('the k8tls adapter with the real controller-manager', () => {
   let scans: TestNamespace;
   let adapter: Adapter;
   let results: ResultsController;
+  const bindings: string[] = [];
 
   /** A ClusterSecurityIntentBinding and the ClusterNimbusPolicy it owns, as the core operator would write them. */
   const bindAndPolicy = async (name: string, params: Record<string, string[]>) => {
+    bindings.push(name);
     const csib = await client.create(RESOURCES.ClusterSecurityIntentBinding, {
       apiVersion: API,
       kind: 'ClusterSecurityIntentBinding',
@@ -152,7 +154,13 @@ describe('the k8tls adapter with the real controller-manager', () => {
   });
   afterAll(async () => {
     await Promise.all([adapter?.stop(), results?.stop()]);
-    await scans?.delete();
+    // Nothing may outlive this file: every k8tls adapter on the control plane acts on every ClusterNimbusPolicy, and
+    // one configured with another scan namespace would take a leftover CronJob here for its own stale object.
+    for (const name of bindings) {
+      await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name });
+      await client.delete(RESOURCES.ClusterNimbusPolicy, { name });
+    }
+    await scans?.delete({ wait: true });
   });
 
   it('runs the CronJob the controller-manager makes Jobs of, and reports each finished scan', async () => {
