@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
 import { ensureScanBinaries, type Registry, startRegistry } from '@nimbus-ts/adapter-clair/testing';
+import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { crdDirectory as nimbusCrds } from '@nimbus-ts/k8s';
 import {
@@ -60,6 +61,8 @@ async function testEnvironment(
 ): Promise<Record<string, string>> {
   const common = { POD_NAMESPACE: namespace, POD_NAME: `${deployment.name}-image-test` };
   if (deployment.name === 'nimbus-clair') return { ...common, CLAIR_URL: 'http://127.0.0.1:9' };
+  // deploy/ gives the k8tls adapter its own namespace as the scan namespace.
+  if (deployment.name === 'nimbus-k8tls') return { ...common, K8TLS_NAMESPACE: namespace };
   if (deployment.name === 'nimbus-clair-webhook') {
     const [port = 0] = await freeLoopbackPorts(1);
     // No ValidatingWebhookConfiguration: this proves the process runs, and a fail-closed webhook pointing at a
@@ -128,7 +131,7 @@ describe.skipIf(!isRoot)('the component images, built without Docker', () => {
     for (const image of first) process.stderr.write(`${summaryLine(image)}\n`);
     crane = (await ensureScanBinaries()).crane;
     registry = await startRegistry({ crane });
-    await env.installCRDs([nimbusCrds(), kubearmorCrdDirectory(), scanningCrds()]);
+    await env.installCRDs([nimbusCrds(), kubearmorCrdDirectory(), scanningCrds(), k8tlsCrdDirectory()]);
     ns = await env.namespace('images');
   }, 40 * 60_000);
 
