@@ -15,7 +15,7 @@ exitOnFailure('nimbus-k8tls-report', async () => {
   });
   if (values.help) {
     process.stdout.write(
-      'nimbus-k8tls-report [--report=PATH] [--kubeconfig=PATH]\n\nStores the k8tls report of this job in the ConfigMap named after the job\n(environment: JOB_NAME, JOB_UID, POD_NAMESPACE).\n',
+      'usage: nimbus-k8tls-report [--report=PATH] [--kubeconfig=PATH]\n\nStores the k8tls report of this job in the ConfigMap named after the job\n(environment: JOB_NAME, JOB_UID, POD_NAMESPACE).\n',
     );
     return;
   }
