@@ -20,6 +20,13 @@
  * @packageDocumentation
  */
 
+export {
+  type ApiProxy,
+  type ApiProxyOptions,
+  isListRequest,
+  type ProxiedRequest,
+  startApiProxy,
+} from './api-proxy.js';
 export { apiWrites } from './api-writes.js';
 export {
   BIN_DIR_ENV,
