@@ -76,15 +76,24 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   });
   const metrics = new ControllerMetrics(options.metricsPrefix);
   const component = options.create(kc, { logger, metrics, config });
-  const elector =
-    config.leaderElect || options.leaseMetadata
-      ? new LeaderElector(new ObjectClient(kc, options.defaults.program), {
-          namespace: config.leaseNamespace,
-          name: config.leaseName,
-          identity: config.identity,
-          logger,
-          ...(options.leaseMetadata ? { metadata: options.leaseMetadata } : {}),
-        })
+  const client = new ObjectClient(kc, options.defaults.program);
+  const lease = {
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    identity: config.identity,
+    logger,
+    ...(options.leaseMetadata ? { metadata: options.leaseMetadata } : {}),
+  };
+  // Without leader election the Lease is still kept when it announces the component (adapters).
+  const elector = config.leaderElect
+    ? new LeaderElector(client, {
+        ...lease,
+        leaseDurationMs: config.leaseDurationMs,
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+      })
+    : options.leaseMetadata
+      ? new LeaderElector(client, lease)
       : undefined;
 
   let started = false;
@@ -117,14 +126,19 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   };
   if (elector && config.leaderElect) {
     await elector.run(start, () => {
-      // Another replica may already lead: stop at once rather than reconcile without the lease.
-      logger.error('lost the leader lease; exiting so a fresh process can campaign again');
+      // As controller-runtime does: another replica may already lead, so stop reconciling at once. The
+      // Deployment restarts the container, and the fresh process campaigns again as a standby.
+      logger.error(
+        'lost the leader Lease; exiting so that no two replicas reconcile at once (the Deployment restarts this one, which then campaigns again)',
+        { lease: config.leaseName, identity: config.identity, renewDeadlineMs: config.renewDeadlineMs },
+      );
       process.exit(1);
     });
     return;
   }
   await start();
-  // Without leader election the Lease only announces this process; keep holding it for as long as it runs.
+  // Without leader election the Lease only announces this process: keep announcing for as long as it runs,
+  // through API server outages (a lapsed announcement is renewed once the API server is back).
   while (elector && !stopping) {
     await elector.run(
       () => undefined,

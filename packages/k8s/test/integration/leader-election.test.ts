@@ -1,0 +1,115 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crdDirectory, LEASES, ObjectClient } from '../../src/index.js';
+import {
+  type ApiProxy,
+  type ComponentProcess,
+  importCertificateAuthority,
+  isListRequest,
+  pollUntil,
+  startApiProxy,
+  startComponentProcess,
+  type TestNamespace,
+} from '../../src/testing/index.js';
+import { envtest } from '../../src/testing/vitest.js';
+
+// Issue 15 item 5: leader election that holds. The component under test is a real adapter process (the SDK's
+// runAdapter, built) against the real API server; only the network in front of it is made slow.
+
+const ADAPTER = fileURLToPath(new URL('./fixtures/config-map-adapter.mjs', import.meta.url));
+// Short, valid client-go timings (lease > deadline > 1.2 × retry), so a test sees many renewals in seconds.
+const FAST_LEASE = [
+  '--leader-elect-lease-duration=2s',
+  '--leader-elect-renew-deadline=1500ms',
+  '--leader-elect-retry-period=300ms',
+];
+
+interface LeaseObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: { holderIdentity?: string; renewTime?: string; leaseTransitions?: number };
+}
+
+describe('leader election', () => {
+  const env = envtest();
+  const client = new ObjectClient(env.kubeConfig, 'leader-election-test');
+  const processes: ComponentProcess[] = [];
+  let proxy: ApiProxy | undefined;
+  let ns: TestNamespace;
+
+  const start = (kubeconfigPath: string, leaseName: string, args: readonly string[]) => {
+    const replica = startComponentProcess(ADAPTER, [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--lease-namespace=${ns.name}`,
+      `--lease-name=${leaseName}`,
+      '--metrics-port=0',
+      '--probe-port=0',
+      ...args,
+    ]);
+    processes.push(replica);
+    return replica;
+  };
+  const lease = (name: string) => client.get<LeaseObject>(LEASES, { namespace: ns.name, name });
+  const logged = (p: ComponentProcess, message: string) => p.logs.filter((l) => l.message === message).length;
+  beforeAll(async () => {
+    await env.installCRDs([crdDirectory()]);
+    ns = await env.namespace('leader');
+  });
+  afterAll(async () => {
+    for (const p of processes) p.child.kill('SIGKILL');
+    await proxy?.close();
+    await ns?.delete({ wait: true });
+  });
+
+  it('keeps renewing while an initial list takes longer than the Lease: one acquisition, no exit', async () => {
+    const leaseName = 'slow-list';
+    // Every cache's initial list is held back 4 s, twice the Lease duration; Lease reads and writes pass at once.
+    proxy = await startApiProxy({
+      upstream: env.kubeConfig,
+      ca: await importCertificateAuthority(env.ca),
+      dir: env.dir,
+      delayMs: (req) => (isListRequest(req) && !req.path.includes('/leases') ? 4_000 : 0),
+    });
+    const a = start(proxy.kubeconfigPath, leaseName, [
+      '--leader-elect=true',
+      '--identity=replica-a',
+      ...FAST_LEASE,
+    ]);
+    const b = start(proxy.kubeconfigPath, leaseName, [
+      '--leader-elect=true',
+      '--identity=replica-b',
+      ...FAST_LEASE,
+    ]);
+
+    const first = await pollUntil('a leader', 30_000, () => lease(leaseName), {
+      until: (l) => ['replica-a', 'replica-b'].includes(l?.spec?.holderIdentity ?? ''),
+    });
+    const leader = first?.spec?.holderIdentity === 'replica-a' ? a : b;
+    const standby = leader === a ? b : a;
+    // While the leader's caches fill (its lists held back), its Lease must keep being renewed.
+    const renewals = new Set<string>();
+    await pollUntil('the leader to fill its caches and start', 60_000, async () => {
+      const l = await lease(leaseName);
+      if (logged(leader, 'controllers started') === 0 && l?.spec?.renewTime) renewals.add(l.spec.renewTime);
+      return logged(leader, 'controllers started') > 0 || leader.child.exitCode !== null;
+    });
+    expect(proxy.delayed).toBeGreaterThan(0);
+    expect(leader.child.exitCode).toBeNull();
+    expect(standby.child.exitCode).toBeNull();
+
+    const after = await lease(leaseName);
+    expect(after?.spec?.holderIdentity).toBe(first?.spec?.holderIdentity);
+    // Created by the first holder and never taken over.
+    expect(after?.spec?.leaseTransitions ?? 0).toBe(0);
+    expect(logged(leader, 'became leader') + logged(standby, 'became leader')).toBe(1);
+    expect(logged(standby, 'controllers started')).toBe(0);
+    expect(leader.logs.some((l) => l.message === 'lost leadership')).toBe(false);
+    // 4 s of held-back lists with a 300 ms retry period: far more than two renewals before the caches filled.
+    expect(renewals.size).toBeGreaterThan(3);
+    leader.child.kill('SIGTERM');
+    standby.child.kill('SIGTERM');
+    expect(await leader.exited()).toBe(0);
+    expect(await standby.exited()).toBe(0);
+  });
+});
