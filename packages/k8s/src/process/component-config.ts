@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -14,7 +15,10 @@ export interface ComponentConfig {
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
   readonly leaseName: string;
-  /** This replica's identity in the Lease. */
+  /**
+   * This replica's identity in the Lease: `--identity` as given, else `$POD_NAME` (else the host name) with a
+   * random suffix, so two processes never share one — replicas sharing an identity would both lead.
+   */
   readonly identity: string;
   /** `--leader-elect-lease-duration`: how long a standby waits after the last renewal before taking the Lease over. */
   readonly leaseDurationMs: number;
@@ -50,7 +54,8 @@ export function componentUsage(defaults: ComponentDefaults): string {
   --leader-elect BOOL        hold a Lease before working (env LEADER_ELECT; default true)
   --lease-namespace NAME     namespace of the Lease (env POD_NAMESPACE; default nimbus-system)
   --lease-name NAME          name of the Lease (default ${defaults.leaseName})
-  --identity NAME            this replica's identity (env POD_NAME; default the host name)
+  --identity NAME            this replica's identity, unique among replicas (default $POD_NAME, else the
+                             host name, followed by '_' and a random suffix)
   --leader-elect-lease-duration DURATION
                              a standby takes the Lease over this long after its last renewal
                              (env LEADER_ELECT_LEASE_DURATION; default 15s)
@@ -82,6 +87,16 @@ function integer(flag: string, text: string, min: number, max: number): number {
     throw new Error(`--${flag} must be an integer from ${min} to ${max}, got "${text}"`);
   }
   return n;
+}
+
+/**
+ * A replica identity no other process has: the pod name (from the downward API; else the host name) with a
+ * random suffix, as controller-runtime does. The prefix says which pod holds the Lease; the suffix keeps two
+ * processes apart that share a host name (replicas outside Kubernetes, or a restarted container in the same pod
+ * whose predecessor's Lease has not expired).
+ */
+export function defaultIdentity(env: Readonly<Record<string, string | undefined>>): string {
+  return `${env.POD_NAME || hostname()}_${randomBytes(5).toString('hex')}`;
 }
 
 // Lease durations are whole seconds on the wire; shorter settings are for tests.
@@ -168,7 +183,7 @@ export function parseComponentConfig(
     leaderElect: bool('leader-elect', values['leader-elect'] ?? env.LEADER_ELECT ?? 'true'),
     leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'nimbus-system',
     leaseName: values['lease-name'] ?? defaults.leaseName,
-    identity: values.identity ?? env.POD_NAME ?? hostname(),
+    identity: values.identity ?? defaultIdentity(env),
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crdDirectory, LEASES, ObjectClient } from '../../src/index.js';
+import { crdDirectory, LEASES, type NimbusPolicy, ObjectClient, RESOURCES } from '../../src/index.js';
 import {
   type ApiProxy,
   type ComponentProcess,
@@ -17,6 +17,7 @@ import { envtest } from '../../src/testing/vitest.js';
 // runAdapter, built) against the real API server; only the network in front of it is made slow.
 
 const ADAPTER = fileURLToPath(new URL('./fixtures/config-map-adapter.mjs', import.meta.url));
+const API = 'intent.security.nimbus.com/v1alpha1';
 // Short, valid client-go timings (lease > deadline > 1.2 × retry), so a test sees many renewals in seconds.
 const FAST_LEASE = [
   '--leader-elect-lease-duration=2s',
@@ -52,6 +53,9 @@ describe('leader election', () => {
   };
   const lease = (name: string) => client.get<LeaseObject>(LEASES, { namespace: ns.name, name });
   const logged = (p: ComponentProcess, message: string) => p.logs.filter((l) => l.message === message).length;
+  const metrics = async (p: ComponentProcess) =>
+    (await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).text();
+
   beforeAll(async () => {
     await env.installCRDs([crdDirectory()]);
     ns = await env.namespace('leader');
@@ -111,5 +115,52 @@ describe('leader election', () => {
     standby.child.kill('SIGTERM');
     expect(await leader.exited()).toBe(0);
     expect(await standby.exited()).toBe(0);
+  });
+
+  it('gives two replicas with the default identity distinct identities, so exactly one leads', async () => {
+    const leaseName = 'default-identity';
+    // No --identity (and no POD_NAME in this environment): both processes run on this host, so the host name
+    // alone would be shared.
+    expect(process.env.POD_NAME).toBeUndefined();
+    const replicas = [0, 1].map(() =>
+      start(env.kubeconfigPath, leaseName, ['--leader-elect=true', ...FAST_LEASE]),
+    );
+    const held = await pollUntil('a leader', 30_000, () => lease(leaseName), {
+      until: (l) => Boolean(l?.spec?.holderIdentity),
+    });
+    const leaders = () => replicas.filter((r) => logged(r, 'became leader') > 0);
+    await pollUntil('the leader to start its controllers', 30_000, () =>
+      replicas.some((r) => logged(r, 'controllers started') > 0),
+    );
+    const [leader] = leaders();
+    if (!leader) throw new Error('no replica logged "became leader"');
+    const standby = replicas.find((r) => r !== leader) as ComponentProcess;
+
+    await client.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
+      apiVersion: API,
+      kind: 'NimbusPolicy',
+      metadata: { name: 'web', namespace: ns.name },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        rules: [{ id: 'dnsManipulation', rule: { action: 'Block' } }],
+      },
+    });
+    const reconciled = /nimbus_fixture_reconcile_total\{[^}]*outcome="success"[^}]*\} [1-9]/;
+    await pollUntil('the leader to reconcile the policy', 60_000, async () =>
+      reconciled.test(await metrics(leader)),
+    );
+    // The standby has provably been campaigning all along (the Lease was renewed many times since it started).
+    await pollUntil('several renewals by the leader', 30_000, () => lease(leaseName), {
+      until: (l) => l?.spec?.renewTime !== held?.spec?.renewTime,
+    });
+    expect(standby.child.exitCode).toBeNull();
+    expect(leaders().length).toBe(1);
+    expect(logged(standby, 'controllers started')).toBe(0);
+    expect(await metrics(standby)).not.toMatch(/nimbus_fixture_reconcile_total\{/);
+    expect((await lease(leaseName))?.spec?.holderIdentity).toBe(
+      leader.logs.find((l) => l.message === 'became leader')?.identity,
+    );
+    for (const r of replicas) r.child.kill('SIGTERM');
+    await Promise.all(replicas.map((r) => r.exited()));
   });
 });
