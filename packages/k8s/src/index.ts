@@ -82,6 +82,7 @@ export {
   parseDuration,
 } from './process/component-config.js';
 export {
+  ANNOUNCEMENT_TIMING,
   type Component,
   exitOnFailure,
   type RunComponentOptions,

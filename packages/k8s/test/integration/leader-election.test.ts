@@ -29,7 +29,12 @@ interface LeaseObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec?: { holderIdentity?: string; renewTime?: string; leaseTransitions?: number };
+  spec?: {
+    holderIdentity?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+    leaseDurationSeconds?: number;
+  };
 }
 
 describe('leader election', () => {
@@ -162,5 +167,28 @@ describe('leader election', () => {
     );
     for (const r of replicas) r.child.kill('SIGTERM');
     await Promise.all(replicas.map((r) => r.exited()));
+  });
+
+  it('renews an announcement-only Lease (leader election off) every 20 s, not every 2 s', async () => {
+    const leaseName = 'announce-only';
+    const adapter = start(env.kubeconfigPath, leaseName, ['--leader-elect=false']);
+    await pollUntil('the adapter to start', 30_000, () => logged(adapter, 'controllers started'));
+    // Every renewal the Lease records, read from the Lease itself (the writer's own clock).
+    const renewals = new Set<number>();
+    const announced = await pollUntil('three renewals of the announcement', 90_000, () => lease(leaseName), {
+      until: (l) => {
+        const renewed = Date.parse(l?.spec?.renewTime ?? '');
+        if (!Number.isNaN(renewed)) renewals.add(renewed);
+        return renewals.size >= 3;
+      },
+    });
+    const times = [...renewals].sort((x, y) => x - y);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(19_000);
+    // Readers take the expiry from the Lease: 60 s, three renewal periods.
+    expect(announced?.spec).toMatchObject({ leaseDurationSeconds: 60 });
+    expect(adapter.child.exitCode).toBeNull();
+    adapter.child.kill('SIGTERM');
+    expect(await adapter.exited()).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
   ADAPTER_LABEL,
+  ANNOUNCEMENT_TIMING,
   adapterConditionType,
   adapterLeaseName,
   announcedKinds,
@@ -422,5 +423,32 @@ describe('the kinds an adapter announces', () => {
       kinds: [NETWORK_POLICIES],
       expiresAt: T0 + 15_000,
     });
+  });
+});
+
+describe('an announcement-only Lease: 60 s, renewed every 20 s (ANNOUNCEMENT_TIMING)', () => {
+  const duration = ANNOUNCEMENT_TIMING.leaseDurationMs / 1000;
+  const live = liveAdapters([lease({ duration })], T0).signature;
+
+  it.each([
+    { case: 'right after a renewal', after: 0 },
+    { case: 'just before the next renewal', after: ANNOUNCEMENT_TIMING.retryPeriodMs - 1 },
+    {
+      case: 'with two renewals missed (e.g. a 40 s outage)',
+      after: 2 * ANNOUNCEMENT_TIMING.retryPeriodMs + 19_999,
+    },
+  ])('keeps the adapter live, with the same signature, $case', ({ after }) => {
+    expect(liveAdapters([lease({ duration })], T0 + after).signature).toBe(live);
+  });
+
+  it('drops the adapter once the Lease is past its own duration, not before', () => {
+    expect(live).not.toBe('');
+    expect(liveAdapters([lease({ duration })], T0 + 60_000 - 1).signature).toBe(live);
+    expect(liveAdapters([lease({ duration })], T0 + 60_000).signature).toBe('');
+  });
+
+  it('leaves a renewal every third of the duration', () => {
+    expect(ANNOUNCEMENT_TIMING.leaseDurationMs).toBe(3 * ANNOUNCEMENT_TIMING.retryPeriodMs);
+    expect(ANNOUNCEMENT_TIMING.renewDeadlineMs).toBeLessThan(ANNOUNCEMENT_TIMING.leaseDurationMs);
   });
 });
