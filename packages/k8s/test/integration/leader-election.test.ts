@@ -191,4 +191,37 @@ describe('leader election', () => {
     adapter.child.kill('SIGTERM');
     expect(await adapter.exited()).toBe(0);
   });
+
+  it('steps down within the renew deadline when Lease requests hang (a black-holed network), not later', async () => {
+    const leaseName = 'black-hole';
+    let blackHole = false;
+    const hanging = await startApiProxy({
+      upstream: env.kubeConfig,
+      ca: await importCertificateAuthority(env.ca),
+      dir: env.dir,
+      // Once switched on, Lease requests get no answer at all (held for 10 min): neither success nor error.
+      delayMs: (req) => (blackHole && req.path.includes('/leases/') ? 600_000 : 0),
+    });
+    try {
+      const leader = start(hanging.kubeconfigPath, leaseName, [
+        '--leader-elect=true',
+        '--identity=replica-a',
+        '--leader-elect-lease-duration=4s',
+        '--leader-elect-renew-deadline=2s',
+        '--leader-elect-retry-period=300ms',
+      ]);
+      await pollUntil('the leader to start', 30_000, () => logged(leader, 'controllers started') > 0);
+      blackHole = true;
+      const cut = Date.now();
+      expect(await leader.exited()).toBe(1);
+      // A standby may take the Lease 4 s after the last renewal: the leader must be gone by then.
+      expect(Date.now() - cut).toBeLessThan(4_000);
+      expect(hanging.delayed).toBeGreaterThan(0);
+      expect(leader.logs.find((l) => l.message === 'lost leadership')).toMatchObject({
+        identity: 'replica-a',
+      });
+    } finally {
+      await hanging.close();
+    }
+  });
 });
