@@ -92,6 +92,7 @@ export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-requ
 export { Action } from './runtime/action.js';
 export { ApiError, isConflict, isNamespaceTerminating, isNotFound } from './runtime/api-error.js';
 export { Backoff, type BackoffOptions, sleep } from './runtime/backoff.js';
+export { boundedName, MAX_LABEL_LENGTH, MAX_OBJECT_NAME_LENGTH } from './runtime/bounded-name.js';
 export {
   type Condition,
   type ConditionInput,
