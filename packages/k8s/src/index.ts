@@ -94,9 +94,11 @@ export { ApiError, isConflict, isNamespaceTerminating, isNotFound } from './runt
 export { Backoff, type BackoffOptions, sleep } from './runtime/backoff.js';
 export { boundedName, MAX_LABEL_LENGTH, MAX_OBJECT_NAME_LENGTH } from './runtime/bounded-name.js';
 export {
+  boundedMessage,
   type Condition,
   type ConditionInput,
   findCondition,
+  MAX_CONDITION_MESSAGE_LENGTH,
   removeCondition,
   setCondition,
   setConditions,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { boundedName, MAX_LABEL_LENGTH, MAX_OBJECT_NAME_LENGTH } from '../../src/runtime/bounded-name.js';
+import {
+  boundedMessage,
+  MAX_CONDITION_MESSAGE_LENGTH,
+  setCondition,
+} from '../../src/runtime/conditions.js';
 
 // A DNS-1123 subdomain as the API server checks object names of most kinds (one label per dot-separated part).
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -7,6 +12,7 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 const long = (length: number, unit = 'a') => unit.repeat(length);
+const codePoints = (s: string) => [...s].length;
 
 describe('boundedName', () => {
   it.each([
@@ -41,5 +47,45 @@ describe('boundedName', () => {
 
   it('refuses a limit too small for the hash', () => {
     expect(() => boundedName(['abcdefghijklmnop'], 11)).toThrow(/no room for a hash suffix/);
+  });
+});
+
+describe('boundedMessage', () => {
+  it('leaves a message within the limit unchanged', () => {
+    expect(boundedMessage('ok')).toBe('ok');
+    const full = long(MAX_CONDITION_MESSAGE_LENGTH);
+    expect(boundedMessage(full)).toBe(full);
+  });
+
+  it('cuts a longer message to the limit with a note of how much is gone', () => {
+    const message = boundedMessage(long(40_000));
+    expect(codePoints(message)).toBeLessThanOrEqual(MAX_CONDITION_MESSAGE_LENGTH);
+    const kept = message.match(/^a+/)?.[0].length ?? 0;
+    expect(message.slice(kept)).toBe(` … (truncated, ${40_000 - kept} more characters)`);
+    expect(kept).toBeGreaterThan(MAX_CONDITION_MESSAGE_LENGTH - 50);
+  });
+
+  // The API server counts a string's maxLength in Unicode code points (utf8.RuneCountInString), not in bytes
+  // and not in UTF-16 units: an emoji is one character to it and two to String.length.
+  it('counts code points as the API server does, and never splits a surrogate pair', () => {
+    const emoji = '🔒';
+    const fits = long(MAX_CONDITION_MESSAGE_LENGTH, emoji);
+    expect(fits.length).toBe(2 * MAX_CONDITION_MESSAGE_LENGTH); // UTF-16 units
+    expect(boundedMessage(fits)).toBe(fits);
+    const cut = boundedMessage(long(MAX_CONDITION_MESSAGE_LENGTH + 10, emoji));
+    expect(codePoints(cut)).toBeLessThanOrEqual(MAX_CONDITION_MESSAGE_LENGTH);
+    expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    expect(cut).toMatch(/ … \(truncated, \d+ more characters\)$/);
+  });
+
+  it('is applied by setCondition, so no condition can fail a status write by its length', () => {
+    const [condition] = setCondition(undefined, {
+      type: 'Ready',
+      status: 'False',
+      reason: 'SecurityIntentsNotFound',
+      message: long(100_000),
+    });
+    expect(codePoints(condition?.message ?? '')).toBeLessThanOrEqual(MAX_CONDITION_MESSAGE_LENGTH);
+    expect(condition?.message).toMatch(/more characters\)$/);
   });
 });
