@@ -1,5 +1,5 @@
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { ConditionInput } from '@nimbus-ts/k8s';
+import { ApiError, type ConditionInput } from '@nimbus-ts/k8s';
 
 /** Condition types the core operator sets, beside upstream's string `status`. */
 export const ConditionType = {
@@ -102,6 +102,54 @@ export function intentSupported(
       `intent ID ${id} is neither in the ID pool nor announced by a running adapter, so nothing enforces it. ` +
       'If a third-party adapter handles it, deploy that adapter (this turns True once it runs); otherwise ' +
       'check the spelling against the ID pool (packages/idpool/README.md)',
+    observedGeneration: generation,
+  };
+}
+
+/** The `Ready` reason of a binding whose policy the API server refused to store. */
+export const POLICY_REJECTED = 'NimbusPolicyRejected';
+
+// What to do about a refusal, by what the API server said.
+function refusalFix(error: ApiError): string {
+  // etcd says "request is too large" above its request limit; the API server's gRPC client refuses with
+  // ResourceExhausted ("larger than max") above 2 MiB before etcd sees it.
+  if (error.code === 413 || /too large|larger than max|ResourceExhausted/i.test(error.message)) {
+    return (
+      'the policy is larger than the cluster can store (etcd accepts 1.5 MiB by default): split the binding ' +
+      'into several bindings with fewer intents each, or shorten the params of its SecurityIntents'
+    );
+  }
+  if (error.code === 422 || error.code === 400) {
+    return 'a value copied from the SecurityIntents is invalid in the policy: fix the field the message names in the SecurityIntent';
+  }
+  if (error.code === 403) {
+    return (
+      'an admission policy or webhook denied the policy, or the operator lacks the permission: change the ' +
+      'SecurityIntents to satisfy the admission rule the message names, or fix the rule or the RBAC'
+    );
+  }
+  return 'the operator retries with backoff; if it persists, check the API server and etcd';
+}
+
+/**
+ * The `Ready` condition (False, {@link POLICY_REJECTED}) of a binding whose (Cluster)NimbusPolicy the API server
+ * refused to store — too large for etcd, invalid against the CRD schema, denied by admission — carrying the API
+ * server's message and the fix; undefined for anything else (a conflict is retried where it happens; a network
+ * error is no refusal). Without it the binding would only stop being updated, and nothing would say why.
+ *
+ * @param policy - the refused policy, e.g. `NimbusPolicy shop/web`.
+ */
+export function policyRejected(
+  error: unknown,
+  policy: string,
+  generation: number | undefined,
+): ConditionInput | undefined {
+  if (!(error instanceof ApiError) || error.code === 409 || error.code === 429) return undefined;
+  return {
+    type: ConditionType.Ready,
+    status: 'False',
+    reason: POLICY_REJECTED,
+    message: `the API server refused ${policy} (${error.message}); ${refusalFix(error)}`,
     observedGeneration: generation,
   };
 }
