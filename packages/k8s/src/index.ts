@@ -33,6 +33,8 @@ export { MANAGED_BY_ANNOTATION, managerName } from './adapter/managed-by.js';
 export { bindingOwner } from './adapter/owner.js';
 export {
   type ChildrenPlan,
+  ENGINE_OBJECT_REJECTED,
+  engineObjectRejectedMessage,
   type Holding,
   holdingOf,
   type NameConflict,

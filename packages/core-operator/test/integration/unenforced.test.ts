@@ -1,5 +1,21 @@
-import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
-import { crdDirectory, createLogger, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
+import type {
+  Adapter,
+  AdapterDeclaration,
+  NimbusPolicy,
+  ResourceType,
+  SecurityIntent,
+  SecurityIntentBinding,
+} from '@nimbus-ts/k8s';
+import {
+  adapterLeaseName,
+  announcementMetadata,
+  crdDirectory,
+  createAdapter,
+  createLogger,
+  LeaderElector,
+  ObjectClient,
+  RESOURCES,
+} from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +26,30 @@ import { createOperator, type Operator } from '../../src/operator.js';
 
 const API = 'intent.security.nimbus.com/v1alpha1';
 const MAX_MESSAGE = 32768;
+const CONFIG_MAPS: ResourceType = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+};
+const THIRD_PARTY_ID = 'acmeGuard';
+
+/**
+ * An adapter for a third-party intent that builds two ConfigMaps per policy: `<policy>-ok`, and one whose name
+ * the API server refuses (upper case and '_' are no DNS-1123 subdomain).
+ */
+const refusedObjectAdapter: AdapterDeclaration = {
+  name: 'refused',
+  intents: [THIRD_PARTY_ID],
+  kinds: [CONFIG_MAPS],
+  build: (policy) =>
+    ['ok', 'Not_A_Name'].map((suffix) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${policy.metadata.name}-${suffix}` },
+      data: { policy: policy.metadata.name ?? '' },
+    })),
+};
 
 describe('a binding is never silently without status or policy', () => {
   const env = envtest();
@@ -17,6 +57,7 @@ describe('a binding is never silently without status or policy', () => {
   const suffix = Math.random().toString(36).slice(2, 7);
   let ns: TestNamespace;
   let operator: Operator;
+  let adapter: Adapter | undefined;
   const intentNames: string[] = [];
 
   const binding = (name: string, intents: string[]) =>
@@ -41,6 +82,7 @@ describe('a binding is never silently without status or policy', () => {
     await operator.start();
   });
   afterAll(async () => {
+    await adapter?.stop();
     await operator?.stop();
     await ns?.delete({ wait: true });
     for (const name of intentNames) await client.delete(RESOURCES.SecurityIntent, { name });
@@ -104,5 +146,47 @@ describe('a binding is never silently without status or policy', () => {
     expect(
       await client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'too-large' }),
     ).toBeUndefined();
+  });
+
+  it('makes the policy Enforced=False with the API server message when an engine object is refused', async () => {
+    adapter = createAdapter(env.kubeConfig, refusedObjectAdapter, {
+      logger: createLogger('nimbus-refused', { level: 'error' }),
+    });
+    await adapter.start();
+    // Announced on its Lease as runAdapter does, so the operator counts the adapter as running.
+    const elector = new LeaderElector(new ObjectClient(env.kubeConfig, 'nimbus-refused'), {
+      namespace: ns.name,
+      name: adapterLeaseName('refused'),
+      identity: `test-${suffix}`,
+      leaseDurationMs: 600_000,
+      metadata: announcementMetadata('refused', [THIRD_PARTY_ID]),
+    });
+    expect(await elector.tryAcquireOrRenew()).toBe(true);
+    const name = `acme-${suffix}`;
+    intentNames.push(name);
+    await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name },
+      spec: { intent: { id: THIRD_PARTY_ID, action: 'Block' } },
+    } as SecurityIntent);
+    await binding('refused', [name]);
+
+    const policy = () =>
+      client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'refused' });
+    const enforced = await pollUntil(
+      'the Enforced condition naming the refused object',
+      60_000,
+      async () => (await policy())?.status?.conditions?.find((c) => c.type === 'Enforced'),
+      { until: (c) => c?.reason === 'EngineObjectRejected' },
+    );
+    expect(enforced?.status).toBe('False');
+    expect(enforced?.message).toContain('ConfigMap/refused-Not_A_Name');
+    expect(enforced?.message).toMatch(/HTTP 422 Invalid/);
+    const ready = (await policy())?.status?.conditions?.find((c) => c.type === 'nimbus-refused/Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'EngineObjectRejected' });
+    // The object the API server accepted is still written and reported; the refused one is not an entry.
+    expect(await client.get(CONFIG_MAPS, { namespace: ns.name, name: 'refused-ok' })).toBeDefined();
+    expect((await policy())?.status?.adapterPolicies).toEqual(['ConfigMap/refused-ok']);
   });
 });
