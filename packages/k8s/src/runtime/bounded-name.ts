@@ -31,7 +31,9 @@ export function boundedName(parts: readonly string[], limit: number = MAX_OBJECT
   const name = parts.join('-');
   if (name.length <= limit) return name;
   if (limit < HASH_DIGITS + 2) {
-    throw new RangeError(`boundedName: a limit of ${limit} leaves no room for a hash suffix; use at least ${HASH_DIGITS + 2}`);
+    throw new RangeError(
+      `boundedName: a limit of ${limit} leaves no room for a hash suffix; use at least ${HASH_DIGITS + 2}`,
+    );
   }
   const hash = createHash('sha256').update(name).digest('hex').slice(0, HASH_DIGITS);
   const head = name.slice(0, limit - HASH_DIGITS - 1).replace(TRAILING_SEPARATORS, '');

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boundedName, MAX_LABEL_LENGTH, MAX_OBJECT_NAME_LENGTH } from '../../src/runtime/bounded-name.js';
-import {
-  boundedMessage,
-  MAX_CONDITION_MESSAGE_LENGTH,
-  setCondition,
-} from '../../src/runtime/conditions.js';
+import { boundedMessage, MAX_CONDITION_MESSAGE_LENGTH, setCondition } from '../../src/runtime/conditions.js';
 
 // A DNS-1123 subdomain as the API server checks object names of most kinds (one label per dot-separated part).
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -24,8 +20,16 @@ describe('boundedName', () => {
   });
 
   it.each([
-    ['a KubeArmorPolicy of a 253-character policy', [long(253), 'escapetohost', 'procblock'], MAX_OBJECT_NAME_LENGTH],
-    ['a fan-out NimbusPolicy of a 253-character binding', [`nimbus-ctlr-gen-${long(253)}`], MAX_OBJECT_NAME_LENGTH],
+    [
+      'a KubeArmorPolicy of a 253-character policy',
+      [long(253), 'escapetohost', 'procblock'],
+      MAX_OBJECT_NAME_LENGTH,
+    ],
+    [
+      'a fan-out NimbusPolicy of a 253-character binding',
+      [`nimbus-ctlr-gen-${long(253)}`],
+      MAX_OBJECT_NAME_LENGTH,
+    ],
     ['a name cut at a dot', [`${long(230)}.${long(30)}`, 'x'], MAX_OBJECT_NAME_LENGTH],
     ['a name cut at a dash', [long(241), long(20, 'b')], MAX_OBJECT_NAME_LENGTH],
     ['a label value', [long(40), long(40, 'b')], MAX_LABEL_LENGTH],
