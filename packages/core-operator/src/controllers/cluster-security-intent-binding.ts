@@ -32,7 +32,7 @@ import {
   targetNamespaces,
   validateClusterBinding,
 } from '../build/cluster-binding.js';
-import { intentsResolved, ready } from '../build/conditions.js';
+import { intentsResolved, policyRejected, ready } from '../build/conditions.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';
@@ -48,14 +48,24 @@ export interface ClusterBindingStores {
 }
 
 type Ctx = OperatorContext & { stores: ClusterBindingStores };
+
+/** A policy write the API server refused: the policy (e.g. `NimbusPolicy shop/x`) and the error. */
+interface Refusal {
+  readonly policy: string;
+  readonly error: unknown;
+}
 type StatusFields = Partial<ClusterSecurityIntentBindingStatus>;
 
-/** Writes the namespaced NimbusPolicies of a binding: every targeted namespace, all of them in one pass. */
+/**
+ * Writes the namespaced NimbusPolicies of a binding: every targeted namespace, all of them in one pass. A policy
+ * the API server refuses is collected in `refusals` and the others are still written.
+ */
 async function fanOut(
   client: ObjectClient,
   csib: ClusterSecurityIntentBinding,
   rules: NimbusRule[],
   ctx: Ctx,
+  refusals: Refusal[],
 ) {
   const existing = ctx.stores.policies
     .list()
@@ -69,12 +79,15 @@ async function fanOut(
   for (const namespace of desiredNamespaces) {
     const desired = buildFanOutPolicy(csib, namespace, rules);
     const live = plan.keep.find((np) => np.metadata.namespace === namespace);
+    const policy = `NimbusPolicy ${namespace}/${desired.metadata.name}`;
     const result = await client
       .createOrUpdate(RESOURCES.NimbusPolicy, desired, live)
       .catch((err: unknown) => {
         // A namespace that started terminating after the cache saw it: skip it, its event re-queues us.
         if (isNamespaceTerminating(err)) return undefined;
-        throw err;
+        if (!policyRejected(err, policy, undefined)) throw err;
+        refusals.push({ policy, error: err });
+        return undefined;
       });
     if (!result) continue;
     const { object } = result;
@@ -134,6 +147,8 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
     generation,
   );
   let clusterPolicy = '';
+  // Policy writes the API server refused: reported on the binding, then retried with backoff.
+  const refusals: Refusal[] = [];
   if (foreign) {
     readyCondition = ready(
       false,
@@ -147,19 +162,34 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
     }
   } else {
     const desired = buildClusterNimbusPolicy(csib, resolved.rules);
-    const { object, result } = await client.createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live);
-    await announceWrite(ctx, csib, result, `ClusterNimbusPolicy ${name}`);
-    await markCreated(
-      client,
-      RESOURCES.ClusterNimbusPolicy,
-      object,
-      now,
-      `ClusterSecurityIntentBinding ${name}`,
-    );
-    clusterPolicy = name;
+    const policy = `ClusterNimbusPolicy ${name}`;
+    const written = await client
+      .createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live)
+      .catch((err: unknown) => {
+        if (!policyRejected(err, policy, generation)) throw err;
+        refusals.push({ policy, error: err });
+        return undefined;
+      });
+    if (written) {
+      await announceWrite(ctx, csib, written.result, policy);
+      await markCreated(
+        client,
+        RESOURCES.ClusterNimbusPolicy,
+        written.object,
+        now,
+        `ClusterSecurityIntentBinding ${name}`,
+      );
+    }
+    // Refused: the binding keeps naming the policy it had, if any.
+    clusterPolicy = written || live ? name : '';
   }
-  const namespaces = foreign ? [] : await fanOut(client, csib, resolved.rules, ctx);
-  if (clusterPolicy) {
+  const namespaces = foreign ? [] : await fanOut(client, csib, resolved.rules, ctx, refusals);
+  const [firstRefusal] = refusals;
+  if (firstRefusal) {
+    readyCondition =
+      policyRejected(firstRefusal.error, refusals.map((r) => r.policy).join(', '), generation) ??
+      readyCondition;
+  } else if (clusterPolicy) {
     readyCondition = ready(
       true,
       'PoliciesUpToDate',
@@ -181,6 +211,8 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
       now,
     ),
   }));
+  // Rethrown once the binding says why, so the writes are retried with the controller's per-key backoff.
+  if (firstRefusal) throw firstRefusal.error;
   return Action.requeue(ctx.resyncMs);
 }
 

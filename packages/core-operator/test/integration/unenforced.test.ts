@@ -1,6 +1,8 @@
 import type {
   Adapter,
   AdapterDeclaration,
+  ClusterNimbusPolicy,
+  ClusterSecurityIntentBinding,
   NimbusPolicy,
   ResourceType,
   SecurityIntent,
@@ -19,6 +21,7 @@ import {
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fanOutPolicyName } from '../../src/build/cluster-binding.js';
 import { createOperator, type Operator } from '../../src/operator.js';
 
 // Issue 15's hostile inputs against the core operator: nothing it is asked to write may leave a binding
@@ -59,6 +62,7 @@ describe('a binding is never silently without status or policy', () => {
   let operator: Operator;
   let adapter: Adapter | undefined;
   const intentNames: string[] = [];
+  const clusterBindingNames: string[] = [];
 
   const binding = (name: string, intents: string[]) =>
     client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
@@ -75,6 +79,60 @@ describe('a binding is never silently without status or policy', () => {
       await client.get<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, { namespace: ns.name, name })
     )?.status?.conditions?.find((c) => c.type === type);
 
+  /**
+   * Three intents of ~620 kB each, once the operator has seen them all. Each fits etcd's default 1.5 MiB request
+   * limit; a policy with all three rules (~1.9 MB) does not. (Above 2 MiB the API server's etcd client refuses
+   * it by itself, with another message.)
+   */
+  const bigIntents = async (tag: string) => {
+    const ids = ['dnsManipulation', 'swDeploymentTools', 'escapeToHost'];
+    const big = ids.map((id) => `big-${tag}-${id.toLowerCase()}-${suffix}`);
+    for (const [i, name] of big.entries()) {
+      intentNames.push(name);
+      await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+        apiVersion: API,
+        kind: 'SecurityIntent',
+        metadata: { name },
+        spec: {
+          intent: {
+            id: ids[i],
+            action: 'Block',
+            params: { padding: Array.from({ length: 6000 }, (_, j) => `${j}.`.padEnd(100, 'p')) },
+          },
+        },
+      } as SecurityIntent);
+    }
+    // The operator's controllers share one cache of intents: once it has written each intent's status, the
+    // binding controllers see all three, and build the policy whole from their first reconcile.
+    for (const name of big) {
+      await pollUntil(`the status of SecurityIntent ${name}`, 30_000, async () =>
+        (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name }))?.status?.conditions?.some(
+          (c) => c.type === 'Ready',
+        ),
+      );
+    }
+    return big;
+  };
+  const clusterBinding = (name: string, intents: string[]) => {
+    clusterBindingNames.push(name);
+    return client.create<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding, {
+      apiVersion: API,
+      kind: 'ClusterSecurityIntentBinding',
+      metadata: { name },
+      spec: {
+        intents: intents.map((n) => ({ name: n })),
+        selector: {
+          nsSelector: { matchNames: [ns.name] },
+          workloadSelector: { matchLabels: { app: 'web' } },
+        },
+      },
+    });
+  };
+  const clusterCondition = async (name: string, type: string) =>
+    (
+      await client.get<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding, { name })
+    )?.status?.conditions?.find((c) => c.type === type);
+
   beforeAll(async () => {
     await env.installCRDs([crdDirectory()]);
     ns = await env.namespace('unenforced');
@@ -85,6 +143,9 @@ describe('a binding is never silently without status or policy', () => {
     await adapter?.stop();
     await operator?.stop();
     await ns?.delete({ wait: true });
+    for (const name of clusterBindingNames) {
+      await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name });
+    }
     for (const name of intentNames) await client.delete(RESOURCES.SecurityIntent, { name });
   });
 
@@ -105,34 +166,7 @@ describe('a binding is never silently without status or policy', () => {
   });
 
   it('says on the binding why the API server refused its NimbusPolicy when it is too large for etcd', async () => {
-    // Each intent (~620 kB) fits etcd's default 1.5 MiB request limit; the policy with all three rules (~1.9 MB)
-    // does not. (Above 2 MiB the API server's etcd client refuses it by itself, with another message.)
-    const ids = ['dnsManipulation', 'swDeploymentTools', 'escapeToHost'];
-    const big = ids.map((id) => `big-${id.toLowerCase()}-${suffix}`);
-    for (const [i, name] of big.entries()) {
-      intentNames.push(name);
-      await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
-        apiVersion: API,
-        kind: 'SecurityIntent',
-        metadata: { name },
-        spec: {
-          intent: {
-            id: ids[i],
-            action: 'Block',
-            params: { padding: Array.from({ length: 6000 }, (_, j) => `${j}.`.padEnd(100, 'p')) },
-          },
-        },
-      } as SecurityIntent);
-    }
-    // The operator's controllers share one cache of intents: once it has written each intent's status, the
-    // binding controller sees all three, and builds the policy whole from its first reconcile.
-    for (const name of big) {
-      await pollUntil(`the status of SecurityIntent ${name}`, 30_000, async () =>
-        (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, { name }))?.status?.conditions?.some(
-          (c) => c.type === 'Ready',
-        ),
-      );
-    }
+    const big = await bigIntents('ns');
     await binding('too-large', big);
     const readyCondition = await pollUntil(
       'the binding Ready condition naming the refusal',
@@ -188,5 +222,49 @@ describe('a binding is never silently without status or policy', () => {
     // The object the API server accepted is still written and reported; the refused one is not an entry.
     expect(await client.get(CONFIG_MAPS, { namespace: ns.name, name: 'refused-ok' })).toBeDefined();
     expect((await policy())?.status?.adapterPolicies).toEqual(['ConfigMap/refused-ok']);
+  });
+
+  it('fans a cluster binding of the longest name out under a shortened NimbusPolicy name', async () => {
+    const intent = `dns-${suffix}`;
+    intentNames.push(intent);
+    await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name: intent },
+      spec: { intent: { id: 'dnsManipulation', action: 'Block' } },
+    } as SecurityIntent);
+    // 253 characters: upstream's fan-out name, nimbus-ctlr-gen-<binding>, would be 269.
+    const name = `long-${suffix}-`.padEnd(253, 'l');
+    await clusterBinding(name, [intent]);
+    const readyCondition = await pollUntil(
+      'the cluster binding Ready condition',
+      30_000,
+      () => clusterCondition(name, 'Ready'),
+      { until: (c) => c?.status === 'True' },
+    );
+    expect(readyCondition?.reason).toBe('PoliciesUpToDate');
+    const fanOut = fanOutPolicyName(name);
+    expect(fanOut).toHaveLength(253);
+    const np = await client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name: fanOut });
+    expect(np?.spec.rules.map((r) => r.id)).toEqual(['dnsManipulation']);
+  });
+
+  it('says on the cluster binding why the API server refused its ClusterNimbusPolicy and fan-out policy', async () => {
+    const big = await bigIntents('cluster');
+    const name = `too-large-${suffix}`;
+    await clusterBinding(name, big);
+    const readyCondition = await pollUntil(
+      'the cluster binding Ready condition naming the refusal',
+      60_000,
+      () => clusterCondition(name, 'Ready'),
+      { until: (c) => c?.reason === 'NimbusPolicyRejected' },
+    );
+    expect(readyCondition?.status).toBe('False');
+    expect(readyCondition?.message).toContain(
+      `the API server refused ClusterNimbusPolicy ${name}, NimbusPolicy ${ns.name}/nimbus-ctlr-gen-${name} (`,
+    );
+    expect(readyCondition?.message).toMatch(/request is too large|larger than max/);
+    expect(readyCondition?.message).toMatch(/split the binding/);
+    expect(await client.get<ClusterNimbusPolicy>(RESOURCES.ClusterNimbusPolicy, { name })).toBeUndefined();
   });
 });
