@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   API_VERSION,
   type DesiredChild,
+  engineObjectRejectedMessage,
   type Holding,
   holdingOf,
   MANAGED_BY_ANNOTATION,
-  engineObjectRejectedMessage,
   nameConflictMessage,
   planChildren,
   type ResourceType,
