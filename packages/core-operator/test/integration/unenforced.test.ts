@@ -36,6 +36,17 @@ const CONFIG_MAPS: ResourceType = {
   namespaced: true,
 };
 const THIRD_PARTY_ID = 'acmeGuard';
+const VAP: ResourceType = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicy',
+  plural: 'validatingadmissionpolicies',
+  namespaced: false,
+};
+const VAP_BINDING: ResourceType = {
+  ...VAP,
+  kind: 'ValidatingAdmissionPolicyBinding',
+  plural: 'validatingadmissionpolicybindings',
+};
 
 /**
  * An adapter for a third-party intent that builds two ConfigMaps per policy: `<policy>-ok`, and one whose name
@@ -63,6 +74,7 @@ describe('a binding is never silently without status or policy', () => {
   let adapter: Adapter | undefined;
   const intentNames: string[] = [];
   const clusterBindingNames: string[] = [];
+  const admissionNames: string[] = [];
 
   const binding = (name: string, intents: string[]) =>
     client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
@@ -143,6 +155,10 @@ describe('a binding is never silently without status or policy', () => {
     await adapter?.stop();
     await operator?.stop();
     await ns?.delete({ wait: true });
+    for (const name of admissionNames) {
+      await client.delete(VAP_BINDING, { name });
+      await client.delete(VAP, { name });
+    }
     for (const name of clusterBindingNames) {
       await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name });
     }
@@ -266,5 +282,86 @@ describe('a binding is never silently without status or policy', () => {
     expect(readyCondition?.message).toMatch(/request is too large|larger than max/);
     expect(readyCondition?.message).toMatch(/split the binding/);
     expect(await client.get<ClusterNimbusPolicy>(RESOURCES.ClusterNimbusPolicy, { name })).toBeUndefined();
+  });
+
+  it('says on the binding why an admission policy denied its NimbusPolicy', async () => {
+    // A ValidatingAdmissionPolicy of the API server itself: in this namespace, NimbusPolicies named denied-* are
+    // refused with 403.
+    const vap = `deny-nimbuspolicies-${suffix}`;
+    admissionNames.push(vap);
+    await client.create(VAP, {
+      apiVersion: VAP.apiVersion,
+      kind: VAP.kind,
+      metadata: { name: vap },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: ['intent.security.nimbus.com'],
+              apiVersions: ['v1alpha1'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['nimbuspolicies'],
+            },
+          ],
+        },
+        validations: [
+          {
+            expression: "!object.metadata.name.startsWith('denied')",
+            message: 'NimbusPolicies named denied-* are not allowed in this namespace',
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    });
+    await client.create(VAP_BINDING, {
+      apiVersion: VAP.apiVersion,
+      kind: VAP_BINDING.kind,
+      metadata: { name: vap },
+      spec: {
+        policyName: vap,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns.name } } },
+      },
+    });
+    // The API server loads admission policies asynchronously: probe until it refuses.
+    const probe = { namespace: ns.name, name: 'denied-probe' };
+    await pollUntil('the admission policy to deny NimbusPolicies', 30_000, async () => {
+      try {
+        await client.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
+          apiVersion: API,
+          kind: 'NimbusPolicy',
+          metadata: probe,
+          spec: {
+            selector: { matchLabels: { app: 'probe' } },
+            rules: [{ id: 'dnsManipulation', rule: { action: 'Block' } }],
+          },
+        } as NimbusPolicy);
+        await client.delete(RESOURCES.NimbusPolicy, probe);
+        return false;
+      } catch (error) {
+        return /not allowed in this namespace/.test((error as Error).message);
+      }
+    });
+
+    const intent = `denied-dns-${suffix}`;
+    intentNames.push(intent);
+    await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name: intent },
+      spec: { intent: { id: 'dnsManipulation', action: 'Block' } },
+    } as SecurityIntent);
+    await binding('denied-web', [intent]);
+    const readyCondition = await pollUntil(
+      'the binding Ready condition naming the denial',
+      30_000,
+      () => condition('denied-web', 'Ready'),
+      { until: (c) => c?.reason === 'NimbusPolicyRejected' },
+    );
+    expect(readyCondition?.status).toBe('False');
+    expect(readyCondition?.message).toContain(`the API server refused NimbusPolicy ${ns.name}/denied-web (`);
+    expect(readyCondition?.message).toMatch(/HTTP 403 Forbidden: .*not allowed in this namespace/);
+    expect(readyCondition?.message).toMatch(/an admission policy or webhook denied the policy/);
   });
 });
