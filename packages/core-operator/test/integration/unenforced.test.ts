@@ -1,3 +1,4 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type {
   Adapter,
   AdapterDeclaration,
@@ -52,6 +53,21 @@ const VAP_BINDING: ResourceType = {
  * An adapter for a third-party intent that builds two ConfigMaps per policy: `<policy>-ok`, and one whose name
  * the API server refuses (upper case and '_' are no DNS-1123 subdomain).
  */
+/** An adapter for another third-party intent whose ConfigMap `<policy>-selected` copies the policy's `app` label. */
+const copyingAdapter: AdapterDeclaration = {
+  name: 'copying',
+  intents: ['acmeCopy'],
+  kinds: [CONFIG_MAPS],
+  build: (policy) => [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${policy.metadata.name}-selected` },
+      data: { app: policy.spec.selector.matchLabels?.app ?? '' },
+    },
+  ],
+};
+
 const refusedObjectAdapter: AdapterDeclaration = {
   name: 'refused',
   intents: [THIRD_PARTY_ID],
@@ -72,6 +88,7 @@ describe('a binding is never silently without status or policy', () => {
   let ns: TestNamespace;
   let operator: Operator;
   let adapter: Adapter | undefined;
+  let copying: Adapter | undefined;
   const intentNames: string[] = [];
   const clusterBindingNames: string[] = [];
   const admissionNames: string[] = [];
@@ -145,6 +162,52 @@ describe('a binding is never silently without status or policy', () => {
       await client.get<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding, { name })
     )?.status?.conditions?.find((c) => c.type === type);
 
+  /** A ValidatingAdmissionPolicy (and its binding) of the API server, for this test namespace only. */
+  const admissionPolicy = async (
+    name: string,
+    resourceRule: Record<string, string[]>,
+    expression: string,
+    message: string,
+  ) => {
+    admissionNames.push(name);
+    await client.create(VAP, {
+      apiVersion: VAP.apiVersion,
+      kind: VAP.kind,
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [resourceRule] },
+        validations: [{ expression, message, reason: 'Forbidden' }],
+      },
+    });
+    await client.create(VAP_BINDING, {
+      apiVersion: VAP.apiVersion,
+      kind: VAP_BINDING.kind,
+      metadata: { name },
+      spec: {
+        policyName: name,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns.name } } },
+      },
+    });
+  };
+  /** Waits until the API server, which loads admission policies asynchronously, refuses `attempt`. */
+  const untilRefused = (
+    what: string,
+    attempt: () => Promise<unknown>,
+    undo: () => Promise<unknown>,
+    message: RegExp,
+  ) =>
+    pollUntil(what, 30_000, async () => {
+      try {
+        await attempt();
+        await undo();
+        return false;
+      } catch (error) {
+        return message.test((error as Error).message);
+      }
+    });
+
   beforeAll(async () => {
     await env.installCRDs([crdDirectory()]);
     ns = await env.namespace('unenforced');
@@ -153,6 +216,7 @@ describe('a binding is never silently without status or policy', () => {
   });
   afterAll(async () => {
     await adapter?.stop();
+    await copying?.stop();
     await operator?.stop();
     await ns?.delete({ wait: true });
     for (const name of admissionNames) {
@@ -287,48 +351,22 @@ describe('a binding is never silently without status or policy', () => {
   it('says on the binding why an admission policy denied its NimbusPolicy', async () => {
     // A ValidatingAdmissionPolicy of the API server itself: in this namespace, NimbusPolicies named denied-* are
     // refused with 403.
-    const vap = `deny-nimbuspolicies-${suffix}`;
-    admissionNames.push(vap);
-    await client.create(VAP, {
-      apiVersion: VAP.apiVersion,
-      kind: VAP.kind,
-      metadata: { name: vap },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          resourceRules: [
-            {
-              apiGroups: ['intent.security.nimbus.com'],
-              apiVersions: ['v1alpha1'],
-              operations: ['CREATE', 'UPDATE'],
-              resources: ['nimbuspolicies'],
-            },
-          ],
-        },
-        validations: [
-          {
-            expression: "!object.metadata.name.startsWith('denied')",
-            message: 'NimbusPolicies named denied-* are not allowed in this namespace',
-            reason: 'Forbidden',
-          },
-        ],
-      },
-    });
-    await client.create(VAP_BINDING, {
-      apiVersion: VAP.apiVersion,
-      kind: VAP_BINDING.kind,
-      metadata: { name: vap },
-      spec: {
-        policyName: vap,
-        validationActions: ['Deny'],
-        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns.name } } },
-      },
-    });
-    // The API server loads admission policies asynchronously: probe until it refuses.
     const probe = { namespace: ns.name, name: 'denied-probe' };
-    await pollUntil('the admission policy to deny NimbusPolicies', 30_000, async () => {
-      try {
-        await client.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
+    await admissionPolicy(
+      `deny-nimbuspolicies-${suffix}`,
+      {
+        apiGroups: ['intent.security.nimbus.com'],
+        apiVersions: ['v1alpha1'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['nimbuspolicies'],
+      },
+      "!object.metadata.name.startsWith('denied')",
+      'NimbusPolicies named denied-* are not allowed in this namespace',
+    );
+    await untilRefused(
+      'the admission policy to deny NimbusPolicies',
+      () =>
+        client.create<NimbusPolicy>(RESOURCES.NimbusPolicy, {
           apiVersion: API,
           kind: 'NimbusPolicy',
           metadata: probe,
@@ -336,13 +374,10 @@ describe('a binding is never silently without status or policy', () => {
             selector: { matchLabels: { app: 'probe' } },
             rules: [{ id: 'dnsManipulation', rule: { action: 'Block' } }],
           },
-        } as NimbusPolicy);
-        await client.delete(RESOURCES.NimbusPolicy, probe);
-        return false;
-      } catch (error) {
-        return /not allowed in this namespace/.test((error as Error).message);
-      }
-    });
+        } as NimbusPolicy),
+      () => client.delete(RESOURCES.NimbusPolicy, probe),
+      /not allowed in this namespace/,
+    );
 
     const intent = `denied-dns-${suffix}`;
     intentNames.push(intent);
@@ -363,5 +398,81 @@ describe('a binding is never silently without status or policy', () => {
     expect(readyCondition?.message).toContain(`the API server refused NimbusPolicy ${ns.name}/denied-web (`);
     expect(readyCondition?.message).toMatch(/HTTP 403 Forbidden: .*not allowed in this namespace/);
     expect(readyCondition?.message).toMatch(/an admission policy or webhook denied the policy/);
+  });
+
+  it('keeps reporting an engine object whose update the API server refuses, and says why', async () => {
+    copying = createAdapter(env.kubeConfig, copyingAdapter, {
+      logger: createLogger('nimbus-copying', { level: 'error' }),
+    });
+    await copying.start();
+    const elector = new LeaderElector(new ObjectClient(env.kubeConfig, 'nimbus-copying'), {
+      namespace: ns.name,
+      name: adapterLeaseName('copying'),
+      identity: `test-${suffix}`,
+      leaseDurationMs: 600_000,
+      metadata: announcementMetadata('copying', ['acmeCopy']),
+    });
+    expect(await elector.tryAcquireOrRenew()).toBe(true);
+    const intent = `copy-${suffix}`;
+    intentNames.push(intent);
+    await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name: intent },
+      spec: { intent: { id: 'acmeCopy', action: 'Block' } },
+    } as SecurityIntent);
+    await binding('copied', [intent]);
+    const policy = () =>
+      client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, { namespace: ns.name, name: 'copied' });
+    await pollUntil('the copying adapter Ready', 30_000, async () =>
+      (await policy())?.status?.conditions?.some(
+        (c) => c.type === 'nimbus-copying/Ready' && c.status === 'True',
+      ),
+    );
+
+    // From now on the API server refuses ConfigMap updates to app=blocked in this namespace.
+    const probe = { namespace: ns.name, name: `probe-${suffix}` };
+    await client.create(CONFIG_MAPS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: probe,
+      data: { app: 'x' },
+    });
+    await admissionPolicy(
+      `deny-blocked-configmaps-${suffix}`,
+      { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['configmaps'] },
+      "!has(object.data) || !('app' in object.data) || object.data.app != 'blocked'",
+      'ConfigMaps may not select app=blocked here',
+    );
+    await untilRefused(
+      'the admission policy to deny ConfigMap updates',
+      () => client.patch(CONFIG_MAPS, probe, { data: { app: 'blocked' } }),
+      () => client.patch(CONFIG_MAPS, probe, { data: { app: 'x' } }),
+      /may not select app=blocked/,
+    );
+
+    await client.patch(
+      RESOURCES.SecurityIntentBinding,
+      { namespace: ns.name, name: 'copied' },
+      {
+        spec: { selector: { workloadSelector: { matchLabels: { app: 'blocked' } } } },
+      },
+    );
+    const enforced = await pollUntil(
+      'the Enforced condition naming the refused update',
+      30_000,
+      async () => (await policy())?.status?.conditions?.find((c) => c.type === 'Enforced'),
+      { until: (c) => c?.reason === 'EngineObjectRejected' },
+    );
+    expect(enforced?.message).toMatch(/^nimbus-copying: the API server refused an engine object/);
+    expect(enforced?.message).toContain('ConfigMap/copied-selected (');
+    expect(enforced?.message).toMatch(/HTTP 403 Forbidden: .*may not select app=blocked/);
+    // The object keeps its last accepted content, and the policy still lists it: it exists and is the adapter's.
+    const configMap = await client.get<KubernetesObject & { data?: Record<string, string> }>(CONFIG_MAPS, {
+      namespace: ns.name,
+      name: 'copied-selected',
+    });
+    expect(configMap?.data).toEqual({ app: 'web' });
+    expect((await policy())?.status?.adapterPolicies).toEqual(['ConfigMap/copied-selected']);
   });
 });

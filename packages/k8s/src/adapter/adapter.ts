@@ -233,6 +233,8 @@ export function createAdapter(
           if (error instanceof ApiError && error.code !== 409 && error.code !== 429) {
             log.warn('the API server refused an engine object', { object: entry, error: error.message });
             rejected.push({ entry, message: error.message, error });
+            // A refused update leaves the object as it was: it still exists and is still ours to report.
+            if (live) applied.push(entry);
             continue;
           }
           throw error;
