@@ -58,6 +58,7 @@ function celOutcome(sib: SecurityIntentBinding, pods: readonly V1Pod[]): CelOutc
   if (result.kind !== 'selection') {
     const reason = {
       invalid: 'InvalidCEL',
+      budgetExceeded: 'CELBudgetExceeded',
       noMatch: 'CELMatchedNoPods',
       noCommonLabels: 'CELNoCommonLabels',
     }[result.kind];
