@@ -1,5 +1,6 @@
 import type { IntentRegistry } from '@nimbus-ts/idpool';
 import { ApiError, type ConditionInput } from '@nimbus-ts/k8s';
+import type { ActionConflict } from './rules.js';
 
 /** Condition types the core operator sets, beside upstream's string `status`. */
 export const ConditionType = {
@@ -9,6 +10,11 @@ export const ConditionType = {
   IntentsResolved: 'IntentsResolved',
   /** The binding's CEL expressions select pods that a label selector can express. */
   SelectorResolved: 'SelectorResolved',
+  /**
+   * Set only while two of a binding's intents ask for the same intent ID with different actions (status
+   * False): the policy enforces the stricter one.
+   */
+  ActionsConsistent: 'ActionsConsistent',
   /** The intent's ID is in the ID pool or announced by a running adapter, so something enforces it. */
   IntentSupported: 'IntentSupported',
 } as const;
@@ -31,6 +37,32 @@ export function intentsResolved(missing: readonly string[], generation: number |
     message:
       `SecurityIntent ${missing.join(', ')} not found; they are skipped until created. ` +
       'Create them, or remove them from spec.intents.',
+    observedGeneration: generation,
+  };
+}
+
+/**
+ * The `ActionsConsistent` condition of a binding whose intents ask for one intent ID with different actions,
+ * or undefined when none do (the caller then removes the condition). The message names every intent and
+ * action, the one enforced, and the fix.
+ */
+export function actionsConsistent(
+  conflicts: readonly ActionConflict[],
+  generation: number | undefined,
+): ConditionInput | undefined {
+  if (conflicts.length === 0) return undefined;
+  const each = conflicts.map(
+    (c) =>
+      `intent ID ${c.id} is asked for by ${c.intents.map((i) => `SecurityIntent ${i.name} (${i.action})`).join(', ')}; ` +
+      `the NimbusPolicy enforces the stricter ${c.action}, from ${c.chosen}`,
+  );
+  return {
+    type: ConditionType.ActionsConsistent,
+    status: 'False',
+    reason: 'ConflictingActions',
+    message:
+      `${each.join('. ')}. Give these SecurityIntents the same action, or remove the ones you do not mean ` +
+      'from spec.intents.',
     observedGeneration: generation,
   };
 }

@@ -10,6 +10,8 @@ import type {
 import {
   Action,
   type ApiServerAccess,
+  type Condition,
+  type ConditionInput,
   Controller,
   type ControllerOptions,
   isControlledBy,
@@ -18,6 +20,7 @@ import {
   type ObjectClient,
   RESOURCES,
   refOf,
+  removeCondition,
   type Store,
   semanticEqual,
   setCondition,
@@ -32,7 +35,7 @@ import {
   targetNamespaces,
   validateClusterBinding,
 } from '../build/cluster-binding.js';
-import { intentsResolved, policyRejected, ready } from '../build/conditions.js';
+import { actionsConsistent, ConditionType, intentsResolved, policyRejected, ready } from '../build/conditions.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';
@@ -200,20 +203,32 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
   await announceReady(ctx, csib, csib.status?.conditions, readyCondition);
   await setStatus((s) => ({
     status: STATUS_CREATED,
-    numberOfBoundIntents: clusterPolicy ? resolved.rules.length : 0,
+    // Intents sharing an ID share a rule, so count the intents, as upstream does, not the rules.
+    numberOfBoundIntents: clusterPolicy ? resolved.bound.length : 0,
     boundIntents: clusterPolicy ? resolved.bound : undefined,
     clusterNimbusPolicy: clusterPolicy,
     numberOfNimbusPolicies: namespaces.length,
     nimbusPolicyNamespaces: namespaces.length > 0 ? namespaces : undefined,
-    conditions: setConditions(
-      s?.conditions,
-      [intentsResolved(resolved.missing, generation), readyCondition],
+    conditions: withActionsConsistent(
+      setConditions(s?.conditions, [intentsResolved(resolved.missing, generation), readyCondition], now),
+      actionsConsistent(resolved.conflicts, generation),
       now,
     ),
   }));
   // Rethrown once the binding says why, so the writes are retried with the controller's per-key backoff.
   if (firstRefusal) throw firstRefusal.error;
   return Action.requeue(ctx.resyncMs);
+}
+
+// The ActionsConsistent condition is present only while intents conflict.
+function withActionsConsistent(
+  conditions: Condition[],
+  actions: ConditionInput | undefined,
+  now: () => Date,
+): Condition[] {
+  return actions
+    ? setCondition(conditions, actions, now)
+    : removeCondition(conditions, ConditionType.ActionsConsistent);
 }
 
 /**

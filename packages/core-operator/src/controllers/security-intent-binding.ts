@@ -25,7 +25,7 @@ import {
 } from '@nimbus-ts/k8s';
 import { buildNimbusPolicy } from '../build/binding.js';
 import { describeCelError, resolveCelSelector } from '../build/cel-selector.js';
-import { ConditionType, intentsResolved, policyRejected, ready } from '../build/conditions.js';
+import { actionsConsistent, ConditionType, intentsResolved, policyRejected, ready } from '../build/conditions.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';
@@ -185,10 +185,15 @@ export async function reconcileBinding(
     conditions = cel.condition
       ? setCondition(conditions, cel.condition, now)
       : removeCondition(conditions, ConditionType.SelectorResolved);
+    const actions = actionsConsistent(resolved.conflicts, generation);
+    conditions = actions
+      ? setCondition(conditions, actions, now)
+      : removeCondition(conditions, ConditionType.ActionsConsistent);
     return withLastUpdated<SecurityIntentBindingStatus>(
       {
         status: STATUS_CREATED,
-        numberOfBoundIntents: policyName ? resolved.rules.length : 0,
+        // Intents sharing an ID share a rule, so count the intents, as upstream does, not the rules.
+        numberOfBoundIntents: policyName ? resolved.bound.length : 0,
         boundIntents: policyName ? resolved.bound : undefined,
         nimbusPolicy: policyName,
         conditions,
