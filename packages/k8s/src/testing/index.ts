@@ -55,7 +55,7 @@ export {
   type ControlPlaneOptions,
   startControlPlane,
 } from './control-plane.js';
-export { type CrdSchema, structuralSchemaProblems, walkSchema } from './crd-schema.js';
+export { type CrdSchema, structuralSchemaProblems, unboundedFields, walkSchema } from './crd-schema.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
 export {
   type AdapterLeastPrivilegeOptions,
