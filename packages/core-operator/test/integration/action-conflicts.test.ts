@@ -17,7 +17,7 @@ describe('one intent ID asked for with different actions', () => {
   let ns: TestNamespace;
   let operator: Operator;
 
-  const intent = (name: string, action: string) =>
+  const intent = (name: string, action: 'Audit' | 'Block') =>
     client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
       apiVersion: API,
       kind: 'SecurityIntent',

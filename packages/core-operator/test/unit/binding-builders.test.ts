@@ -90,7 +90,8 @@ describe('intents asking for one intent ID with different actions', () => {
     ['block-pkg', si('block-pkg', { id: 'swDeploymentTools', action: 'Block', description: 'stop' })],
     ['enforce-pkg', si('enforce-pkg', { id: 'swDeploymentTools', action: 'Enforce' })],
     ['audit-pkg-2', si('audit-pkg-2', { id: 'swDeploymentTools', action: 'Audit' })],
-    ['odd-pkg', si('odd-pkg', { id: 'swDeploymentTools', action: 'Alert' })],
+    // The CRD's enum refuses other text now, but objects stored under upstream's free-text schema may carry it.
+    ['odd-pkg', si('odd-pkg', { id: 'swDeploymentTools', action: 'Alert' as 'Audit' })],
     ['dns', si('dns', { id: 'dnsManipulation', action: 'Audit' })],
   ]);
   const resolve = (names: string[]) =>
