@@ -1,4 +1,10 @@
-import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
+import type {
+  ClusterNimbusPolicy,
+  ClusterSecurityIntentBinding,
+  NimbusPolicy,
+  SecurityIntent,
+  SecurityIntentBinding,
+} from '@nimbus-ts/k8s';
 import { crdDirectory, createLogger, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
@@ -36,6 +42,7 @@ describe('one intent ID asked for with different actions', () => {
   afterAll(async () => {
     await operator?.stop();
     await ns?.delete({ wait: true });
+    await client.delete(RESOURCES.ClusterSecurityIntentBinding, { name: `pkg-${suffix}` });
     for (const name of [audit, block]) await client.delete(RESOURCES.SecurityIntent, { name });
   });
 
@@ -85,5 +92,36 @@ describe('one intent ID asked for with different actions', () => {
         !conditions.some((c) => c.type === 'ActionsConsistent')
       );
     });
+  });
+
+  it('does the same for a cluster binding, in its ClusterNimbusPolicy and its status', async () => {
+    // The first test left both intents at Block: make one Audit again.
+    const live = (await client.get<SecurityIntent>(RESOURCES.SecurityIntent, {
+      name: block,
+    })) as SecurityIntent;
+    await client.replace(RESOURCES.SecurityIntent, {
+      ...live,
+      spec: { intent: { ...live.spec.intent, action: 'Audit' } },
+    });
+    const name = `pkg-${suffix}`;
+    await client.create<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding, {
+      apiVersion: API,
+      kind: 'ClusterSecurityIntentBinding',
+      metadata: { name },
+      spec: {
+        intents: [{ name: block }, { name: audit }],
+        selector: { nsSelector: { matchNames: [ns.name] } },
+      },
+    });
+    const conflict = await pollUntil('the cluster binding’s ActionsConsistent condition', 30_000, async () =>
+      (
+        await client.get<ClusterSecurityIntentBinding>(RESOURCES.ClusterSecurityIntentBinding, { name })
+      )?.status?.conditions?.find((c) => c.type === 'ActionsConsistent'),
+    );
+    expect(conflict).toMatchObject({ status: 'False', reason: 'ConflictingActions' });
+    expect(conflict?.message).toContain(`SecurityIntent ${block} (Audit), SecurityIntent ${audit} (Block)`);
+    const cwnp = await client.get<ClusterNimbusPolicy>(RESOURCES.ClusterNimbusPolicy, { name });
+    expect(cwnp?.spec.rules).toHaveLength(1);
+    expect(cwnp?.spec.rules[0]).toMatchObject({ id: 'swDeploymentTools', rule: { action: 'Block' } });
   });
 });
