@@ -77,9 +77,14 @@ function estimate(node: CelSyntaxNode, scope: ReadonlyMap<string, number>): Esti
     case 'value':
       return { cost: 1, size: typeof args === 'string' ? Math.max(1, args.length) : 1 };
     case 'id':
-      return { cost: 1, size: scope.get(String(args)) ?? 1 };
+      // Every name in scope is `labels` or bound below; anything else is refused by the type checker, and
+      // sizing it as the largest value in scope keeps the estimate an upper bound even so.
+      return { cost: 1, size: scope.get(String(args)) ?? Math.max(1, ...scope.values()) };
     case 'rcall': {
       const [name, receiver, callArgs] = args as [string, CelSyntaxNode, CelSyntaxNode[]];
+      if (name === 'bind' && receiver.op === 'id' && receiver.args === 'cel' && callArgs.length === 3) {
+        return bind(callArgs as [CelSyntaxNode, CelSyntaxNode, CelSyntaxNode], scope);
+      }
       const recv = estimate(receiver, scope);
       if (COMPREHENSIONS.has(name) && callArgs.length >= 2) return comprehension(name, recv, callArgs, scope);
       const parts = callArgs.map((a) => estimate(a, scope));
@@ -121,6 +126,19 @@ function comprehension(
   const last = parts[parts.length - 1]?.size ?? 1;
   const size = name === 'map' ? Math.max(receiver.size, last) : name === 'filter' ? receiver.size : 1;
   return { cost: 1 + iterations, size };
+}
+
+// `cel.bind(x, value, body)`: the body sees `x` as large as `value`. The value is charged once per use of `x`
+// in case the library evaluates it lazily, which is at most its cost times the body's.
+function bind(
+  [variable, value, body]: readonly [CelSyntaxNode, CelSyntaxNode, CelSyntaxNode],
+  scope: ReadonlyMap<string, number>,
+): Estimate {
+  const bound = estimate(value, scope);
+  const inner = new Map(scope);
+  if (variable.op === 'id') inner.set(String(variable.args), bound.size);
+  const result = estimate(body, inner);
+  return { cost: 1 + bound.cost * result.cost + result.cost, size: result.size };
 }
 
 function children(node: CelSyntaxNode): CelSyntaxNode[] {
