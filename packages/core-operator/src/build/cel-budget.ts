@@ -94,6 +94,11 @@ function estimate(node: CelSyntaxNode, scope: ReadonlyMap<string, number>): Esti
         const pattern = parts[0]?.size ?? 1;
         return { cost: cost + recv.size * (pattern + 1), size: 1 };
       }
+      if (name === 'join') {
+        // Flattens a list: as many elements as the bound, each as long as the bound, plus separators.
+        const size = recv.size * (recv.size + (parts[0]?.size ?? 0));
+        return { cost: cost + size, size };
+      }
       // Every other string or list method reads its inputs once and returns at most what it read.
       const size = recv.size + sum(parts.map((p) => p.size));
       return { cost: cost + size, size };

@@ -102,6 +102,12 @@ describe('the cost budget of one evaluation', () => {
     // A variable bound with cel.bind is as large as its value: no way around the budget through it.
     { expression: `cel.bind(x, labels, ${nested(4).replaceAll('labels.', 'x.')})`, under: false },
     { expression: 'cel.bind(x, labels.app, x == "web")', under: true },
+    // join makes one string of all elements: its length is their number times their length.
+    {
+      expression: 'labels.map(a, labels.map(b, a + b).join()).join().matches("(x+x+)+y")',
+      under: false,
+    },
+    { expression: 'labels.map(k, k).join(",").contains("team")', under: true },
   ])('$expression over 40 labels is within budget: $under', ({ expression, under }) => {
     const [cost = Number.NaN] = compiled([expression]).costs(manyLabels);
     expect(cost <= CEL_COST_LIMIT).toBe(under);
