@@ -35,7 +35,13 @@ import {
   targetNamespaces,
   validateClusterBinding,
 } from '../build/cluster-binding.js';
-import { actionsConsistent, ConditionType, intentsResolved, policyRejected, ready } from '../build/conditions.js';
+import {
+  actionsConsistent,
+  ConditionType,
+  intentsResolved,
+  policyRejected,
+  ready,
+} from '../build/conditions.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';

@@ -25,7 +25,13 @@ import {
 } from '@nimbus-ts/k8s';
 import { buildNimbusPolicy } from '../build/binding.js';
 import { describeCelError, resolveCelSelector } from '../build/cel-selector.js';
-import { actionsConsistent, ConditionType, intentsResolved, policyRejected, ready } from '../build/conditions.js';
+import {
+  actionsConsistent,
+  ConditionType,
+  intentsResolved,
+  policyRejected,
+  ready,
+} from '../build/conditions.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';
