@@ -10,6 +10,7 @@ import type {
   SecurityIntentBinding,
 } from '@nimbus-ts/k8s';
 import {
+  ApiError,
   adapterLeaseName,
   announcementMetadata,
   crdDirectory,
@@ -17,6 +18,7 @@ import {
   createLogger,
   LeaderElector,
   ObjectClient,
+  PODS,
   RESOURCES,
 } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
@@ -230,20 +232,71 @@ describe('a binding is never silently without status or policy', () => {
     for (const name of intentNames) await client.delete(RESOURCES.SecurityIntent, { name });
   });
 
-  it('writes the status of a binding whose missing intents make a message over 32768 characters', async () => {
-    // 150 missing intents of 240 characters each: the IntentsResolved message lists them all (~36 000 characters).
+  it('refuses at the door a binding whose missing intents would make a message over 32768 characters', async () => {
+    // 150 missing intents of 240 characters would make an IntentsResolved message of ~36 000 characters; the CRD
+    // bounds spec.intents to 64, so the API server refuses the binding itself, naming the field. Within the
+    // bounds the message stays under the limit: 64 names of 253 characters make ~17 000.
     const missing = Array.from({ length: 150 }, (_, i) =>
       `${String(i).padStart(3, '0')}-${suffix}-`.padEnd(240, 'm'),
     );
-    await binding('many-missing', missing);
-    const resolved = await pollUntil('the binding IntentsResolved condition', 30_000, () =>
-      condition('many-missing', 'IntentsResolved'),
+    const refusal = await binding('many-missing', missing).then(
+      () => undefined,
+      (error: unknown) => error,
     );
-    expect(resolved?.status).toBe('False');
-    expect(resolved?.reason).toBe('SecurityIntentsNotFound');
-    expect([...(resolved?.message ?? '')].length).toBeLessThanOrEqual(MAX_MESSAGE);
-    expect(resolved?.message).toMatch(/^SecurityIntent 000-/);
-    expect(resolved?.message).toMatch(/ … \(truncated, \d+ more characters\)$/);
+    expect(refusal).toBeInstanceOf(ApiError);
+    expect(refusal).toMatchObject({ code: 422, reason: 'Invalid' });
+    expect((refusal as ApiError).message).toMatch(/spec\.intents: Too many: 150: must have at most 64 items/);
+  });
+
+  it('writes the status of a binding whose CEL selection names pods in a message over 32768 characters', async () => {
+    // What remains within the bounds: the SelectorResolved message names every pod spec.cel selects, and pod
+    // names, set by whoever may create pods, are up to 253 characters. 135 of them make ~34 600 characters.
+    // (Within the bounds, IntentsResolved stays under ~17 000, ActionsConsistent under ~32 650, an InvalidCEL
+    // message quotes one expression of ≤ 1024; a cluster binding's NimbusPolicyRejected lists every refused
+    // fan-out policy and could also pass the limit, but only with ~100 namespaces of refused policies.)
+    const pods = Array.from({ length: 135 }, (_, i) =>
+      `${String(i).padStart(3, '0')}-${suffix}-`.padEnd(253, 'p'),
+    );
+    for (const name of pods) {
+      // The first create waits for the namespace's default ServiceAccount, which the controller manager makes.
+      await pollUntil(`pod ${name}`, 60_000, () =>
+        client
+          .create(PODS, {
+            apiVersion: PODS.apiVersion,
+            kind: PODS.kind,
+            metadata: { name, namespace: ns.name, labels: { app: 'crowd' } },
+            spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] },
+          })
+          .then(() => true),
+      );
+    }
+    const intent = `crowd-dns-${suffix}`;
+    intentNames.push(intent);
+    await client.create<SecurityIntent>(RESOURCES.SecurityIntent, {
+      apiVersion: API,
+      kind: 'SecurityIntent',
+      metadata: { name: intent },
+      spec: { intent: { id: 'dnsManipulation', action: 'Block' } },
+    } as SecurityIntent);
+    await client.create<SecurityIntentBinding>(RESOURCES.SecurityIntentBinding, {
+      apiVersion: API,
+      kind: 'SecurityIntentBinding',
+      metadata: { name: 'crowd', namespace: ns.name },
+      spec: { intents: [{ name: intent }], selector: {}, cel: ['labels["app"] == "crowd"'] },
+    });
+    // Once the operator's pod cache holds all 135 pods, the message is cut.
+    const selected = await pollUntil(
+      'the binding SelectorResolved condition over every pod',
+      30_000,
+      () => condition('crowd', 'SelectorResolved'),
+      { until: (c) => c?.message?.endsWith('more characters)') === true },
+    );
+    expect(selected?.status).toBe('True');
+    expect(selected?.reason).toBe('CELResolved');
+    expect([...(selected?.message ?? '')].length).toBeLessThanOrEqual(MAX_MESSAGE);
+    expect(selected?.message).toMatch(/^spec\.cel selects 000-/);
+    expect(selected?.message).toMatch(/ … \(truncated, \d+ more characters\)$/);
+    expect(await condition('crowd', 'Ready')).toMatchObject({ status: 'True' });
   });
 
   it('says on the binding why the API server refused its NimbusPolicy when it is too large for etcd', async () => {
