@@ -33,10 +33,13 @@ export {
   type AuditEvent,
   createAdmissionHandler,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONCURRENT_BODIES,
+  DEFAULT_MAX_QUEUED_BODIES,
   DEFAULT_MAX_SCAN_BUDGET_MS,
   requestPath,
 } from './handler.js';
 export { IMAGE_REVIEW_API_VERSION, type ParsedImageReview, parseImageReview } from './image-review-parse.js';
+export { DEFAULT_JSON_SHAPE_LIMITS, type JsonShapeLimits, jsonShapeProblem } from './json-shape.js';
 export { latestTagReason } from './latest-tag-rule.js';
 export { podTemplatePath } from './pod-template.js';
 export type {
