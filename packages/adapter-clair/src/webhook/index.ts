@@ -14,5 +14,6 @@ export {
   type WebhookTls,
   webhookConfig,
 } from './config.js';
+export { coveredNamespaceSelector, coveredNamespaces, NAMESPACE_NAME_LABEL } from './covered-namespaces.js';
 export { type ImageVerdictsOptions, imageVerdicts, type PullSecretReader } from './image-verdicts.js';
 export { WebhookMetrics } from './webhook-metrics.js';
