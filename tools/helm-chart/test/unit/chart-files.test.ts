@@ -77,6 +77,8 @@ describe('values.schema.json', () => {
     expect(open).toEqual([]);
     expect(freeForm).toEqual([
       '/properties/global',
+      '/properties/clairWebhook/properties/networkPolicy/properties/apiServer/items/properties/namespaceSelector',
+      '/properties/clairWebhook/properties/networkPolicy/properties/apiServer/items/properties/podSelector',
       '/definitions/affinity/properties/nodeAffinity',
       '/definitions/affinity/properties/podAffinity',
       '/definitions/affinity/properties/podAntiAffinity',

@@ -80,6 +80,7 @@ const COMPONENT_OBJECTS = {
     'PodDisruptionBudget/nimbus-clair-webhook',
     'Service/nimbus-clair-webhook',
     'Service/nimbus-clair-webhook-metrics',
+    'NetworkPolicy/nimbus-clair-webhook',
   ],
 } as const;
 const DEPLOYMENTS = {
@@ -458,6 +459,33 @@ describe('Clair settings', () => {
       WEBHOOK_TIMEOUT_SECONDS: '5',
       ADMISSION_PLATFORM: 'linux/arm64/v8',
     });
+  });
+});
+
+describe('the webhook NetworkPolicy', () => {
+  it('admits the API server peers given to the webhook port only, and can be turned off', async () => {
+    const peers = [
+      { ipBlock: { cidr: '172.18.0.0/16' } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'konnectivity-agent' } },
+      },
+    ];
+    const policy = find(
+      await renderChart(helm, { clairWebhook: { networkPolicy: { apiServer: peers } } }),
+      'NetworkPolicy',
+      'nimbus-clair-webhook',
+    );
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nimbus-clair-webhook' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: peers, ports: [{ protocol: 'TCP', port: 'webhook' }] },
+        { ports: [{ protocol: 'TCP', port: 'metrics' }] },
+      ],
+    });
+    const off = await renderChart(helm, { clairWebhook: { networkPolicy: { enabled: false } } });
+    expect(keys(off)).not.toContain('NetworkPolicy/nimbus-clair-webhook');
   });
 });
 
