@@ -73,6 +73,7 @@ export {
 } from './response.js';
 export { selectPolicies } from './select-policies.js';
 export {
+  type AdmissionClientAuth,
   type AdmissionServer,
   type AdmissionServerOptions,
   type AdmissionTlsMaterial,

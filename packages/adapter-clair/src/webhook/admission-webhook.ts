@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { KubernetesObject, V1LabelSelector } from '@kubernetes/client-node';
 import {
   Action,
@@ -332,10 +333,14 @@ export function createAdmissionWebhook(
       await certificates.start();
       // Policies first, so the first request already sees them; then serve; then tell the apiserver.
       await controller.start(reconcile, undefined);
+      const clientAuth = config.clientAuth;
       server = await startAdmissionServer({
         ...(options.host ? { host: options.host } : {}),
         port: config.port,
         tls,
+        ...(clientAuth
+          ? { clientAuth: { ca: () => readFileSync(clientAuth.caFile), names: clientAuth.names } }
+          : {}),
         handler: metrics ? metrics.instrument(handler) : handler,
       });
       logger.info('serving admission reviews', { url: server.url });

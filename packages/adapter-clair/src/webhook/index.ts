@@ -9,6 +9,7 @@ export {
 export { auditEventRecorder, auditMessage } from './audit-events.js';
 export {
   WEBHOOK_ENV,
+  type WebhookClientAuth,
   type WebhookConfig,
   type WebhookConfigurationSettings,
   type WebhookTls,
