@@ -91,6 +91,7 @@ export {
   runComponent,
 } from './process/run-component.js';
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-request.js';
+export { REDACTED, redactSecrets, redactValue } from './redact.js';
 export { Action } from './runtime/action.js';
 export { ApiError, isConflict, isNamespaceTerminating, isNotFound } from './runtime/api-error.js';
 export { Backoff, type BackoffOptions, sleep } from './runtime/backoff.js';

@@ -1,6 +1,7 @@
 import type { ApiServerAccess } from '../cluster-connection.js';
 import { loadClusterConnection } from '../cluster-connection.js';
 import { createLogger, type Logger } from '../logger.js';
+import { redactSecrets } from '../redact.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { ControllerMetrics } from '../runtime/metrics.js';
 import { ObjectClient } from '../runtime/object-client.js';
@@ -163,7 +164,7 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
 export function exitOnFailure(logName: string, main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     process.stderr.write(
-      `${JSON.stringify({ level: 'error', component: logName, message: (err as Error).message })}\n`,
+      `${JSON.stringify({ level: 'error', component: logName, message: redactSecrets((err as Error).message) })}\n`,
     );
     process.exit(1);
   });
