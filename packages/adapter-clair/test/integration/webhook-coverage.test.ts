@@ -55,11 +55,14 @@ describe('the webhook configuration follows the namespaces image policies cover'
   };
   /** The namespaces each webhook of the configuration selects by name with In (undefined: none of In). */
   const selected = async () => {
-    const live = await admin.get<Configuration>(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
-    return live?.webhooks?.map((w) =>
-      w.namespaceSelector?.matchExpressions?.find(
-        (e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'In',
-      )?.values,
+    const live = await admin.get<Configuration>(VALIDATING_WEBHOOK_CONFIGURATIONS, {
+      name: configurationName,
+    });
+    return live?.webhooks?.map(
+      (w) =>
+        w.namespaceSelector?.matchExpressions?.find(
+          (e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'In',
+        )?.values,
     );
   };
 
