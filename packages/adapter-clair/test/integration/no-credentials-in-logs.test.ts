@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
+import {
+  crdDirectory as nimbusCrds,
+  ObjectClient,
+  PODS,
+  SECRETS,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   freeLoopbackPorts,
@@ -122,6 +128,8 @@ describe('no credential in any log line of any component', () => {
   }, 120_000);
   afterAll(async () => {
     for (const component of processes) await component.stop('SIGKILL');
+    // The webhook never deletes its configuration; a fail-closed one must not outlive the file.
+    await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: `nimbus-clair-creds-${suffix}` });
     await new Promise<void>((resolve) => registry.server.close(() => resolve()));
     for (const ns of [admission, scanned, home]) await ns?.delete();
   });
