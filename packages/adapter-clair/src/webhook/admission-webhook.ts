@@ -33,6 +33,7 @@ import { IMAGE_ADMISSION_POLICIES } from '../api/constants.js';
 import type { ImageAdmissionPolicy, ImageAdmissionPolicyStatus } from '../api/generated.js';
 import { ClairClient } from '../clair/clair-client.js';
 import type { SecretLike } from '../registry/credentials.js';
+import { secretAccessError } from '../registry/secret-access.js';
 import { ImageScanner } from '../scanner/image-scanner.js';
 import { auditEventRecorder } from './audit-events.js';
 import type { WebhookConfig } from './config.js';
@@ -134,7 +135,7 @@ function view(policy: ImageAdmissionPolicy): ImageAdmissionPolicyView {
 }
 
 /** GETs of pull Secrets and ServiceAccounts, each remembered for a short while (a rollout asks many times). */
-function cachedReader(client: ObjectClient, ttlMs = 30_000): PullSecretReader {
+function cachedReader(client: ObjectClient, serviceAccount: string, ttlMs = 30_000): PullSecretReader {
   const cache = new Map<string, { readonly value: Promise<unknown>; readonly expires: number }>();
   const get = <T extends KubernetesObject>(resource: ResourceType, namespace: string, name: string) => {
     const key = `${resource.kind}/${namespace}/${name}`;
@@ -148,7 +149,10 @@ function cachedReader(client: ObjectClient, ttlMs = 30_000): PullSecretReader {
     return value;
   };
   return {
-    secret: (namespace, name) => get<SecretLike & KubernetesObject>(SECRETS, namespace, name),
+    secret: (namespace, name) =>
+      get<SecretLike & KubernetesObject>(SECRETS, namespace, name).catch((error: unknown) => {
+        throw secretAccessError(error, namespace, name, serviceAccount);
+      }),
     serviceAccount: (namespace, name) =>
       get<KubernetesObject & { imagePullSecrets?: { name?: string }[] }>(SERVICE_ACCOUNTS, namespace, name),
   };
@@ -268,7 +272,12 @@ export function createAdmissionWebhook(
       })
     : undefined;
   const verdicts: VerdictSource = scanner
-    ? imageVerdicts({ scanner, reader: cachedReader(client), platform: config.platform, logger })
+    ? imageVerdicts({
+        scanner,
+        reader: cachedReader(client, `${config.namespace}:nimbus-clair-webhook`),
+        platform: config.platform,
+        logger,
+      })
     : async (images) =>
         new Map(
           images.map((image) => [
