@@ -46,6 +46,9 @@ export function redactValue(value: unknown, depth = 0): unknown {
       ...(value.stack ? { stack: redactSecrets(value.stack) } : {}),
     };
   }
+  // What JSON would write for it: a Date its ISO string, a URL its href (with its userinfo scrubbed).
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return redactValue(toJSON.call(value), depth + 1);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) copy[key] = redactValue(item, depth + 1);

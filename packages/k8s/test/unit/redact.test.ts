@@ -30,6 +30,14 @@ describe('redactSecrets', () => {
 });
 
 describe('redactValue', () => {
+  it('writes what JSON would for values with toJSON: a Date as its ISO string, a URL without its userinfo', () => {
+    const at = new Date('2026-12-07T06:00:00Z');
+    expect(redactValue({ at, url: new URL('https://u:p@registry.example/v2/') })).toEqual({
+      at: '2026-12-07T06:00:00.000Z',
+      url: 'https://[redacted]@registry.example/v2/',
+    });
+  });
+
   it('scrubs every string however nested, and keeps other values', () => {
     expect(redactValue({ a: ['http://u:p@h', 3, null, { b: 'Bearer 0123456789' }], c: true })).toEqual({
       a: ['http://[redacted]@h', 3, null, { b: 'Bearer [redacted]' }],
