@@ -52,7 +52,7 @@ export class AdapterRegistry {
    */
   forKind(kind: string, manager?: string): AdapterKind | undefined {
     const writers = this.adapters.flatMap((adapter) => {
-      const resource = adapter.kinds.find((k) => k.kind === kind);
+      const resource = adapter.kinds.find((k) => (k.statusKind ?? k.kind) === kind || k.kind === kind);
       return resource ? [{ adapter: adapter.name, resource }] : [];
     });
     return writers.find((w) => w.adapter === manager) ?? writers[0];

@@ -196,7 +196,8 @@ export function createAdapter(
           .map((object): DesiredChild => ({ resource: kind, object })),
       );
       const plan = planChildren(declaration.name, policy, state.children, existing);
-      const entryOf = (c: DesiredChild) => statusEntry(c.resource.kind, c.object.metadata?.name ?? '');
+      const entryOf = (c: DesiredChild) =>
+        statusEntry(c.resource.statusKind ?? c.resource.kind, c.object.metadata?.name ?? '');
       const mayUpdate = (live: KubernetesObject) => holdingOf(live, policy, declaration.name) !== 'foreign';
       const applied: string[] = [];
       const conflicts = plan.conflicts.map((c) => ({ ...c, entry: entryOf(c.child) }));

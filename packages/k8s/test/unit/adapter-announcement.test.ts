@@ -402,8 +402,27 @@ describe('the kinds an adapter announces', () => {
       ]),
       expected: [NETWORK_POLICIES],
     },
+    {
+      // Kyverno's Policy is listed in policy status as KyvernoPolicy/<name>, as upstream Nimbus lists it.
+      name: 'a status kind kept, a malformed one dropped',
+      value: JSON.stringify([
+        { ...CONFIG_MAPS, kind: 'Policy', plural: 'policies', statusKind: 'KyvernoPolicy' },
+        { ...CONFIG_MAPS, statusKind: 'Config/Map' },
+      ]),
+      expected: [
+        { ...CONFIG_MAPS, kind: 'Policy', plural: 'policies', statusKind: 'KyvernoPolicy' },
+        CONFIG_MAPS,
+      ],
+    },
   ])('reads $name', ({ value, expected }) => {
     expect(announcedKinds(value)).toEqual(expected);
+  });
+
+  it('announce a status kind only when the kind has one', () => {
+    const policies = { ...CONFIG_MAPS, kind: 'Policy', plural: 'policies', statusKind: 'KyvernoPolicy' };
+    const { annotations } = announcementMetadata('kyverno', ['escapeToHost'], [policies, CONFIG_MAPS]);
+    expect(announcedKinds(annotations[KINDS_ANNOTATION])).toEqual([policies, CONFIG_MAPS]);
+    expect(annotations[KINDS_ANNOTATION]).toBe(JSON.stringify([policies, CONFIG_MAPS]));
   });
 
   it('are announced and read back with the name and intents', () => {
