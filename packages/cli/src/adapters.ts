@@ -1,6 +1,7 @@
 // The declarations only (the packages' light ./declaration entry points), not the adapters' processes.
 import clairScanDeclaration from '@nimbus-ts/adapter-clair/declaration';
 import kubearmorAdapter from '@nimbus-ts/adapter-kubearmor/declaration';
+import kyvernoAdapter from '@nimbus-ts/adapter-kyverno/declaration';
 import type { IntentDefinition, IntentRegistry } from '@nimbus-ts/idpool';
 import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
 
@@ -12,6 +13,7 @@ import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
 export const BUILTIN_ADAPTERS: readonly AdapterDeclaration[] = Object.freeze([
   kubearmorAdapter,
   clairScanDeclaration,
+  kyvernoAdapter,
 ]);
 
 /** A kind some adapter writes, with that adapter. */

@@ -325,10 +325,10 @@ spec:
   it.each<{ name: string; argv: (dir: string) => string[]; code: number; message: (dir: string) => string }>([
     {
       name: 'a name that is neither an adapter nor a package',
-      argv: () => ['--adapter', 'kyverno'],
+      argv: () => ['--adapter', 'k8tls'],
       code: 2,
       message: (dir) =>
-        `nimbus render: usage: --adapter kyverno: no adapter of that name (known: kubearmor, clair) and no package kyverno installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
+        `nimbus render: usage: --adapter k8tls: no adapter of that name (known: kubearmor, clair, kyverno) and no package k8tls installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
     },
     {
       name: 'a path to nothing',
