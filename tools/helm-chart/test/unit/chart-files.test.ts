@@ -88,8 +88,15 @@ describe('values.schema.json', () => {
   });
 });
 
-/** The five components; the README documents their common keys once, as `<component>.…`. */
-const COMPONENTS = ['coreOperator', 'kubearmorAdapter', 'netpolAdapter', 'clairScanner', 'clairWebhook'];
+/** The six components; the README documents their common keys once, as `<component>.…`. */
+const COMPONENTS = [
+  'coreOperator',
+  'kubearmorAdapter',
+  'kyvernoAdapter',
+  'netpolAdapter',
+  'clairScanner',
+  'clairWebhook',
+];
 /** Keys whose value is documented as a whole (maps and Kubernetes objects), not key by key. */
 const DOCUMENTED_WHOLE = new Set([
   'resources',

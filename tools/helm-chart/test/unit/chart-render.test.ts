@@ -51,6 +51,16 @@ const COMPONENT_OBJECTS = {
     'Deployment/nimbus-kubearmor',
     'Service/nimbus-kubearmor-metrics',
   ],
+  kyvernoAdapter: [
+    'ServiceAccount/nimbus-kyverno',
+    'ClusterRole/nimbus-kyverno',
+    'ClusterRoleBinding/nimbus-kyverno',
+    'Role/nimbus-kyverno-lease',
+    'RoleBinding/nimbus-kyverno-lease',
+    'ClusterRole/nimbus-kyverno:kyverno-background-controller',
+    'Deployment/nimbus-kyverno',
+    'Service/nimbus-kyverno-metrics',
+  ],
   netpolAdapter: [
     'ServiceAccount/nimbus-netpol',
     'ClusterRole/nimbus-netpol',
@@ -86,6 +96,7 @@ const COMPONENT_OBJECTS = {
 const DEPLOYMENTS = {
   coreOperator: 'nimbus-core-operator',
   kubearmorAdapter: 'nimbus-kubearmor',
+  kyvernoAdapter: 'nimbus-kyverno',
   netpolAdapter: 'nimbus-netpol',
   clairScanner: 'nimbus-clair',
   clairWebhook: 'nimbus-clair-webhook',
