@@ -175,7 +175,8 @@ describe('the Kyverno adapter with real Kyverno', () => {
     );
     expect(refused.body.message).toContain('guarded-escapetohost');
     expect(refused.body.message).toContain('pod-security-standard');
-    expect(refused.body.message).toContain('Privileged');
+    expect(refused.body.message).toContain('It violates PodSecurity "baseline:latest"');
+    expect(refused.body.message).toContain('spec.containers[0].securityContext.privileged is forbidden');
 
     const admitted = await createPod(ns.name, pod('baseline', { app: 'guarded' }));
     expect(admitted.status).toBe(201);
