@@ -119,7 +119,11 @@ function mutateOnAdmissionRule(scope: WorkloadScope, rule: NimbusRule): KyvernoR
  * Unlike upstream, no NimbusPolicy trigger and no ConfigMap are needed, and the rule exists whether or not
  * matching Deployments do yet.
  */
-function mutateExistingRule(scope: WorkloadScope, rule: NimbusRule): KyvernoRule {
+function mutateExistingRule(
+  kind: KyvernoPolicy['kind'],
+  scope: WorkloadScope,
+  rule: NimbusRule,
+): KyvernoRule {
   return {
     name: 'set-runtime-class-existing',
     match: matchFor(scope, DEPLOYMENT),
@@ -129,7 +133,9 @@ function mutateExistingRule(scope: WorkloadScope, rule: NimbusRule): KyvernoRule
         {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
-          namespace: '{{ request.object.metadata.namespace }}',
+          // Kyverno refuses a namespaced Policy whose target names a namespace other than the policy's own (a
+          // variable included), so only the ClusterPolicy names it.
+          ...(kind === 'ClusterPolicy' ? { namespace: '{{ request.object.metadata.namespace }}' } : {}),
           name: '{{ request.object.metadata.name }}',
         },
       ],
@@ -271,7 +277,7 @@ function buildFor(
             policy(kind, `${base}-mutateexisting`, rule, {
               background: true,
               mutateExistingOnPolicyUpdate: true,
-              rules: [mutateExistingRule(scope, rule)],
+              rules: [mutateExistingRule(kind, scope, rule)],
             }),
           );
         } else {
@@ -279,7 +285,7 @@ function buildFor(
             policy(kind, `${base}-cocoworkload`, rule, {
               background: true,
               mutateExistingOnPolicyUpdate: true,
-              rules: [mutateOnAdmissionRule(scope, rule), mutateExistingRule(scope, rule)],
+              rules: [mutateOnAdmissionRule(scope, rule), mutateExistingRule(kind, scope, rule)],
             }),
           );
         }

@@ -18,8 +18,10 @@ export interface VirtualPatch {
   readonly validate: Omit<KyvernoValidate, 'failureAction'>;
 }
 
-// Every container of the pod, init and ephemeral containers included, as one JMESPath list.
-const ALL_CONTAINERS = 'request.object.spec.[containers, initContainers, ephemeralContainers][][]';
+// Every container of the pod, init and ephemeral containers included, as one JMESPath list. The pipe ends the
+// flatten projection: without it a following filter would apply to each container instead of to the list, match
+// nothing, and the rule would never deny (found by the engine test against real Kyverno).
+const ALL_CONTAINERS = 'request.object.spec.[containers, initContainers, ephemeralContainers][] | @';
 
 /**
  * The virtual-patch catalogue: the CVEs `virtualPatch` can mitigate, by ID. Documented in the package README

@@ -20,7 +20,7 @@ import {
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { type RunningKyverno, startKyverno } from '@nimbus-ts/kyverno-testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KYVERNO_CLUSTER_POLICIES, KYVERNO_POLICIES } from '../../src/index.js';
+import { KYVERNO_CLUSTER_POLICIES, KYVERNO_POLICIES, VULNERABILITY_REPORTS } from '../../src/index.js';
 
 // The engine semantics, not just the objects: the adapter process (dist/main.js) builds Kyverno policies from
 // NimbusPolicies fed to it directly, and real Kyverno (v1.19, out of cluster, URL webhooks) enforces them on the
@@ -234,6 +234,13 @@ describe('the Kyverno adapter with real Kyverno', () => {
       { id: 'cocoWorkload', rule: { action: 'Block', params: { runtimeClass: ['kata-qemu'] } } },
     ]);
     await kyvernoReady(() => policy('confidential-mutateoncreate'), 'confidential-mutateoncreate');
+    // Kyverno's policy validation accepts the mutate-existing policy too (its targets are confined to the Policy's
+    // namespace), and the adapter lists both.
+    await kyvernoReady(() => policy('confidential-mutateexisting'), 'confidential-mutateexisting');
+    expect((await nimbusPolicy('confidential'))?.status?.adapterPolicies).toEqual([
+      'KyvernoPolicy/confidential-mutateoncreate',
+      'KyvernoPolicy/confidential-mutateexisting',
+    ]);
     const deployment = (name: string, app: string) => ({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -253,6 +260,96 @@ describe('the Kyverno adapter with real Kyverno', () => {
     const untouched = await post(path, deployment('plain', 'plain'));
     expect(untouched.status).toBe(201);
     expect(untouched.body.spec.template.spec.runtimeClassName).toBeUndefined();
+  });
+
+  it('virtualPatch: Kyverno accepts every catalogued mitigation and enforces it, sparing images Clair found clean', async () => {
+    const cves = ['CVE-2021-44228', 'CVE-2022-0185', 'CVE-2022-0492', 'CVE-2024-21626'];
+    await feedPolicy('patched', [
+      { id: 'virtualPatch', rule: { action: 'Block', params: { cveList: cves } } },
+    ]);
+    // Kyverno's own policy validation accepts each rule, JMESPath and all, and configures its webhooks for it.
+    for (const cve of cves)
+      await kyvernoReady(() => policy(`patched-virtualpatch-${cve.toLowerCase()}`), cve);
+
+    // runc's CVE-2024-21626: a working directory under /proc/self/fd is refused, with the catalogue's message. The
+    // pod satisfies the other three mitigations, so only this one can refuse it.
+    const hardened = (name: string, image: string, workingDir?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels: { app: 'patched' } },
+      spec: {
+        securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          {
+            name: 'app',
+            image,
+            env: [{ name: 'LOG4J_FORMAT_MSG_NO_LOOKUPS', value: 'true' }],
+            ...(workingDir ? { workingDir } : {}),
+          },
+        ],
+      },
+    });
+    const image = 'registry.example.com/shop/app:1.0';
+    const leaky = await createPod(ns.name, hardened('leaky', image, '/proc/self/fd/8'), true);
+    expect(leaky.status).toBe(400);
+    expect(leaky.body.message).toContain('patched-virtualpatch-cve-2024-21626');
+    expect(leaky.body.message).toContain('a container workingDir may not be under /proc/self/fd');
+    expect((await createPod(ns.name, hardened('tidy', image, '/app'), true)).status).toBe(201);
+    // Log4Shell: a container without LOG4J_FORMAT_MSG_NO_LOOKUPS=true is refused.
+    const bare = hardened('bare', image);
+    bare.spec.containers[0] = { name: 'app', image, env: [] };
+    const log4shell = await createPod(ns.name, bare, true);
+    expect(log4shell.status).toBe(400);
+    expect(log4shell.body.message).toContain('patched-virtualpatch-cve-2021-44228');
+
+    // Clair scanned the image completely and found none of the CVEs: the adapter rebuilds the policies, and Kyverno
+    // admits the same pods from that image.
+    const digest = `sha256:${'d'.repeat(64)}`;
+    await admin.create<KubernetesObject>(VULNERABILITY_REPORTS, {
+      apiVersion: 'scanning.nimbus-ts.io/v1alpha1',
+      kind: 'VulnerabilityReport',
+      metadata: { name: 'shop-app', namespace: ns.name },
+      image: {
+        registry: 'registry.example.com',
+        repository: 'shop/app',
+        tag: '1.0',
+        digest,
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+      scanner: { name: 'Clair' },
+      report: {
+        updateTimestamp: new Date().toISOString(),
+        summary: { total: 0, critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0, fixable: 0 },
+        fixableSummary: { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 },
+        vulnerabilities: [],
+        truncated: false,
+        ignoredUnfixed: 0,
+      },
+    } as KubernetesObject);
+    const spared = await pollUntil(
+      'the adapter to spare the clean image',
+      30_000,
+      () => policy('patched-virtualpatch-cve-2024-21626'),
+      {
+        until: (p) => JSON.stringify(p?.spec ?? {}).includes(`registry.example.com/shop/app:1.0`),
+      },
+    );
+    expect(spared?.metadata?.annotations?.['nimbus-ts.io/virtual-patch-evidence']).toMatch(
+      /^0 of 1 scanned images/,
+    );
+    await pollUntil(
+      'Kyverno to admit the clean image under /proc/self/fd',
+      60_000,
+      async () =>
+        (await createPod(ns.name, hardened('leaky', image, '/proc/self/fd/8'), true)).status === 201,
+    );
+    // An image Clair never scanned is still patched.
+    const unscanned = await createPod(
+      ns.name,
+      hardened('leaky', 'registry.example.com/shop/other:2.0', '/proc/self/fd/8'),
+      true,
+    );
+    expect(unscanned.status).toBe(400);
   });
 
   it('a ClusterNimbusPolicy becomes a ClusterPolicy enforced only in the namespaces its binding selects', async () => {

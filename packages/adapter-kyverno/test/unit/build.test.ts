@@ -139,12 +139,8 @@ describe('cocoWorkload', () => {
     expect(existing?.spec.mutateExistingOnPolicyUpdate).toBe(true);
     expect(firstRule(existing)?.mutate).toEqual({
       targets: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          namespace: '{{ request.object.metadata.namespace }}',
-          name: '{{ request.object.metadata.name }}',
-        },
+        // No namespace: Kyverno refuses a namespaced Policy whose target names one, even its own as a variable.
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: '{{ request.object.metadata.name }}' },
       ],
       patchStrategicMerge: patch,
     });
@@ -200,6 +196,9 @@ describe('ClusterNimbusPolicy → ClusterPolicy', () => {
     ]);
     expect(built[0]?.spec.rules.every((r) => r.match.any[0]?.resources.namespaces?.join() === 'a')).toBe(
       true,
+    );
+    expect(built[0]?.spec.rules[1]?.mutate?.targets?.[0]?.namespace).toBe(
+      '{{ request.object.metadata.namespace }}',
     );
   });
 });
