@@ -83,7 +83,28 @@ function policy(
     apiVersion: 'kyverno.io/v1',
     kind,
     metadata: { name, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
-    spec,
+    spec: withKyvernoDefaults(spec),
+  };
+}
+
+/**
+ * The spec with the defaults Kyverno's CRD fills in written out: the API server stores them, and a built policy
+ * without them would differ from the stored one, so every restart of the adapter rewrote every policy (seen
+ * against real Kyverno v1.19.1: `admission`, `emitWarning`, `validationFailureAction`, each rule's
+ * `skipBackgroundRequests` and each validate rule's `allowExistingViolations`).
+ */
+export function withKyvernoDefaults(spec: KyvernoPolicySpec): KyvernoPolicySpec {
+  const action = spec.rules.find((r) => r.validate)?.validate?.failureAction ?? 'Audit';
+  return {
+    admission: true,
+    emitWarning: false,
+    validationFailureAction: action,
+    ...spec,
+    rules: spec.rules.map((r) => ({
+      ...r,
+      skipBackgroundRequests: true,
+      ...(r.validate ? { validate: { allowExistingViolations: true, ...r.validate } } : {}),
+    })),
   };
 }
 

@@ -20,6 +20,7 @@ export {
   REPORTS_INPUT,
   runtimeClassOf,
   SCHEDULE_ANNOTATION,
+  withKyvernoDefaults,
 } from './build.js';
 export { VIRTUAL_PATCHES, type VirtualPatch, virtualPatchFor } from './catalogue.js';
 export {

@@ -31,6 +31,8 @@ export interface KyvernoCondition {
 export interface KyvernoValidate {
   /** `Enforce` refuses the request; `Audit` admits it and reports the violation. */
   readonly failureAction: 'Enforce' | 'Audit';
+  /** Kyverno's default, `true`: an update of an object that already violated the rule is not refused for it. */
+  readonly allowExistingViolations?: boolean;
   readonly message?: string;
   readonly podSecurity?: { readonly level: 'baseline' | 'restricted'; readonly version: 'latest' };
   readonly pattern?: unknown;
@@ -51,6 +53,8 @@ export interface KyvernoMutate {
 /** One rule of a policy. */
 export interface KyvernoRule {
   readonly name: string;
+  /** Kyverno's default, `true`: requests of Kyverno's own background controllers are not evaluated. */
+  readonly skipBackgroundRequests?: boolean;
   readonly match: KyvernoMatch;
   readonly exclude?: KyvernoMatch;
   readonly preconditions?: {
@@ -63,6 +67,15 @@ export interface KyvernoRule {
 
 /** The spec of a Policy or ClusterPolicy. */
 export interface KyvernoPolicySpec {
+  /** Kyverno's default, `true`: the policy is applied on admission. */
+  readonly admission?: boolean;
+  /** Kyverno's default, `false`: no admission warnings for the policy's results. */
+  readonly emitWarning?: boolean;
+  /**
+   * The policy-wide failure action Kyverno 1.19 deprecates in favour of each rule's `validate.failureAction` (which
+   * wins); its CRD defaults it to `Audit`. Written as the rules' action so that the stored policy reads consistently.
+   */
+  readonly validationFailureAction?: 'Enforce' | 'Audit';
   /** Whether Kyverno's background scan also reports on existing resources. */
   readonly background: boolean;
   /** Whether a mutate-existing rule is applied to existing targets when the policy is created or changed. */

@@ -12,14 +12,16 @@ import {
   rawRequest,
 } from '@nimbus-ts/k8s';
 import {
+  apiWrites,
   type ComponentProcess,
   pollUntil,
+  pollUntilSteady,
   startComponentProcess,
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { type RunningKyverno, startKyverno } from '@nimbus-ts/kyverno-testenv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KYVERNO_CLUSTER_POLICIES, KYVERNO_POLICIES, VULNERABILITY_REPORTS } from '../../src/index.js';
 
 // The engine semantics, not just the objects: the adapter process (dist/main.js) builds Kyverno policies from
@@ -76,6 +78,29 @@ describe('the Kyverno adapter with real Kyverno', () => {
   let other: TestNamespace;
   let kyverno: RunningKyverno | undefined;
   let adapter: ComponentProcess | undefined;
+
+  /** Starts the adapter process (dist/main.js) and waits until its controllers run. */
+  const startAdapter = async () => {
+    const started = startComponentProcess(MAIN, [
+      `--kubeconfig=${env.kubeconfigPath}`,
+      `--lease-namespace=${ns.name}`,
+      `--identity=test-${suffix}`,
+      '--metrics-port=0',
+      '--probe-port=0',
+    ]);
+    await pollUntil('the adapter to start', 60_000, () =>
+      started.logs.some((l) => l.message === 'controllers started'),
+    );
+    return started;
+  };
+  /** Successful reconciles the adapter process has counted, from its own /metrics. */
+  const reconciled = async (process: ComponentProcess) => {
+    const text = await (await fetch(`http://127.0.0.1:${process.metricsPort}/metrics`)).text();
+    return [...text.matchAll(/_reconcile_total\{[^}]*outcome="success"[^}]*\} (\d+)/g)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+  };
 
   /** POSTs an object as admin and returns the API server's answer (status and parsed body). */
   const post = async (path: string, object: unknown, dryRun = false) => {
@@ -134,19 +159,15 @@ describe('the Kyverno adapter with real Kyverno', () => {
     });
     ns = await env.namespace('kyverno-engine');
     other = await env.namespace('kyverno-other');
-    adapter = startComponentProcess(MAIN, [
-      `--kubeconfig=${env.kubeconfigPath}`,
-      `--lease-namespace=${ns.name}`,
-      `--identity=test-${suffix}`,
-      '--metrics-port=0',
-      '--probe-port=0',
-    ]);
-    await pollUntil(
-      'the adapter to start',
-      60_000,
-      () => adapter?.logs.some((l) => l.message === 'controllers started') === true,
-    );
+    adapter = await startAdapter();
   }, 900_000);
+
+  // A failed step says what the adapter logged about it: its warnings and errors name the object and the API error.
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    const problems = (adapter?.logs ?? []).filter((l) => l.level === 'warn' || l.level === 'error');
+    console.error(`the adapter's warnings and errors:\n${problems.map((l) => JSON.stringify(l)).join('\n')}`);
+  });
 
   afterAll(async () => {
     await adapter?.stop();
@@ -350,6 +371,34 @@ describe('the Kyverno adapter with real Kyverno', () => {
       true,
     );
     expect(unscanned.status).toBe(400);
+  });
+
+  it('writes nothing once converged, across an adapter restart, though Kyverno defaults fields of its policies', async () => {
+    // Kyverno's policy webhook fills in defaults and its controllers write status: the adapter must not take
+    // either for drift. Writes to kyverno.io and to the Nimbus kinds are counted by the API server itself.
+    const groups = ['kyverno.io', 'intent.security.nimbus.com'];
+    const current = adapter as ComponentProcess;
+    const settled = () =>
+      pollUntilSteady('everything to settle', 60_000, async () => ({
+        writes: await apiWrites(env.kubeConfig, groups),
+        adapter: await reconciled(current),
+      }));
+    const { writes } = await settled();
+    // A crash, not a shutdown: the Lease stays held, so every write counted below would be the new process's.
+    await current.stop('SIGKILL');
+    const restarted = await startAdapter();
+    adapter = restarted;
+    await pollUntil(
+      'the restarted adapter to reconcile every policy',
+      30_000,
+      async () => (await reconciled(restarted)) >= 3,
+    );
+    await pollUntilSteady('everything to settle again', 60_000, async () => ({
+      writes: await apiWrites(env.kubeConfig, groups),
+      adapter: await reconciled(restarted),
+    }));
+    // The restarted adapter did reconcile every policy (so zero writes means "nothing to change").
+    expect((await apiWrites(env.kubeConfig, groups)) - writes).toBe(0);
   });
 
   it('a ClusterNimbusPolicy becomes a ClusterPolicy enforced only in the namespaces its binding selects', async () => {

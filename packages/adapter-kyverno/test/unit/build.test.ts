@@ -7,6 +7,7 @@ import {
   EVIDENCE_ANNOTATION,
   kyvernoFailureAction,
   SCHEDULE_ANNOTATION,
+  withKyvernoDefaults,
 } from '../../src/build.js';
 import { VIRTUAL_PATCHES } from '../../src/catalogue.js';
 import { cleanImageReferences, cveKnowledge, repositorySpellings } from '../../src/clean-images.js';
@@ -50,10 +51,15 @@ describe('escapeToHost', () => {
           annotations: { [DESCRIPTION_ANNOTATION]: 'no breakout' },
         },
         spec: {
+          // Kyverno's CRD defaults, written out (see withKyvernoDefaults).
+          admission: true,
+          emitWarning: false,
+          validationFailureAction: 'Enforce',
           background: true,
           rules: [
             {
               name: 'pod-security-standard',
+              skipBackgroundRequests: true,
               // One filter with every label: a pod must carry all of them (upstream's one-filter-per-label
               // matches pods carrying any one).
               match: {
@@ -66,7 +72,11 @@ describe('escapeToHost', () => {
                   },
                 ],
               },
-              validate: { failureAction: 'Enforce', podSecurity: { level: 'baseline', version: 'latest' } },
+              validate: {
+                allowExistingViolations: true,
+                failureAction: 'Enforce',
+                podSecurity: { level: 'baseline', version: 'latest' },
+              },
             },
           ],
         },
@@ -104,6 +114,7 @@ describe('escapeToHost', () => {
     );
     const escaping = built.find((p) => p.metadata.name === `${POLICY_NAME}-escapetohost`);
     expect(firstRule(escaping)?.validate).toEqual({
+      allowExistingViolations: true,
       failureAction: 'Enforce',
       podSecurity: { level: 'restricted', version: 'latest' },
     });
@@ -133,8 +144,18 @@ describe('cocoWorkload', () => {
       any: [{ resources: { kinds: ['apps/v1/Deployment'], selector: { matchLabels: { app: 'web' } } } }],
     };
     expect(onCreate?.spec).toEqual({
+      admission: true,
+      emitWarning: false,
+      validationFailureAction: 'Audit',
       background: false,
-      rules: [{ name: 'set-runtime-class', match, mutate: { patchStrategicMerge: patch } }],
+      rules: [
+        {
+          name: 'set-runtime-class',
+          skipBackgroundRequests: true,
+          match,
+          mutate: { patchStrategicMerge: patch },
+        },
+      ],
     });
     expect(existing?.spec.mutateExistingOnPolicyUpdate).toBe(true);
     expect(firstRule(existing)?.mutate).toEqual({
@@ -144,6 +165,27 @@ describe('cocoWorkload', () => {
       ],
       patchStrategicMerge: patch,
     });
+  });
+});
+
+describe('withKyvernoDefaults', () => {
+  it('writes out the defaults Kyverno’s CRD stores, keeping what a policy sets itself', () => {
+    const rule = { name: 'r', match: { any: [] } };
+    expect(withKyvernoDefaults({ background: true, rules: [rule] })).toEqual({
+      admission: true,
+      emitWarning: false,
+      validationFailureAction: 'Audit',
+      background: true,
+      rules: [{ ...rule, skipBackgroundRequests: true }],
+    });
+    const validating = withKyvernoDefaults({
+      background: true,
+      emitWarning: true,
+      rules: [{ ...rule, validate: { failureAction: 'Enforce', allowExistingViolations: false } }],
+    });
+    expect(validating.emitWarning).toBe(true);
+    expect(validating.validationFailureAction).toBe('Enforce');
+    expect(validating.rules[0]?.validate?.allowExistingViolations).toBe(false);
   });
 });
 
