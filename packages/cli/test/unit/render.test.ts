@@ -157,14 +157,23 @@ describe('nimbus render on upstream example SecurityIntents and bindings', () =>
           ownerReferences: [owner('NimbusPolicy', 'escape-to-host-binding', npUid)],
         },
         spec: {
+          // Kyverno's CRD defaults, written out so that the stored policy equals the built one.
+          admission: true,
+          emitWarning: false,
+          validationFailureAction: 'Enforce',
           background: true,
           rules: [
             {
               name: 'pod-security-standard',
+              skipBackgroundRequests: true,
               match: {
                 any: [{ resources: { kinds: ['v1/Pod'], selector: { matchLabels: { env: 'prod' } } } }],
               },
-              validate: { failureAction: 'Enforce', podSecurity: { level: 'baseline', version: 'latest' } },
+              validate: {
+                allowExistingViolations: true,
+                failureAction: 'Enforce',
+                podSecurity: { level: 'baseline', version: 'latest' },
+              },
             },
           ],
         },
