@@ -171,7 +171,17 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
           selector: { matchLabels: labels },
           template: {
             metadata: { labels },
-            spec: { containers: [{ name: 'storefront', image: scanning.images.shopPatched.reference }] },
+            spec: {
+              containers: [
+                {
+                  name: 'storefront',
+                  image: scanning.images.shopPatched.reference,
+                  // The Log4Shell mitigation the shop's virtual-patch intent (Block) requires; without it Kyverno,
+                  // when it runs in the demo, refuses the pods, and there is nothing to scan.
+                  env: [{ name: 'LOG4J_FORMAT_MSG_NO_LOOKUPS', value: 'true' }],
+                },
+              ],
+            },
           },
         },
       });
