@@ -1,6 +1,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { IntentIds } from '@nimbus-ts/idpool';
-import type { BuildContext, ClusterNimbusPolicy, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
+import {
+  type BuildContext,
+  boundedName,
+  type ClusterNimbusPolicy,
+  type NimbusPolicy,
+  type NimbusRule,
+} from '@nimbus-ts/k8s';
 import { virtualPatchFor } from './catalogue.js';
 import { cveKnowledge } from './clean-images.js';
 import type { KyvernoPolicy, KyvernoPolicySpec, KyvernoRule } from './kyverno-policy.js';
@@ -82,7 +88,9 @@ function policy(
   return {
     apiVersion: 'kyverno.io/v1',
     kind,
-    metadata: { name, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+    // Upstream's names (`<policy>-escapetohost`, …) where they fit; a hash-suffixed cut where a long policy name
+    // would push them past the API server's limit (253), so the policy is never silently left unwritten.
+    metadata: { name: boundedName([name]), ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
     spec: withKyvernoDefaults(spec),
   };
 }

@@ -168,6 +168,22 @@ describe('cocoWorkload', () => {
   });
 });
 
+describe('names', () => {
+  it('keeps every name within 253 characters, distinct, when the NimbusPolicy name is the longest allowed', () => {
+    const policy = nimbusPolicy([
+      rule('escapeToHost'),
+      rule('cocoWorkload'),
+      rule('virtualPatch', { cveList: ['CVE-2021-44228', 'CVE-2024-21626'] }),
+    ]);
+    policy.metadata.name = 'n'.repeat(253);
+    const names = build(policy).map((p) => p.metadata.name);
+    expect(names).toHaveLength(5);
+    expect(new Set(names).size).toBe(5);
+    for (const name of names) expect(name).toMatch(/^n+-[0-9a-f]{10}$/);
+    for (const name of names) expect(name).toHaveLength(253);
+  });
+});
+
 describe('withKyvernoDefaults', () => {
   it('writes out the defaults Kyverno’s CRD stores, keeping what a policy sets itself', () => {
     const rule = { name: 'r', match: { any: [] } };
