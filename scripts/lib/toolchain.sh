@@ -135,6 +135,15 @@ ensure_helm() {
   node "$NIMBUS_ROOT/tools/helm-chart/dist/cli.js" build >/dev/null
 }
 
+# Kyverno v1.19.1's admission controller, which the Kyverno adapter's engine tests run out of cluster: built from
+# Go modules once per machine (about 8 minutes on 2 cores; ~250 MB), like the control plane.
+ensure_kyverno() {
+  step "Kyverno (built from Go modules once per machine)"
+  (cd "$NIMBUS_ROOT" && pnpm turbo run build --filter=@nimbus-ts/kyverno-testenv --output-logs=errors-only >/dev/null) ||
+    fail "building @nimbus-ts/kyverno-testenv failed" "run 'pnpm turbo run build --filter=@nimbus-ts/kyverno-testenv' to see why"
+  node "$NIMBUS_ROOT/tools/kyverno-testenv/dist/cli.js" build >/dev/null
+}
+
 ensure_toolchain() {
   export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 NPM_CONFIG_UPDATE_NOTIFIER=false
   ensure_node

@@ -1,5 +1,5 @@
 import { IntentIds } from '@nimbus-ts/idpool';
-import type { BuildContext, NimbusPolicy } from '@nimbus-ts/k8s';
+import { type BuildContext, boundedName, type NimbusPolicy } from '@nimbus-ts/k8s';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Node } from './network-policy.js';
 
 /** The canonical IDs of the intents this adapter enforces. */
@@ -84,7 +84,8 @@ export function buildNetworkPolicies(policy: NimbusPolicy, context: BuildContext
     built.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: `${policy.metadata.name ?? ''}-${id.toLowerCase()}` },
+      // Shortened with a hash suffix when a long policy name would make it longer than the API server accepts.
+      metadata: { name: boundedName([policy.metadata.name ?? '', id.toLowerCase()]) },
       spec: { podSelector: { matchLabels: { ...policy.spec.selector.matchLabels } }, ...spec },
     });
   }

@@ -17,6 +17,7 @@ import {
 import { type ControlPlane, freeLoopbackPorts, startControlPlane } from '@nimbus-ts/k8s/testing';
 import { convergence } from './convergence.js';
 import { startKubeletStandIn } from './kubelet.js';
+import { type DemoKyverno, startDemoKyverno } from './kyverno.js';
 import { binOf, type DemoProcess, startNodeProcess } from './processes.js';
 import { type DemoScanning, type ScanningUnavailable, startScanning } from './scanning.js';
 
@@ -45,6 +46,8 @@ export interface Demo {
   readonly report: StatusReport;
   /** Scanning, or why it is off. */
   readonly scanning: DemoScanning | ScanningUnavailable;
+  /** Kyverno: running, CRDs only, or why it is left out. */
+  readonly kyverno: DemoKyverno;
   /** The nimbus-ts processes, by name. */
   readonly processes: readonly DemoProcess[];
   /** What the admission webhook answered when the demo tried what it refuses: one entry per attempt. */
@@ -127,6 +130,11 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     if ('stack' in scanning) started.push(scanning.stack);
     else progress(`scanning is off: ${scanning.unavailable}`);
 
+    const kyverno = await startDemoKyverno(cp.kubeConfig, cp.kubeconfigPath, logs, progress);
+    if ('running' in kyverno) started.push(kyverno.running);
+    else if ('crdsOnly' in kyverno) progress(kyverno.crdsOnly);
+    else progress(`the Kyverno adapter is left out: ${kyverno.unavailable}`);
+
     const component = (name: string, pkg: string, bin: string, env: Record<string, string> = {}) => {
       const process = startNodeProcess({
         name,
@@ -148,6 +156,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     component('core-operator', '@nimbus-ts/core-operator', 'nimbus-core-operator');
     component('nimbus-kubearmor', '@nimbus-ts/adapter-kubearmor', 'nimbus-kubearmor');
     component('nimbus-netpol', '@nimbus-ts/example-adapter-netpol', 'nimbus-netpol');
+    if (!('unavailable' in kyverno))
+      component('nimbus-kyverno', '@nimbus-ts/adapter-kyverno', 'nimbus-kyverno');
     component('nimbus-k8tls', '@nimbus-ts/adapter-k8tls', 'nimbus-k8tls', {
       K8TLS_NAMESPACE: SYSTEM_NAMESPACE,
     });
@@ -184,7 +194,17 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
           selector: { matchLabels: labels },
           template: {
             metadata: { labels },
-            spec: { containers: [{ name: 'storefront', image: scanning.images.shopPatched.reference }] },
+            spec: {
+              containers: [
+                {
+                  name: 'storefront',
+                  image: scanning.images.shopPatched.reference,
+                  // The Log4Shell mitigation the shop's virtual-patch intent (Block) requires; without it Kyverno,
+                  // when it runs in the demo, refuses the pods, and there is nothing to scan.
+                  env: [{ name: 'LOG4J_FORMAT_MSG_NO_LOOKUPS', value: 'true' }],
+                },
+              ],
+            },
           },
         },
       });
@@ -280,7 +300,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       );
     }
     const report = await settle(cp.kubeconfigPath, progress, timeoutMs, logs);
-    return { controlPlane: cp, report, scanning, processes, admission, stop };
+    return { controlPlane: cp, report, scanning, kyverno, processes, admission, stop };
   } catch (error) {
     await stop();
     throw error;

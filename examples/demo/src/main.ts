@@ -41,6 +41,9 @@ async function demo(argv: readonly string[]): Promise<number> {
       '  kubectl get securityintents,securityintentbindings -A',
       '  kubectl get nimbuspolicies -n demo -o yaml          # engine-neutral rules, status from every adapter',
       '  kubectl get kubearmorpolicies,networkpolicies -n demo',
+      ...('unavailable' in demo.kyverno
+        ? [`  (the Kyverno adapter is left out: ${demo.kyverno.unavailable})`]
+        : ['  kubectl get policies.kyverno.io -A; kubectl get clusterpolicies.kyverno.io']),
       ...('stack' in demo.scanning
         ? ['  kubectl get imagescanpolicies,vulnerabilityreports,imageadmissionpolicies -n demo']
         : [`  (scanning is off: ${demo.scanning.unavailable})`]),

@@ -36,6 +36,8 @@ exitOnFailure('nimbus-clair', async () => {
         metrics,
         scanMetrics,
         namespaces: config.namespaces,
+        // For the fix a refused Secret read names; the Deployment sets POD_NAMESPACE.
+        serviceAccount: `${process.env.POD_NAMESPACE || 'nimbus-system'}:nimbus-clair`,
       });
       if (!config.notifier || !config.pskKey) return [controller];
       return [

@@ -1,5 +1,5 @@
 import { IntentIds, SubPolicyIds } from '@nimbus-ts/idpool';
-import type { BuildContext, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
+import { type BuildContext, boundedName, type NimbusPolicy, type NimbusRule } from '@nimbus-ts/k8s';
 import type { KubeArmorAction, KubeArmorPolicy, KubeArmorPolicySpec } from './kubearmor-policy.js';
 import { kubeArmorSeverity } from './severity.js';
 import {
@@ -128,7 +128,8 @@ export function buildKubeArmorPolicies(policy: NimbusPolicy, context: BuildConte
       built.push({
         apiVersion: 'security.kubearmor.com/v1',
         kind: 'KubeArmorPolicy',
-        metadata: { name: `${policyName}-${plan.nameSuffix}` },
+        // Upstream's name, or one shortened with a hash suffix where upstream's would be too long to create.
+        metadata: { name: boundedName([policyName, plan.nameSuffix]) },
         spec: specFor(policy, rule, plan.template),
       });
     }

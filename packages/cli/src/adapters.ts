@@ -2,6 +2,7 @@
 import clairScanDeclaration from '@nimbus-ts/adapter-clair/declaration';
 import k8tlsAdapter from '@nimbus-ts/adapter-k8tls/declaration';
 import kubearmorAdapter from '@nimbus-ts/adapter-kubearmor/declaration';
+import kyvernoAdapter from '@nimbus-ts/adapter-kyverno/declaration';
 import type { IntentDefinition, IntentRegistry } from '@nimbus-ts/idpool';
 import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
 
@@ -13,6 +14,7 @@ import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
 export const BUILTIN_ADAPTERS: readonly AdapterDeclaration[] = Object.freeze([
   kubearmorAdapter,
   clairScanDeclaration,
+  kyvernoAdapter,
   k8tlsAdapter,
 ]);
 
@@ -54,7 +56,7 @@ export class AdapterRegistry {
    */
   forKind(kind: string, manager?: string): AdapterKind | undefined {
     const writers = this.adapters.flatMap((adapter) => {
-      const resource = adapter.kinds.find((k) => k.kind === kind);
+      const resource = adapter.kinds.find((k) => (k.statusKind ?? k.kind) === kind || k.kind === kind);
       return resource ? [{ adapter: adapter.name, resource }] : [];
     });
     return writers.find((w) => w.adapter === manager) ?? writers[0];

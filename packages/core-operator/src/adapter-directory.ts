@@ -13,9 +13,11 @@ import {
  * Which adapters are running and which intents they enforce, from the Leases they hold (label
  * `intent.security.nimbus.com/adapter`, in any namespace).
  *
- * Renewals arrive every few seconds per adapter; listeners hear only real changes — an adapter that appears,
- * stops (its Lease released or expired) or changes its intents — so policies are not re-reconciled on every
- * renewal. Expiry produces no watch event, so a timer re-checks at the earliest expiry.
+ * Renewals arrive every 2 s per adapter with leader election, every 20 s without (`ANNOUNCEMENT_TIMING`);
+ * listeners hear only real changes — an adapter that appears, stops (its Lease released or expired) or changes
+ * its intents — so policies are not re-reconciled on every renewal. Staleness is each Lease's own
+ * `leaseDurationSeconds` after its last renewal, so it follows whatever cadence the adapter renews at. Expiry
+ * produces no watch event, so a timer re-checks at the earliest expiry.
  */
 export class AdapterDirectory {
   private readonly reflector: Reflector<KubernetesObject>;

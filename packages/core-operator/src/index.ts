@@ -13,7 +13,9 @@
  * @packageDocumentation
  */
 export { buildNimbusPolicy } from './build/binding.js';
+export { CEL_COST_LIMIT } from './build/cel-budget.js';
 export {
+  type CelBudgetExceeded,
   type CelEvaluationFailure,
   type CelInvalidExpression,
   type CelNoCommonLabels,

@@ -120,8 +120,9 @@ const definitions: readonly IntentDefinition[] = [
     ],
     notes: [
       'kubearmor: three policies named <policy>-escapetohost-<sub-policy> instead of the usual <policy>-<id>.',
-      'kyverno: upstream reads psaLevel from the first rule of the NimbusPolicy, whichever rule it builds, and ' +
-        'a cluster-wide binding with an empty matchNames crashes it.',
+      'kyverno: one Policy <policy>-escapetohost (a ClusterPolicy for cluster-wide bindings, never in kube-system) ' +
+        "with a Pod Security Standard; unlike upstream, psaLevel is read from this intent's own rule and an empty " +
+        'matchNames builds nothing instead of crashing.',
     ],
   },
   {
@@ -163,8 +164,8 @@ const definitions: readonly IntentDefinition[] = [
     ],
     engines: ['kyverno'],
     notes: [
-      'kyverno: only Deployments are changed, and upstream cluster-wide bindings ignore runtimeClass and always ' +
-        'use kata-clh.',
+      'kyverno: only Deployments are changed (new ones on admission, existing ones by Kyverno’s background ' +
+        'controller); cluster-wide bindings honour runtimeClass here, where upstream always uses kata-clh.',
     ],
   },
   {
@@ -189,7 +190,11 @@ const definitions: readonly IntentDefinition[] = [
       },
     ],
     engines: ['kyverno'],
-    notes: ["Upstream's example manifest spells the parameter cve_list, which its adapter never reads."],
+    notes: [
+      "Upstream's example manifest spells the parameter cve_list, which its adapter never reads; the kyverno adapter reads both.",
+      'kyverno: images the Clair adapter scanned and found free of a CVE are spared its patch; the patches are ' +
+        'rebuilt whenever the reports change, and schedule is kept as an annotation (no cron deletes NimbusPolicies).',
+    ],
   },
   {
     id: IntentIds.assessTLS,

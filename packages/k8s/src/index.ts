@@ -33,6 +33,8 @@ export { MANAGED_BY_ANNOTATION, managerName } from './adapter/managed-by.js';
 export { bindingOwner } from './adapter/owner.js';
 export {
   type ChildrenPlan,
+  ENGINE_OBJECT_REJECTED,
+  engineObjectRejectedMessage,
   type Holding,
   holdingOf,
   type NameConflict,
@@ -82,19 +84,24 @@ export {
   parseDuration,
 } from './process/component-config.js';
 export {
+  ANNOUNCEMENT_TIMING,
   type Component,
   exitOnFailure,
   type RunComponentOptions,
   runComponent,
 } from './process/run-component.js';
 export { type RawRequestOptions, type RawResponse, rawRequest } from './raw-request.js';
+export { REDACTED, redactSecrets, redactValue } from './redact.js';
 export { Action } from './runtime/action.js';
 export { ApiError, isConflict, isNamespaceTerminating, isNotFound } from './runtime/api-error.js';
 export { Backoff, type BackoffOptions, sleep } from './runtime/backoff.js';
+export { boundedName, MAX_LABEL_LENGTH, MAX_OBJECT_NAME_LENGTH } from './runtime/bounded-name.js';
 export {
+  boundedMessage,
   type Condition,
   type ConditionInput,
   findCondition,
+  MAX_CONDITION_MESSAGE_LENGTH,
   removeCondition,
   setCondition,
   setConditions,

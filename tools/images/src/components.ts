@@ -33,6 +33,12 @@ export const COMPONENTS: readonly ImageComponent[] = [
     bin: 'nimbus-kubearmor',
     ports: [8080, 8081],
   },
+  {
+    image: 'nimbus-kyverno',
+    packageDir: 'packages/adapter-kyverno',
+    bin: 'nimbus-kyverno',
+    ports: [8080, 8081],
+  },
   // One image for the scanner and the admission webhook keeps the two at one version and builds once:
   // 8443 is Clair's notifier webhook (nimbus-clair), 9443 the admission webhook's HTTPS (nimbus-clair-webhook).
   {

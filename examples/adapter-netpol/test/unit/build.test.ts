@@ -210,6 +210,15 @@ describe('buildNetworkPolicies', () => {
     expect(buildNetworkPolicies(policy(['escapeToHost']), context(['escapeToHost'], nodes))).toEqual([]);
   });
 
+  it('keeps every name within 253 characters, distinct, when the NimbusPolicy name is the longest allowed', () => {
+    const long = policy([DNS, DENY]);
+    long.metadata.name = 'n'.repeat(253);
+    const names = buildNetworkPolicies(long, context([DNS, DENY], nodes)).map((np) => np.metadata.name);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    for (const name of names) expect(name).toMatch(/^n{242}-[0-9a-f]{10}$/);
+  });
+
   it.each([
     ['absent', {}],
     ['empty', { matchLabels: {} }],

@@ -27,8 +27,9 @@ describe('the demo', () => {
     expect(stdout).toMatch(/Enforced=True AdaptersRunning/);
     expect(stdout).toMatch(/KubeArmorPolicy demo\/backend-confinement-dnsmanipulation/);
     expect(stdout).toMatch(/NetworkPolicy demo\/backend-confinement-denyexternalnetworkaccess/);
-    // Rules no adapter of nimbus-ts enforces are named, with the engine to deploy.
-    expect(stdout).toContain('no running adapter enforces cocoWorkload (deploy an adapter for kyverno)');
+    // The Kyverno adapter runs in the demo: escapeToHost's second half, cocoWorkload and virtualPatch are enforced.
+    expect(stdout).not.toContain('deploy an adapter for kyverno');
+    expect(stdout).toMatch(/Policy demo\/\S+-(escapetohost|mutateoncreate|virtualpatch-cve-2021-44228)/);
     // assessTLS is enforced: the k8tls adapter's CronJob in its namespace, for the cluster binding.
     expect(stdout).not.toContain('deploy an adapter for k8tls');
     expect(stdout).toMatch(/CronJob nimbus-system\/tls-assessment-assesstls/);

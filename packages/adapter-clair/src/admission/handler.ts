@@ -11,13 +11,15 @@
  * logging below warn, no URL parsing, the body parsed once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConcurrencyLimiter } from '../scanner/limiter.js';
 import type { AdmissionInput } from './admission-input.js';
-import { parseAdmissionReview } from './admission-review-parse.js';
+import { type ParsedAdmissionReview, parseAdmissionReview } from './admission-review-parse.js';
 import { jsonContentTypeProblem } from './content-type.js';
 import { type AdmissionDecision, ALLOW_ALL, decide } from './decide.js';
 import { DecisionCache, type DecisionCacheOptions } from './decision-cache.js';
 import { decisionKey } from './decision-key.js';
-import { parseImageReview } from './image-review-parse.js';
+import { type ParsedImageReview, parseImageReview } from './image-review-parse.js';
+import { DEFAULT_JSON_SHAPE_LIMITS, type JsonShapeLimits, jsonShapeProblem } from './json-shape.js';
 import type { ImageAdmissionPolicyView } from './policy.js';
 import { DRAIN_ALLOWANCE_BYTES, readBody } from './read-body.js';
 import { resolveImages } from './resolve-images.js';
@@ -54,6 +56,17 @@ export function requestPath(url: string | undefined): string {
 
 /** The default body limit: above any AdmissionReview the apiserver sends (objects are at most ~1.5 MiB, twice on UPDATE). */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * The default number of request bodies read and parsed at once. Reading and parsing are the memory a request
+ * costs (up to the body limit, and what the parse allocates within the shape limits); a request waiting for
+ * verdicts holds no slot. Four bodies at the default limits cost well under the webhook's memory limit.
+ */
+export const DEFAULT_MAX_CONCURRENT_BODIES = 4;
+/**
+ * The default number of requests that wait for a slot to read their body; past it a request is refused with
+ * 429 before its body is read. A waiting request holds a connection, not its body.
+ */
+export const DEFAULT_MAX_QUEUED_BODIES = 64;
 /** The default cap on the scan budget: under the webhook's default `timeoutSeconds` of 10 s, with room to answer. */
 export const DEFAULT_MAX_SCAN_BUDGET_MS = 8000;
 
@@ -100,6 +113,12 @@ export interface AdmissionHandlerOptions {
   readonly logger?: AdmissionLogger;
   /** Larger bodies get 413. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   readonly maxBodyBytes?: number;
+  /** Bodies nesting deeper or holding more than this get 413 before they are parsed. Default {@link DEFAULT_JSON_SHAPE_LIMITS}. */
+  readonly jsonShapeLimits?: JsonShapeLimits;
+  /** Bodies read and parsed at once. Default {@link DEFAULT_MAX_CONCURRENT_BODIES}. */
+  readonly maxConcurrentBodies?: number;
+  /** Requests waiting to read their body; more get 429. Default {@link DEFAULT_MAX_QUEUED_BODIES}. */
+  readonly maxQueuedBodies?: number;
   /** The most a scan budget can be, whatever the policies say. Default {@link DEFAULT_MAX_SCAN_BUDGET_MS}. */
   readonly maxScanBudgetMs?: number;
   /** The decision cache's size and TTL, or false for none. Default: 1024 entries, 5 minutes. */
@@ -107,6 +126,11 @@ export interface AdmissionHandlerOptions {
 }
 
 type Headers = Record<string, string | number>;
+
+/** A review read from a body, tagged with the kind the path asked for. */
+type Parsed =
+  | ({ readonly review: 'AdmissionReview' } & ParsedAdmissionReview)
+  | ({ readonly review: 'ImageReview' } & ParsedImageReview);
 
 /**
  * Creates the request listener; mount it on `startAdmissionServer` or any node `http(s)` server.
@@ -127,6 +151,10 @@ export function createAdmissionHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxScanBudgetMs = options.maxScanBudgetMs ?? DEFAULT_MAX_SCAN_BUDGET_MS;
+  const shapeLimits = options.jsonShapeLimits ?? DEFAULT_JSON_SHAPE_LIMITS;
+  const maxQueuedBodies = options.maxQueuedBodies ?? DEFAULT_MAX_QUEUED_BODIES;
+  const maxConcurrentBodies = options.maxConcurrentBodies ?? DEFAULT_MAX_CONCURRENT_BODIES;
+  const bodies = new ConcurrencyLimiter(maxConcurrentBodies);
   const cache = options.cache === false ? undefined : new DecisionCache<AdmissionDecision>(options.cache);
   const logger = options.logger;
 
@@ -189,9 +217,8 @@ export function createAdmissionHandler(
     });
   };
 
-  const review = async (path: string, body: unknown, res: ServerResponse) => {
-    if (path === ADMISSION_PATHS.validate) {
-      const parsed = parseAdmissionReview(body);
+  const review = async (parsed: Parsed, res: ServerResponse) => {
+    if (parsed.review === 'AdmissionReview') {
       switch (parsed.outcome) {
         case 'invalid':
           return refuse(res, 400, parsed.message);
@@ -214,13 +241,46 @@ export function createAdmissionHandler(
         }
       }
     }
-    const parsed = parseImageReview(body);
     if (parsed.outcome === 'invalid') return refuse(res, 400, parsed.message);
     const decision = await evaluate(parsed.input);
     sendJson(res, 200, imageReviewAnswer(decision));
     if (decision.allowed && decision.warnings.length > 0) {
       audit({ review: 'ImageReview', subject: parsed.input.subject, violations: decision.warnings });
     }
+  };
+
+  /**
+   * Reads, bounds and parses the body of a request to `path` into the review it carries, or answers the request
+   * itself (413, 400) and resolves undefined. Runs in one of the body slots: what it allocates (the body, its
+   * parse) is garbage once it returns, since the review keeps only the few strings it needs.
+   */
+  const readReview = async (
+    path: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<Parsed | undefined> => {
+    const tooLarge = `the body is larger than ${maxBodyBytes} bytes`;
+    const read = await readBody(req, maxBodyBytes);
+    if (read.kind === 'aborted') return undefined;
+    if (read.kind === 'too-large') {
+      refuse(res, 413, tooLarge, read.drained ? {} : { connection: 'close' });
+      return undefined;
+    }
+    const shapeProblem = jsonShapeProblem(read.bytes, shapeLimits);
+    if (shapeProblem !== undefined) {
+      refuse(res, 413, `${shapeProblem}; no admission review comes near that`);
+      return undefined;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(read.bytes.toString('utf8'));
+    } catch (err) {
+      refuse(res, 400, `the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+    return path === ADMISSION_PATHS.validate
+      ? { review: 'AdmissionReview', ...parseAdmissionReview(body) }
+      : { review: 'ImageReview', ...parseImageReview(body) };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -241,27 +301,23 @@ export function createAdmissionHandler(
     if (req.method !== 'POST') return refuse(res, 405, `${path} answers POST`, { allow: 'POST' });
     const contentTypeProblem = jsonContentTypeProblem(req.headers['content-type']);
     if (contentTypeProblem !== undefined) return refuse(res, 415, contentTypeProblem);
-    const tooLarge = `the body is larger than ${maxBodyBytes} bytes`;
     const declared = Number(req.headers['content-length']);
     if (declared > maxBodyBytes + DRAIN_ALLOWANCE_BYTES) {
       // Announced far too large: refuse before reading a byte, and close rather than drain.
-      return refuse(res, 413, tooLarge, { connection: 'close' });
+      return refuse(res, 413, `the body is larger than ${maxBodyBytes} bytes`, { connection: 'close' });
     }
-    const read = await readBody(req, maxBodyBytes);
-    if (read.kind === 'aborted') return;
-    if (read.kind === 'too-large')
-      return refuse(res, 413, tooLarge, read.drained ? {} : { connection: 'close' });
-    let body: unknown;
-    try {
-      body = JSON.parse(read.bytes.toString('utf8'));
-    } catch (err) {
+    if (bodies.active >= maxConcurrentBodies && bodies.queued >= maxQueuedBodies) {
+      // A flood: refuse before reading a byte, so memory stays flat however many arrive. The API server treats
+      // the 429 as a failed call (the webhook's failurePolicy); a client such as kubectl retries after a moment.
       return refuse(
         res,
-        400,
-        `the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+        429,
+        `too many admission requests at once (${bodies.active} being read, ${bodies.queued} waiting); retry`,
+        { 'retry-after': 1, connection: 'close' },
       );
     }
-    await review(path, body, res);
+    const parsed = await bodies.run(() => readReview(path, req, res));
+    if (parsed !== undefined) await review(parsed, res);
   };
 
   return (req, res) => {

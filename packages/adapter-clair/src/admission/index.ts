@@ -33,10 +33,13 @@ export {
   type AuditEvent,
   createAdmissionHandler,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONCURRENT_BODIES,
+  DEFAULT_MAX_QUEUED_BODIES,
   DEFAULT_MAX_SCAN_BUDGET_MS,
   requestPath,
 } from './handler.js';
 export { IMAGE_REVIEW_API_VERSION, type ParsedImageReview, parseImageReview } from './image-review-parse.js';
+export { DEFAULT_JSON_SHAPE_LIMITS, type JsonShapeLimits, jsonShapeProblem } from './json-shape.js';
 export { latestTagReason } from './latest-tag-rule.js';
 export { podTemplatePath } from './pod-template.js';
 export type {
@@ -70,6 +73,7 @@ export {
 } from './response.js';
 export { selectPolicies } from './select-policies.js';
 export {
+  type AdmissionClientAuth,
   type AdmissionServer,
   type AdmissionServerOptions,
   type AdmissionTlsMaterial,

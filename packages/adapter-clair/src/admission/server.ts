@@ -7,12 +7,25 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { listen } from '../http/listen.js';
 
 /** A PEM private key and certificate chain (leaf first). */
 export interface AdmissionTlsMaterial {
   readonly key: string | Buffer;
   readonly cert: string | Buffer;
+}
+
+/**
+ * Who may call: only TLS clients presenting a certificate that `ca` signed (the API server's, from the
+ * `kubeConfigFile` of its admission configuration), and, with `names`, only those whose subject common name is
+ * one of them. A client without such a certificate fails the TLS handshake; one with another name gets 403.
+ */
+export interface AdmissionClientAuth {
+  /** Reads the PEM CA bundle that signs the callers' certificates; called at start and on every reload. */
+  readonly ca: () => string | Buffer;
+  /** Common names allowed (e.g. `kube-apiserver`); empty or absent: any certificate `ca` signed. */
+  readonly names?: readonly string[];
 }
 
 /** Options of {@link startAdmissionServer}. */
@@ -23,6 +36,8 @@ export interface AdmissionServerOptions {
   readonly port?: number;
   /** Reads the current key and certificate; called at start and on every {@link AdmissionServer.reloadTls}. */
   readonly tls: () => AdmissionTlsMaterial;
+  /** Authenticate callers by client certificate; default: any client may call. */
+  readonly clientAuth?: AdmissionClientAuth;
   /** The request listener, usually from `createAdmissionHandler`. */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** How long {@link AdmissionServer.close} lets requests in flight finish before cutting them, in ms. Default 10 s. */
@@ -58,8 +73,37 @@ export interface AdmissionServer {
  * ```
  */
 export async function startAdmissionServer(options: AdmissionServerOptions): Promise<AdmissionServer> {
-  const { key, cert } = options.tls();
-  const server = createServer({ key, cert, minVersion: 'TLSv1.2' }, options.handler);
+  const clientAuth = options.clientAuth;
+  const names = new Set(clientAuth?.names ?? []);
+  const context = (material: AdmissionTlsMaterial) => ({
+    key: material.key,
+    cert: material.cert,
+    minVersion: 'TLSv1.2' as const,
+    ...(clientAuth ? { ca: clientAuth.ca() } : {}),
+  });
+  const handler =
+    names.size === 0
+      ? options.handler
+      : (req: IncomingMessage, res: ServerResponse) => {
+          const name = (req.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN;
+          if (typeof name === 'string' && names.has(name)) return options.handler(req, res);
+          const body = JSON.stringify({
+            code: 403,
+            message: `client certificate ${JSON.stringify(name ?? '')} is not one of the allowed callers`,
+          });
+          res.writeHead(403, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          });
+          res.end(body);
+        };
+  const server = createServer(
+    {
+      ...context(options.tls()),
+      ...(clientAuth ? { requestCert: true, rejectUnauthorized: true } : {}),
+    },
+    handler,
+  );
   // A client trickling headers or a body must not hold a connection forever; the apiserver gives up
   // after at most 30 s anyway.
   server.headersTimeout = 10_000;
@@ -71,8 +115,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     port,
     server,
     reloadTls() {
-      const material = options.tls();
-      server.setSecureContext({ key: material.key, cert: material.cert, minVersion: 'TLSv1.2' });
+      server.setSecureContext(context(options.tls()));
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -123,6 +123,8 @@ export interface ImageAdmissionPolicyStatus {
    * Detailed state as Kubernetes conditions, one entry per condition type. Ready is True when
    * the admission webhook applies this spec.
    *
+   * @maxItems 64
+   *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
    */
   conditions?: {
@@ -308,6 +310,8 @@ export interface ImageScanPolicyStatus {
   /**
    * Detailed state as Kubernetes conditions, one entry per condition type. Ready is True when
    * every selected image has a current VulnerabilityReport.
+   *
+   * @maxItems 64
    *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
    */

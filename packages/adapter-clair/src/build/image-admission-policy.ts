@@ -1,5 +1,5 @@
 import { IntentIds } from '@nimbus-ts/idpool';
-import type { BuildContext, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
+import { type BuildContext, boundedName, type NimbusPolicy, type NimbusRule } from '@nimbus-ts/k8s';
 import { SCANNING_API_VERSION } from '../api/constants.js';
 import type { ImageAdmissionPolicy, ImageAdmissionPolicySpec } from '../api/generated.js';
 import {
@@ -21,9 +21,6 @@ type AdmissionIntent = (typeof CLAIR_ADMISSION_INTENTS)[number];
 
 /** What follows the NimbusPolicy's name in the name of its ImageAdmissionPolicy. */
 export const IMAGE_ADMISSION_POLICY_SUFFIX = '-imageadmission';
-
-/** The longest object name the API server accepts (a DNS-1123 subdomain). */
-const MAX_NAME_LENGTH = 253;
 
 /** The checks of an ImageAdmissionPolicy spec: every field but the selector. */
 type AdmissionChecks = Omit<ImageAdmissionPolicySpec, 'selector'>;
@@ -93,12 +90,8 @@ export function buildImageAdmissionPolicies(
   if (problems.length > 0) throw new Error(`${where}, ${problems.join('; ')}`);
   if (checks.size === 0) return [];
 
-  const name = `${policyName}${IMAGE_ADMISSION_POLICY_SUFFIX}`;
-  if (name.length > MAX_NAME_LENGTH) {
-    throw new Error(
-      `${where}: the ImageAdmissionPolicy name ${name} is longer than ${MAX_NAME_LENGTH} characters; shorten the policy name`,
-    );
-  }
+  // Shortened with a hash suffix when a long policy name would make it longer than the API server accepts.
+  const name = boundedName([`${policyName}${IMAGE_ADMISSION_POLICY_SUFFIX}`]);
   // Copied so the result shares nothing with the input: the SDK may add to what a builder returns.
   const spec: ImageAdmissionPolicySpec = {
     selector: { matchLabels: { ...policy.spec.selector.matchLabels } },

@@ -1,14 +1,11 @@
 import { IntentIds } from '@nimbus-ts/idpool';
-import type { BuildContext, NimbusPolicy } from '@nimbus-ts/k8s';
+import { type BuildContext, boundedName, type NimbusPolicy } from '@nimbus-ts/k8s';
 import { SCANNING_API_VERSION } from '../api/constants.js';
 import type { ImageScanPolicy } from '../api/generated.js';
 import { scanAction, scanParams } from './params.js';
 
 /** The canonical intent IDs the Clair adapter builds ImageScanPolicies for. */
 export const CLAIR_SCAN_INTENTS = Object.freeze([IntentIds.vulnerabilityScanning] as const);
-
-/** The longest object name the API server accepts (a DNS-1123 subdomain). */
-const MAX_NAME_LENGTH = 253;
 
 /**
  * Builds the ImageScanPolicies for one NimbusPolicy: one per `vulnerabilityScanning` rule (the SDK passes at
@@ -33,12 +30,8 @@ export function buildImageScanPolicies(policy: NimbusPolicy, context: BuildConte
   for (const { id, rule } of context.rules) {
     if (id !== IntentIds.vulnerabilityScanning || seen.has(id)) continue;
     seen.add(id);
-    const name = `${policyName}-${id.toLowerCase()}`;
-    if (name.length > MAX_NAME_LENGTH) {
-      throw new Error(
-        `${where}: the ImageScanPolicy name ${name} is longer than ${MAX_NAME_LENGTH} characters; shorten the policy name`,
-      );
-    }
+    // Shortened with a hash suffix when a long policy name would make it longer than the API server accepts.
+    const name = boundedName([policyName, id.toLowerCase()]);
     let params: ReturnType<typeof scanParams>;
     try {
       params = scanParams(rule.rule.params);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { redactSecrets } from '@nimbus-ts/k8s';
 import { DEFAULT_EXCLUDED_NAMESPACES, type NamespaceFilter } from './namespace-filter.js';
 
 /** How the scanner reaches Clair and the registries; read from the environment (flags are shared by every component). */
@@ -52,15 +53,23 @@ export function scannerConfig(
     throw new Error(
       `CLAIR_URL is not set: point it at Clair's API (e.g. http://clair:6060).\n${SCANNER_ENV}`,
     );
-  let protocol = '';
+  let url: URL | undefined;
   try {
-    protocol = new URL(clairUrl).protocol;
+    url = new URL(clairUrl);
   } catch {
     // Reported below with the fix.
   }
-  if (protocol !== 'http:' && protocol !== 'https:') {
+  // Messages name the URL without its userinfo: a password there must not reach the logs.
+  const shown = redactSecrets(clairUrl);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new Error(
-      `CLAIR_URL "${clairUrl}" is not an http(s) URL; give the scheme too, e.g. http://clair:6060`,
+      `CLAIR_URL "${shown}" is not an http(s) URL; give the scheme too, e.g. http://clair:6060`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new Error(
+      `CLAIR_URL "${shown}" holds credentials (user:password@), which would be sent nowhere and logged: remove ` +
+        'them; Clair authenticates nimbus-clair with its PSK (CLAIR_PSK_KEY_FILE, CLAIR_PSK_ISSUER)',
     );
   }
   const keyFile = env.CLAIR_PSK_KEY_FILE;

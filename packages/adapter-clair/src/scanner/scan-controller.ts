@@ -32,6 +32,7 @@ import {
 import { findingsMessage } from '../notify/slack-message.js';
 import { SlackSender } from '../notify/slack-sender.js';
 import { type SecretLike, selectCredentials } from '../registry/credentials.js';
+import { secretAccessError } from '../registry/secret-access.js';
 import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.js';
 import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
 import type { ImageScanner, ScanOutcome } from './image-scanner.js';
@@ -75,6 +76,11 @@ export interface ScanControllerOptions {
   readonly namespaces?: NamespaceFilter;
   /** Waits after failed scans (Clair or a registry down): doubling from `initialMs` to `maxMs`. */
   readonly retry?: RetryDelays;
+  /**
+   * Its ServiceAccount as `<namespace>:<name>`, for the fix a refused Secret read names. Default
+   * `nimbus-system:nimbus-clair`.
+   */
+  readonly serviceAccount?: string;
 }
 
 /** A running scan controller. */
@@ -107,6 +113,7 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
   const now = options.now ?? (() => new Date());
   const reconciles = { success: 0, error: 0 };
   const namespaces = options.namespaces ?? DEFAULT_NAMESPACE_FILTER;
+  const serviceAccount = options.serviceAccount ?? 'nimbus-system:nimbus-clair';
   // Failed reconciles in a row, per policy: the retry waits grow with them and reset on success.
   const failures = new Map<string, number>();
   const slack = options.slack ?? new SlackSender();
@@ -356,7 +363,12 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
     const due = newlyNotifiable(ledger, report.report.vulnerabilities, threshold);
     if (due.findings.length === 0) return keep(stored ?? encodeLedger(ledger));
     const namespace = policy.metadata.namespace ?? '';
-    const secret = await read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, slackRef.name);
+    const secret = await read<SecretLike & { apiVersion: string; kind: string }>(
+      SECRETS,
+      slackRef.name,
+    ).catch((error: unknown) => {
+      throw secretAccessError(error, namespace, slackRef.name, serviceAccount);
+    });
     const url = secret?.data?.[slackRef.key];
     if (!url) {
       problems.push(
@@ -391,7 +403,7 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
   /** Scans one image with the credentials its pods would pull with; a failure becomes a message, not a throw. */
   async function scanOne(namespace: string, use: ImageUse, read: ReadOnce): Promise<Outcome> {
     try {
-      const podSecrets = await readSecrets(read, use.pullSecrets);
+      const podSecrets = await readSecrets(read, namespace, use.pullSecrets);
       const account = await read<{
         apiVersion: string;
         kind: string;
@@ -399,6 +411,7 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
       }>(SERVICE_ACCOUNTS, use.serviceAccountName);
       const accountSecrets = await readSecrets(
         read,
+        namespace,
         (account?.imagePullSecrets ?? []).flatMap((s) => (s.name ? [s.name] : [])),
       );
       const missing = [...use.pullSecrets].filter((n) => !podSecrets.some((s) => s.metadata?.name === n));
@@ -434,9 +447,17 @@ export function createScanController(kc: ApiServerAccess, options: ScanControlle
     };
   }
 
-  async function readSecrets(read: ReadOnce, names: readonly string[]): Promise<SecretLike[]> {
+  async function readSecrets(
+    read: ReadOnce,
+    namespace: string,
+    names: readonly string[],
+  ): Promise<SecretLike[]> {
     const found = await Promise.all(
-      names.map((name) => read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, name)),
+      names.map((name) =>
+        read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, name).catch((error: unknown) => {
+          throw secretAccessError(error, namespace, name, serviceAccount);
+        }),
+      ),
     );
     return found.filter((s): s is SecretLike & { apiVersion: string; kind: string } => s !== undefined);
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { KubernetesObject, V1LabelSelector } from '@kubernetes/client-node';
 import {
   Action,
@@ -32,9 +33,11 @@ import { IMAGE_ADMISSION_POLICIES } from '../api/constants.js';
 import type { ImageAdmissionPolicy, ImageAdmissionPolicyStatus } from '../api/generated.js';
 import { ClairClient } from '../clair/clair-client.js';
 import type { SecretLike } from '../registry/credentials.js';
+import { secretAccessError } from '../registry/secret-access.js';
 import { ImageScanner } from '../scanner/image-scanner.js';
 import { auditEventRecorder } from './audit-events.js';
 import type { WebhookConfig } from './config.js';
+import { coveredNamespaceSelector, coveredNamespaces } from './covered-namespaces.js';
 import { imageVerdicts, type PullSecretReader } from './image-verdicts.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 
@@ -105,7 +108,10 @@ export interface AdmissionWebhookOptions {
   readonly identity?: string;
   /** Listen address; default all interfaces. */
   readonly host?: string;
-  /** Narrows the namespaces the configuration sends (tests confine it to theirs). */
+  /**
+   * Narrows further the namespaces the configuration sends, which are only those an ImageAdmissionPolicy covers
+   * (tests confine it to theirs).
+   */
   readonly namespaceSelector?: V1LabelSelector;
 }
 
@@ -129,7 +135,7 @@ function view(policy: ImageAdmissionPolicy): ImageAdmissionPolicyView {
 }
 
 /** GETs of pull Secrets and ServiceAccounts, each remembered for a short while (a rollout asks many times). */
-function cachedReader(client: ObjectClient, ttlMs = 30_000): PullSecretReader {
+function cachedReader(client: ObjectClient, serviceAccount: string, ttlMs = 30_000): PullSecretReader {
   const cache = new Map<string, { readonly value: Promise<unknown>; readonly expires: number }>();
   const get = <T extends KubernetesObject>(resource: ResourceType, namespace: string, name: string) => {
     const key = `${resource.kind}/${namespace}/${name}`;
@@ -143,7 +149,10 @@ function cachedReader(client: ObjectClient, ttlMs = 30_000): PullSecretReader {
     return value;
   };
   return {
-    secret: (namespace, name) => get<SecretLike & KubernetesObject>(SECRETS, namespace, name),
+    secret: (namespace, name) =>
+      get<SecretLike & KubernetesObject>(SECRETS, namespace, name).catch((error: unknown) => {
+        throw secretAccessError(error, namespace, name, serviceAccount);
+      }),
     serviceAccount: (namespace, name) =>
       get<KubernetesObject & { imagePullSecrets?: { name?: string }[] }>(SERVICE_ACCOUNTS, namespace, name),
   };
@@ -194,16 +203,6 @@ export function createAdmissionWebhook(
           logger,
         });
 
-  if (config.configuration) {
-    keeper = new WebhookConfigurationKeeper(client, {
-      name: config.configuration.name,
-      namespace: config.namespace,
-      target: config.configuration.target,
-      webhooks: admissionWebhooks(config.configuration, options.namespaceSelector),
-      logger,
-    });
-  }
-
   const controller = new Controller<ImageAdmissionPolicy>(kc, IMAGE_ADMISSION_POLICIES, {
     name: 'clair/imageadmissionpolicy',
     logger,
@@ -211,6 +210,50 @@ export function createAdmissionWebhook(
     ...(options.metrics ? { onReconciled: options.metrics.recorder('clair/imageadmissionpolicy') } : {}),
   });
   const policies = controller.store<ImageAdmissionPolicy>(IMAGE_ADMISSION_POLICIES);
+
+  // The configuration sends only the namespaces some policy covers, so that a webhook that is down (failurePolicy
+  // Fail) blocks nothing else. The set is recomputed from the whole cache on every policy change (level-triggered);
+  // the keeper writes only when the selector differs from the live one.
+  const settings = config.configuration;
+  const coverage = new WeakMap<readonly WebhookOptions[], ReadonlySet<string>>();
+  let asked = '';
+  let served: ReadonlySet<string> = new Set();
+  const webhooksCovering = (covered: readonly string[]) => {
+    const webhooks = settings
+      ? admissionWebhooks(settings, coveredNamespaceSelector(covered, options.namespaceSelector))
+      : [];
+    coverage.set(webhooks, new Set(covered));
+    return webhooks;
+  };
+  const followCoverage = () => {
+    const covered = coveredNamespaces(policies.list());
+    const key = covered.join(',');
+    if (!keeper || key === asked) return;
+    asked = key;
+    keeper.setWebhooks(webhooksCovering(covered));
+  };
+  if (settings) {
+    keeper = new WebhookConfigurationKeeper(client, {
+      name: settings.name,
+      namespace: config.namespace,
+      target: settings.target,
+      webhooks: webhooksCovering([]),
+      logger,
+      onSynced: () => {
+        const now = coverage.get(keeper?.syncedWebhooks ?? []) ?? served;
+        if (now === served) return;
+        served = now;
+        // Policies whose namespace just became covered can now say they are enforced.
+        controller.enqueueAll();
+      },
+    });
+    // Any change to a policy may change the covered set: the mapper recomputes it and queues nothing itself (the
+    // controller already reconciles the policy).
+    controller.watches<ImageAdmissionPolicy>(IMAGE_ADMISSION_POLICIES, () => {
+      followCoverage();
+      return [];
+    });
+  }
   const policiesIn = (namespace: string) =>
     policies
       .list()
@@ -229,7 +272,12 @@ export function createAdmissionWebhook(
       })
     : undefined;
   const verdicts: VerdictSource = scanner
-    ? imageVerdicts({ scanner, reader: cachedReader(client), platform: config.platform, logger })
+    ? imageVerdicts({
+        scanner,
+        reader: cachedReader(client, `${config.namespace}:nimbus-clair-webhook`),
+        platform: config.platform,
+        logger,
+      })
     : async (images) =>
         new Map(
           images.map((image) => [
@@ -254,9 +302,11 @@ export function createAdmissionWebhook(
     maxScanBudgetMs: config.maxScanBudgetMs,
   });
 
-  // The policy is enforced once this replica serves it: Ready says so, and names the configuration.
+  // The policy is enforced once this replica serves it and the configuration sends its namespace: Ready says so,
+  // and names the configuration. Until then nothing is written; the keeper's next sync queues the policy again.
   const reconcile = async (policy: ImageAdmissionPolicy): Promise<Action> => {
     if (policy.metadata.deletionTimestamp) return Action.awaitChange();
+    if (keeper && !served.has(policy.metadata.namespace ?? '')) return Action.awaitChange();
     const where = config.configuration
       ? `the admission webhooks of ValidatingWebhookConfiguration ${config.configuration.name}`
       : 'the admission webhook (its configuration is managed outside nimbus-ts)';
@@ -292,15 +342,20 @@ export function createAdmissionWebhook(
       await certificates.start();
       // Policies first, so the first request already sees them; then serve; then tell the apiserver.
       await controller.start(reconcile, undefined);
+      const clientAuth = config.clientAuth;
       server = await startAdmissionServer({
         ...(options.host ? { host: options.host } : {}),
         port: config.port,
         tls,
+        ...(clientAuth
+          ? { clientAuth: { ca: () => readFileSync(clientAuth.caFile), names: clientAuth.names } }
+          : {}),
         handler: metrics ? metrics.instrument(handler) : handler,
       });
       logger.info('serving admission reviews', { url: server.url });
       if (keeper) {
         keeper.setCaBundle(certificates.current()?.caBundle);
+        followCoverage();
         await keeper.start();
       }
     },

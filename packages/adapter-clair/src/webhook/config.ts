@@ -9,6 +9,16 @@ export type WebhookTls =
   /** A Secret the replicas keep themselves: a CA and a serving certificate for `hosts`, rotated before expiry. */
   | { readonly kind: 'self-managed'; readonly secretName: string; readonly hosts: readonly string[] };
 
+/**
+ * Callers the webhook serves: only TLS clients with a certificate that the CA in `caFile` signed (and, with
+ * `names`, of one of those common names), e.g. the API server with the client certificate its admission
+ * configuration's `kubeConfigFile` gives it for the webhook's host.
+ */
+export interface WebhookClientAuth {
+  readonly caFile: string;
+  readonly names: readonly string[];
+}
+
 /** How the apiserver reaches the webhook and what it does when it cannot. */
 export interface WebhookConfigurationSettings {
   /** Name of the ValidatingWebhookConfiguration the webhook keeps. */
@@ -26,6 +36,8 @@ export interface WebhookConfig {
   readonly namespace: string;
   readonly port: number;
   readonly tls: WebhookTls;
+  /** Absent: any client that reaches the port may call (the NetworkPolicy decides who reaches it). */
+  readonly clientAuth?: WebhookClientAuth;
   /** Absent when the configuration is managed by someone else (`WEBHOOK_MANAGE_CONFIGURATION=false`). */
   readonly configuration?: WebhookConfigurationSettings;
   /** Clair, for blockVulnerableImages; without it every image counts as unscanned. */
@@ -44,6 +56,10 @@ export const WEBHOOK_ENV = `Webhook environment:
                                  serve this certificate (re-read when it changes); without them the replicas keep
                                  a CA and certificate in the Secret WEBHOOK_TLS_SECRET and rotate them
   WEBHOOK_TLS_SECRET             default nimbus-clair-webhook-tls
+  WEBHOOK_CLIENT_CA_FILE         serve only TLS clients with a certificate this CA signed (the API server's, from the
+                                 kubeConfigFile of its admission configuration); default: any client
+  WEBHOOK_CLIENT_NAMES           with WEBHOOK_CLIENT_CA_FILE: the certificate common names allowed, comma-separated
+                                 (default: any the CA signed)
   WEBHOOK_SERVICE                the Service in front of the webhook (default nimbus-clair-webhook, port 443)
   WEBHOOK_URL                    base URL the apiserver calls instead of the Service (e.g. https://10.0.0.5:9443)
   WEBHOOK_CONFIGURATION          the ValidatingWebhookConfiguration kept (default nimbus-clair-admission)
@@ -122,6 +138,16 @@ export function webhookConfig(
             ...(url ? [url.hostname.replace(/^\[|\]$/g, '')] : []),
           ],
         };
+  const clientCaFile = env.WEBHOOK_CLIENT_CA_FILE;
+  const clientNames = (env.WEBHOOK_CLIENT_NAMES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (!clientCaFile && clientNames.length > 0) {
+    throw new Error(
+      "WEBHOOK_CLIENT_NAMES needs WEBHOOK_CLIENT_CA_FILE: set the CA that signs the callers' certificates too",
+    );
+  }
   const manage = env.WEBHOOK_MANAGE_CONFIGURATION ?? 'true';
   if (manage !== 'true' && manage !== 'false') {
     throw new Error(`WEBHOOK_MANAGE_CONFIGURATION must be true or false, got "${manage}"`);
@@ -137,6 +163,7 @@ export function webhookConfig(
     namespace,
     port,
     tls,
+    ...(clientCaFile ? { clientAuth: { caFile: clientCaFile, names: clientNames } } : {}),
     ...(manage === 'true'
       ? {
           configuration: {

@@ -9,10 +9,12 @@ export {
 export { auditEventRecorder, auditMessage } from './audit-events.js';
 export {
   WEBHOOK_ENV,
+  type WebhookClientAuth,
   type WebhookConfig,
   type WebhookConfigurationSettings,
   type WebhookTls,
   webhookConfig,
 } from './config.js';
+export { coveredNamespaceSelector, coveredNamespaces, NAMESPACE_NAME_LABEL } from './covered-namespaces.js';
 export { type ImageVerdictsOptions, imageVerdicts, type PullSecretReader } from './image-verdicts.js';
 export { WebhookMetrics } from './webhook-metrics.js';

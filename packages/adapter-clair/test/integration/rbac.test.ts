@@ -41,6 +41,7 @@ import {
   startScanStack,
 } from '../../src/testing/index.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
+import { bindSecretReader, SECRET_READER } from './secret-reader.js';
 
 // The shipped RBAC of deploy/adapter-clair, proven on the RBAC-enforcing control plane against a real Clair,
 // PostgreSQL and registry: the adapter's SDK part and its scanner do everything they do with exactly those rules
@@ -130,7 +131,8 @@ describe('the Clair adapter’s RBAC (deploy/adapter-clair)', () => {
    * webhook URL is in a Secret. Resolves once both images have reports (the multi-arch one for the node's
    * platform), the policy is Ready and Notifying, and Slack got the findings.
    */
-  const scanEverything = async ({ kubeConfig, logger, run }: ScenarioContext, signal: AbortSignal) => {
+  const scanEverything = async (ctx: ScenarioContext, signal: AbortSignal) => {
+    const { kubeConfig, logger, run } = ctx;
     const id = `r${run}`;
     const ns = await env.namespace(`rbac-clair-${id}`);
     const node = `${ns.name}-node`;
@@ -150,6 +152,7 @@ describe('the Clair adapter’s RBAC (deploy/adapter-clair)', () => {
         metadata: { name: node, labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64' } },
       });
       const host = stack.authRegistry?.host ?? '';
+      await bindSecretReader(admin, ctx, ns.name, 'nimbus-clair');
       await admin.create(SECRETS, {
         apiVersion: 'v1',
         kind: 'Secret',
@@ -299,6 +302,7 @@ describe('the Clair adapter’s RBAC (deploy/adapter-clair)', () => {
           addUser: env.addUser,
           manifests: parseManifests(await env.runKubectl(['kustomize', DEPLOY])),
           serviceAccount: 'nimbus-clair',
+          perNamespaceClusterRoles: [SECRET_READER],
           namespace: home.name,
           scenario,
           timeoutMs: 60_000,

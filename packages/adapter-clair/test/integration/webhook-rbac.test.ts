@@ -35,6 +35,7 @@ import {
 import { createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
+import { bindSecretReader, SECRET_READER } from './secret-reader.js';
 
 // The shipped RBAC of the image admission webhook (deploy/adapter-clair/webhook-rbac.yaml), proven on the
 // RBAC-enforcing control plane against a real Clair, PostgreSQL and registry: the webhook keeps its certificate
@@ -226,6 +227,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
         metadata: { name: 'puller', namespace: work.name },
         imagePullSecrets: [{ name: 'regcred' }],
       } as KubernetesObject);
+      await bindSecretReader(admin, ctx, work.name, SERVICE_ACCOUNT);
       await policy(work.name, 'tags', 'tags', { disallowLatestTag: { action: 'Block' } });
       await policy(work.name, 'audit', 'audit', { disallowLatestTag: { action: 'Audit' } });
       await policy(work.name, 'vuln', 'vuln', {
@@ -341,6 +343,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
           addUser: env.addUser,
           manifests,
           serviceAccount: SERVICE_ACCOUNT,
+          perNamespaceClusterRoles: [SECRET_READER],
           namespace: home.name,
           scenario,
           timeoutMs: 90_000,

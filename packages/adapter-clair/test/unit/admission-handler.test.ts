@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AdmissionHandlerOptions,
@@ -134,6 +135,65 @@ describe('createAdmissionHandler: HTTP', () => {
     const answer = await send(port, { headers: { 'content-length': 512 * 1024 * 1024 }, body: '{' });
     expect(answer.status).toBe(413);
     expect(answer.headers.connection).toBe('close');
+  });
+
+  it.each([
+    ['[{},{},…]', `{"pad":[${'{},'.repeat(200)}{}]}`, /^the body holds more than 100 objects and arrays; /],
+    [
+      'deep nesting',
+      `{"pad":${'['.repeat(100)}${']'.repeat(100)}}`,
+      /^the body nests .* deeper than 16 levels; /,
+    ],
+  ])(
+    'refuses a body of %s past the shape limits with 413 before parsing it',
+    async (_what, body, message) => {
+      const { port, logs } = await serve([], {
+        jsonShapeLimits: { maxDepth: 16, maxContainers: 100, maxValues: 1000 },
+      });
+      const answer = await send(port, { body });
+      expect(answer.status).toBe(413);
+      expect(json(answer).message).toMatch(message);
+      expect(logs).toContainEqual(
+        expect.objectContaining({ level: 'warn', meta: expect.objectContaining({ status: 413 }) }),
+      );
+      expect((await send(port, { body: reviewOf(['nginx']) })).status).toBe(200);
+    },
+  );
+
+  it('refuses requests past the body slots and their queue with 429 before reading them, then serves again', async () => {
+    const { port } = await serve([], { maxConcurrentBodies: 1, maxQueuedBodies: 0 });
+    const whole = Buffer.from(JSON.stringify(reviewOf(['nginx:1.27'])));
+    // A request that holds the only slot: its body arrives in two parts, the second only when the test sends it.
+    const slow = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/validate',
+      headers: { 'content-type': 'application/json', 'content-length': whole.length },
+      agent: false,
+    });
+    const slowAnswer = new Promise<number>((resolve, reject) => {
+      slow.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      slow.on('error', reject);
+    });
+    slow.write(whole.subarray(0, 10));
+    let refused: Awaited<ReturnType<typeof send>> | undefined;
+    // Other requests are served until the slow one holds the slot; then they are refused.
+    for (let i = 0; i < 200 && refused === undefined; i++) {
+      const answer = await send(port, { body: reviewOf(['nginx:1.27']) });
+      if (answer.status === 429) refused = answer;
+      else expect(answer.status).toBe(200);
+    }
+    expect(refused?.headers['retry-after']).toBe('1');
+    expect(json(refused as Awaited<ReturnType<typeof send>>).message).toMatch(
+      /too many admission requests at once \(1 being read, 0 waiting\)/,
+    );
+    slow.end(whole.subarray(10));
+    expect(await slowAnswer).toBe(200);
+    expect((await send(port, { body: reviewOf(['nginx:1.27']) })).status).toBe(200);
   });
 
   it('accepts a body of exactly the limit', async () => {

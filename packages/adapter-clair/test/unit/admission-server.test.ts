@@ -13,12 +13,16 @@ import {
 } from '../../src/admission/index.js';
 import { admissionRequest, admissionReview, pod, policy } from './admission-fixtures.js';
 
-/** POSTs or GETs over a new TLS connection that trusts only `ca`; resolves to the status and body. */
+/**
+ * POSTs or GETs over a new TLS connection that trusts only `ca`, presenting `client` when given; resolves to the
+ * status and body.
+ */
 function call(
   url: string,
   ca: string,
   path: string,
   body?: unknown,
+  client?: KeyPairPem,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -26,6 +30,7 @@ function call(
       {
         method: body === undefined ? 'GET' : 'POST',
         ca,
+        ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
         agent: false,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
       },
@@ -103,6 +108,33 @@ describe('startAdmissionServer', () => {
     current = { key: 'not a key', cert: 'not a certificate' };
     expect(() => server?.reloadTls()).toThrow();
     expect(await call(server.url, firstCa.certPem, '/healthz')).toEqual({ status: 200, text: 'ok' });
+  });
+
+  it('with client authentication, serves only callers whose certificate the client CA signed and whose name is allowed', async () => {
+    const apiServer = await secondCa.issueClient('kube-apiserver', []);
+    const otherName = await secondCa.issueClient('some-pod', []);
+    const otherCa = await firstCa.issueClient('kube-apiserver', []);
+    server = await startAdmissionServer({
+      host: '127.0.0.1',
+      tls: () => ({ key: firstCert.keyPem, cert: firstCert.certPem }),
+      clientAuth: { ca: () => secondCa.certPem, names: ['kube-apiserver'] },
+      handler,
+    });
+    const review = admissionReview(admissionRequest({ object: pod(['nginx:1.27']) }));
+    const url = server.url;
+    expect((await call(url, firstCa.certPem, '/validate', review, apiServer)).status).toBe(200);
+    // No certificate, or one another CA signed: the handshake fails (TLS 1.3 reports it on the first read).
+    await expect(call(url, firstCa.certPem, '/validate', review)).rejects.toThrow(
+      /certificate|socket hang up|ECONNRESET/i,
+    );
+    await expect(call(url, firstCa.certPem, '/validate', review, otherCa)).rejects.toThrow(
+      /certificate|unknown ca|socket hang up|ECONNRESET/i,
+    );
+    const refused = await call(url, firstCa.certPem, '/validate', review, otherName);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text).message).toBe(
+      'client certificate "some-pod" is not one of the allowed callers',
+    );
   });
 
   it('refuses to start without a valid certificate', async () => {

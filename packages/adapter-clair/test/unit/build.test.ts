@@ -180,14 +180,18 @@ describe('buildImageScanPolicies', () => {
     expect(policy.spec.selector.matchLabels).toEqual({ app: 'web' });
   });
 
-  it('needs a policy name, and one short enough for the object name', () => {
+  it('needs a policy name, and shortens a name too long for the object name with a hash suffix', () => {
     const nameless = { ...nimbusPolicy([rule(SCAN)]), metadata: {} };
     expect(() => buildImageScanPolicies(nameless, contextFor(nameless))).toThrow('without metadata.name');
     const long = nimbusPolicy([rule(SCAN)]);
-    long.metadata.name = 'x'.repeat(240);
-    expect(() => buildImageScanPolicies(long, contextFor(long))).toThrow(/longer than 253 characters/);
     long.metadata.name = 'x'.repeat(231);
-    expect(buildImageScanPolicies(long, contextFor(long))[0]?.metadata.name).toHaveLength(253);
+    expect(buildImageScanPolicies(long, contextFor(long))[0]?.metadata.name).toBe(
+      `${'x'.repeat(231)}-vulnerabilityscanning`,
+    );
+    long.metadata.name = 'x'.repeat(253);
+    const name = buildImageScanPolicies(long, contextFor(long))[0]?.metadata.name;
+    expect(name).toHaveLength(253);
+    expect(name).toMatch(/^x+-[0-9a-f]{10}$/);
   });
 
   describe.each([

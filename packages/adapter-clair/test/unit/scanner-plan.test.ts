@@ -306,4 +306,23 @@ describe('scannerConfig', () => {
   ])('rejects %j', (env, message) => {
     expect(() => scannerConfig(env)).toThrow(message);
   });
+
+  it.each([
+    ['credentials in an http(s) URL', 'http://nimbus:planted-password@clair:6060', /holds credentials .*PSK/],
+    [
+      'credentials in a URL without a scheme Node reads',
+      'clair://nimbus:planted-password@x',
+      /not an http\(s\) URL/,
+    ],
+  ])('rejects %s without repeating the password', (_what, url, message) => {
+    let error: Error | undefined;
+    try {
+      scannerConfig({ CLAIR_URL: url });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).toContain('[redacted]@');
+    expect(error?.message).not.toContain('planted-password');
+  });
 });

@@ -87,6 +87,8 @@ function validateListType(listType: string, data: unknown, parentSchema?: AnySch
 const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true });
 addFormats(ajv);
 ajv.addKeyword({ keyword: 'x-kubernetes-list-map-keys', schemaType: 'array' });
+// CEL validation rules (label-key lengths) are the API server's to evaluate.
+ajv.addKeyword({ keyword: 'x-kubernetes-validations', schemaType: 'array' });
 ajv.addKeyword({
   keyword: 'x-kubernetes-list-type',
   schemaType: 'string',

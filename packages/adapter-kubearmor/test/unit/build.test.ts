@@ -360,6 +360,16 @@ describe('buildKubeArmorPolicies', () => {
     expect(POLICY_NAME).toBe('web');
   });
 
+  it('keeps every name within 253 characters, distinct, when the NimbusPolicy name is the longest allowed', () => {
+    const policy = nimbusPolicy([rule('dnsManipulation'), rule('escapeToHost')]);
+    policy.metadata.name = 'n'.repeat(253);
+    const names = buildKubeArmorPolicies(policy, contextFor(policy)).map((p) => p.metadata.name);
+    expect(names).toHaveLength(4);
+    expect(new Set(names).size).toBe(4);
+    for (const name of names) expect(name).toMatch(/^n+-[0-9a-f]{10}$/);
+    for (const name of names) expect(name).toHaveLength(253);
+  });
+
   it('refuses a NimbusPolicy without a name', () => {
     const policy = nimbusPolicy([rule('dnsManipulation')]);
     policy.metadata = {};

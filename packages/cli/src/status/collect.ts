@@ -92,12 +92,12 @@ function adapterForKind(
   if (known && (recorded === undefined || known.adapter === recorded)) return known;
   // The recorded adapter is not loaded here, but may announce the kind on its Lease.
   const announcedByRecorded = recorded
-    ? announced.get(recorded)?.kinds.find((k) => k.kind === kind)
+    ? announced.get(recorded)?.kinds.find((k) => (k.statusKind ?? k.kind) === kind || k.kind === kind)
     : undefined;
   if (recorded && announcedByRecorded) return { adapter: recorded, resource: announcedByRecorded };
   if (known) return known;
   for (const [adapter, { kinds }] of announced) {
-    const resource = kinds.find((k) => k.kind === kind);
+    const resource = kinds.find((k) => (k.statusKind ?? k.kind) === kind || k.kind === kind);
     if (resource) return { adapter, resource };
   }
   return undefined;

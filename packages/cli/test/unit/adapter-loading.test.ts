@@ -105,6 +105,7 @@ describe('declarationsInModule', () => {
 describe('the ./declaration entry points of the adapter packages', () => {
   // What loading an entry point loads: every relative module reachable from it, and the packages it imports.
   // Read from the built JavaScript, where type-only imports are gone, so it is what a process really loads.
+  // @nimbus-ts/k8s is loaded for boundedName, as every CLI command loads it anyway.
   function moduleGraph(entry: string): { files: string[]; packages: string[] } {
     const files = new Set<string>();
     const packages = new Set<string>();
@@ -127,7 +128,7 @@ describe('the ./declaration entry points of the adapter packages', () => {
     {
       entry: 'packages/adapter-kubearmor/dist/declaration.js',
       files: ['adapter.js', 'build.js', 'declaration.js', 'kinds.js', 'severity.js', 'templates.js'],
-      packages: ['@nimbus-ts/idpool'],
+      packages: ['@nimbus-ts/idpool', '@nimbus-ts/k8s'],
     },
     {
       entry: 'packages/adapter-clair/dist/declaration.js',
@@ -141,7 +142,7 @@ describe('the ./declaration entry points of the adapter packages', () => {
         'declaration.js',
         'report/severity.js',
       ],
-      packages: ['@nimbus-ts/idpool'],
+      packages: ['@nimbus-ts/idpool', '@nimbus-ts/k8s'],
     },
     {
       entry: 'examples/adapter-netpol/dist/declaration.js',
@@ -324,10 +325,10 @@ spec:
   it.each<{ name: string; argv: (dir: string) => string[]; code: number; message: (dir: string) => string }>([
     {
       name: 'a name that is neither an adapter nor a package',
-      argv: () => ['--adapter', 'kyverno'],
+      argv: () => ['--adapter', 'tetragon'],
       code: 2,
       message: (dir) =>
-        `nimbus render: usage: --adapter kyverno: no adapter of that name (known: kubearmor, clair, k8tls) and no package kyverno installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
+        `nimbus render: usage: --adapter tetragon: no adapter of that name (known: kubearmor, clair, kyverno, k8tls) and no package tetragon installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
     },
     {
       name: 'a path to nothing',

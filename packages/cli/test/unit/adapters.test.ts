@@ -45,6 +45,25 @@ describe('AdapterRegistry', () => {
     });
   });
 
+  it('resolves the kind of a status entry (KyvernoPolicy) to the kind it names (Policy)', () => {
+    const policies: ResourceType = {
+      apiVersion: 'kyverno.io/v1',
+      kind: 'Policy',
+      plural: 'policies',
+      namespaced: true,
+      statusKind: 'KyvernoPolicy',
+    };
+    const kyverno: AdapterDeclaration = {
+      name: 'kyverno',
+      intents: ['escapeToHost'],
+      kinds: [policies],
+      build: () => [],
+    };
+    const registry = new AdapterRegistry([netpolAdapter, kyverno]);
+    expect(registry.forKind('KyvernoPolicy')).toEqual({ adapter: 'kyverno', resource: policies });
+    expect(registry.forKind('Policy')).toEqual({ adapter: 'kyverno', resource: policies });
+  });
+
   it('resolves a kind no adapter writes to nothing', () => {
     expect(new AdapterRegistry([netpolAdapter, fence]).forKind('KubeArmorPolicy', 'fence')).toBeUndefined();
   });

@@ -364,26 +364,37 @@ describe('examples/', () => {
       const adapters = await withNetpol();
       const missing: string[] = [];
       const rendered = new Set<string>();
+      // Object names that do not start with <policy>-<id>: upstream Kyverno's cocoWorkload policies.
+      const otherNames: Readonly<Record<string, readonly string[]>> = {
+        cocoWorkload: ['mutateoncreate', 'mutateexisting'],
+      };
       for (const { policy, objects } of rendering.policies) {
+        const fannedOut = policy.metadata.ownerReferences?.some(
+          (o) => o.controller && o.kind === 'ClusterSecurityIntentBinding',
+        );
         for (const rule of policy.spec.rules) {
           const id = canonical(rule.id);
           for (const adapter of adapters.enforcing(id)) {
-            // An adapter with a cluster-wide builder (k8tls) acts on a cluster binding once, through its
-            // ClusterNimbusPolicy, not on its per-namespace fan-out; the others act on NimbusPolicies only.
-            const fanOut =
-              policy.kind === 'NimbusPolicy' && (policy.metadata.name ?? '').startsWith('nimbus-ctlr-gen-');
-            if (adapter.buildCluster ? fanOut : policy.kind !== 'NimbusPolicy') continue;
+            // An adapter with a cluster builder enforces a cluster binding through its ClusterNimbusPolicy (and
+            // leaves the fanned-out NimbusPolicies alone); the others through the fanned-out NimbusPolicies.
+            if (
+              (policy.kind === 'NimbusPolicy') ===
+              (fannedOut === true && adapter.buildCluster !== undefined)
+            )
+              continue;
             const prefix = `${policy.metadata.name}-${id.toLowerCase()}`;
-            // One object per rule named after it (KubeArmor, netpol, the Clair scan policy), or one object
-            // holding several rules as spec fields (the Clair adapter's ImageAdmissionPolicy).
+            const prefixes = [prefix, ...(otherNames[id] ?? []).map((n) => `${policy.metadata.name}-${n}`)];
+            // One object per rule named after it (KubeArmor, netpol, Kyverno, the Clair scan policy), or one
+            // object holding several rules as spec fields (the Clair adapter's ImageAdmissionPolicy).
             const built = objects.filter(
               (o) =>
                 o.adapter === adapter.name &&
-                (o.object.metadata?.name?.startsWith(prefix) ||
+                (prefixes.some((p) => o.object.metadata?.name?.startsWith(p)) ||
                   (o.object.metadata?.name?.startsWith(`${policy.metadata.name}-`) &&
                     (o.object as { spec?: Record<string, unknown> }).spec?.[id] !== undefined)),
             );
-            if (built.length === 0) missing.push(`${policy.metadata.namespace}/${prefix} (${adapter.name})`);
+            if (built.length === 0)
+              missing.push(`${policy.metadata.namespace ?? ''}/${prefix} (${adapter.name})`);
             else rendered.add(id);
           }
         }

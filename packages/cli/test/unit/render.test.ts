@@ -69,6 +69,10 @@ const SW_DEPLOYMENT_TOOLS = [
   '/usr/local/bin/curl',
 ].map((path) => ({ path }));
 
+// The Kyverno adapter reads the Clair adapter's VulnerabilityReports (for virtualPatch); render says it has none.
+const KYVERNO_INPUT_NOTE =
+  'nimbus render: note: adapter kyverno: it reads VulnerabilityReport objects from the cluster; none are in the input, so its objects are built as if the cluster had none\n';
+
 describe('nimbus render on upstream example SecurityIntents and bindings', () => {
   it("renders escapeToHost's NimbusPolicy and the three KubeArmorPolicies upstream creates", async () => {
     // --owner-references: the objects exactly as the operator and the adapter write them, made-up UIDs and all.
@@ -78,7 +82,7 @@ describe('nimbus render on upstream example SecurityIntents and bindings', () =>
       fixture('upstream/escape-to-host-si-sib.yaml'),
       '--owner-references',
     ]);
-    expect(stderr).toBe('');
+    expect(stderr).toBe(KYVERNO_INPUT_NOTE);
     expect(code).toBe(0);
 
     const sibUid = syntheticUid('SecurityIntentBinding', 'default', 'escape-to-host-binding');
@@ -139,22 +143,58 @@ describe('nimbus render on upstream example SecurityIntents and bindings', () =>
         },
       }),
       ksp('swdeploymenttools', { process: { matchPaths: SW_DEPLOYMENT_TOOLS } }),
+      // Upstream's Kyverno adapter adds a Pod Security Standard under the same name.
+      {
+        apiVersion: 'kyverno.io/v1',
+        kind: 'Policy',
+        metadata: {
+          name: 'escape-to-host-binding-escapetohost',
+          namespace: 'default',
+          annotations: {
+            'policies.kyverno.io/description': 'Keep workloads inside their container boundary',
+            'app.kubernetes.io/managed-by': 'nimbus-kyverno',
+          },
+          ownerReferences: [owner('NimbusPolicy', 'escape-to-host-binding', npUid)],
+        },
+        spec: {
+          // Kyverno's CRD defaults, written out so that the stored policy equals the built one.
+          admission: true,
+          emitWarning: false,
+          validationFailureAction: 'Enforce',
+          background: true,
+          rules: [
+            {
+              name: 'pod-security-standard',
+              skipBackgroundRequests: true,
+              match: {
+                any: [{ resources: { kinds: ['v1/Pod'], selector: { matchLabels: { env: 'prod' } } } }],
+              },
+              validate: {
+                allowExistingViolations: true,
+                failureAction: 'Enforce',
+                podSecurity: { level: 'baseline', version: 'latest' },
+              },
+            },
+          ],
+        },
+      },
     ]);
     expect(headers(stdout)).toEqual([
       '# core-operator: NimbusPolicy/escape-to-host-binding from SecurityIntentBinding default/escape-to-host-binding',
       '# kubearmor: KubeArmorPolicy/escape-to-host-binding-escapetohost-disallowchroot from NimbusPolicy default/escape-to-host-binding',
       '# kubearmor: KubeArmorPolicy/escape-to-host-binding-escapetohost-disallowcapabilities from NimbusPolicy default/escape-to-host-binding',
       '# kubearmor: KubeArmorPolicy/escape-to-host-binding-escapetohost-swdeploymenttools from NimbusPolicy default/escape-to-host-binding',
+      '# kyverno: Policy/escape-to-host-binding-escapetohost from NimbusPolicy default/escape-to-host-binding',
     ]);
   });
 
   it('prints the objects as kubectl apply takes them by default: no made-up UIDs, no owner references to them', async () => {
     const escapeToHost = fixture('upstream/escape-to-host-si-sib.yaml');
     const { code, stdout, stderr } = await run(['render', '-f', escapeToHost]);
-    expect(stderr).toBe('');
+    expect(stderr).toBe(KYVERNO_INPUT_NOTE);
     expect(code).toBe(0);
     const withOwners = documents((await run(['render', '-f', escapeToHost, '--owner-references'])).stdout);
-    expect(withOwners).toHaveLength(4);
+    expect(withOwners).toHaveLength(5);
     // The same objects, less the references to a binding and a policy that do not exist until applied: with
     // them, the garbage collector would delete every object soon after kubectl created it.
     expect(documents(stdout)).toEqual(
@@ -185,6 +225,7 @@ describe('nimbus render on upstream example SecurityIntents and bindings', () =>
       'KubeArmorPolicy no owner',
       'KubeArmorPolicy no owner',
       'KubeArmorPolicy no owner',
+      'Policy no owner',
     ]);
   });
 
@@ -219,6 +260,8 @@ describe('nimbus render on upstream example SecurityIntents and bindings', () =>
       'KubeArmorPolicy/web/nginx-binding-swdeploymenttools',
       'KubeArmorPolicy/web/nginx-binding-unauthorizedsatokenaccess',
       'KubeArmorPolicy/web/nginx-binding-preventexecutionfromtemporlogsfolders',
+      'Policy/web/nginx-binding-mutateoncreate',
+      'Policy/web/nginx-binding-mutateexisting',
       'NetworkPolicy/web/nginx-binding-dnsmanipulation',
       'NetworkPolicy/web/nginx-binding-denyexternalnetworkaccess',
     ]);
@@ -291,9 +334,8 @@ describe('nimbus render on upstream example SecurityIntents and bindings', () =>
     expect(netpols[0]).toMatchObject({
       metadata: { annotations: { 'app.kubernetes.io/managed-by': 'nimbus-netpol' } },
     });
-    expect(stderr).toContain(
-      'nimbus render: note: SecurityIntentBinding web/nginx-binding: rule cocoWorkload: it is enforced by kyverno',
-    );
+    // cocoWorkload is rendered by the built-in Kyverno adapter now: no note that no adapter enforces it.
+    expect(stderr).not.toContain('rule cocoWorkload');
     expect(stderr).toContain('nimbus render: note: adapter netpol: it reads Node objects from the cluster');
   });
 
@@ -497,6 +539,7 @@ describe('nimbus render output formats', () => {
         'SecurityIntentBinding default/escape-to-host-binding   NimbusPolicy default/escape-to-host-binding   kubearmor   KubeArmorPolicy/escape-to-host-binding-escapetohost-disallowchroot',
         '                                                                                                                 KubeArmorPolicy/escape-to-host-binding-escapetohost-disallowcapabilities',
         '                                                                                                                 KubeArmorPolicy/escape-to-host-binding-escapetohost-swdeploymenttools',
+        '                                                                                                     kyverno     Policy/escape-to-host-binding-escapetohost',
         '',
       ].join('\n'),
     );
@@ -541,13 +584,13 @@ describe('nimbus render output formats', () => {
     };
     // Namespaced bindings first, then cluster bindings, each in input order (files by name).
     expect(rendering.policies.map((p) => `${p.from} -> ${p.policy.kind} (${p.objects.length})`)).toEqual([
-      'SecurityIntentBinding default/escape-to-host-binding -> NimbusPolicy (3)',
-      'SecurityIntentBinding web/nginx-binding -> NimbusPolicy (6)',
+      'SecurityIntentBinding default/escape-to-host-binding -> NimbusPolicy (4)',
+      'SecurityIntentBinding web/nginx-binding -> NimbusPolicy (8)',
       'ClusterSecurityIntentBinding dns-everywhere -> ClusterNimbusPolicy (0)',
     ]);
     expect(rendering.notes.map((n) => `${n.severity} ${n.subject}`)).toEqual([
       'warning ClusterSecurityIntentBinding dns-everywhere',
-      'note SecurityIntentBinding web/nginx-binding',
+      'note adapter kyverno',
       'note adapter netpol',
     ]);
   });
@@ -571,10 +614,10 @@ describe('nimbus render output formats', () => {
       JSON.parse(only.stdout) as { policies: { objects: { adapter: string }[] }[] }
     ).policies.flatMap((p) => p.objects.map((o) => o.adapter));
     expect(new Set(adapters)).toEqual(new Set(['kubearmor']));
-    const unknown = await run(['render', '-f', escapeToHost, '--adapter', 'kyverno']);
+    const unknown = await run(['render', '-f', escapeToHost, '--adapter', 'tetragon']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      '--adapter kyverno: no adapter of that name (known: kubearmor, clair, k8tls)',
+      '--adapter tetragon: no adapter of that name (known: kubearmor, clair, kyverno, k8tls)',
     );
   });
 });

@@ -1,4 +1,12 @@
 import { TypeError as CelTypeError, Environment, EvaluationError, ParseError } from '@marcbachmann/cel-js';
+import { RE2JS } from 're2js';
+import {
+  CEL_COST_LIMIT,
+  type CelSyntaxNode,
+  estimateCelCost,
+  labelsSizeOf,
+  RE2_MATCHES_FUNCTION,
+} from './cel-budget.js';
 
 /**
  * The name and labels of one pod, as much of a pod as the CEL selector needs. The caller lists the pods of
@@ -60,8 +68,26 @@ export interface CelNoCommonLabels {
   readonly selected: readonly string[];
 }
 
+/**
+ * `spec.cel[index]` would cost more than {@link CEL_COST_LIMIT} to evaluate against the labels of `pod`, so it
+ * was not run (see `cel-budget.ts`). Typically comprehensions nested inside each other over `labels`.
+ */
+export interface CelBudgetExceeded {
+  readonly kind: 'budgetExceeded';
+  /** Position of the expression in `spec.cel`. */
+  readonly index: number;
+  /** The expression as written. */
+  readonly expression: string;
+  /** The first pod (in name order) whose labels make the expression too costly. */
+  readonly pod: string;
+  /** The estimated cost, in cost units, of evaluating the expression against that pod. */
+  readonly cost: number;
+  /** The limit it exceeds. */
+  readonly limit: number;
+}
+
 /** Every way a `spec.cel` list can fail to become a label selector; switch on `kind`. */
-export type CelSelectorError = CelInvalidExpression | CelNoMatch | CelNoCommonLabels;
+export type CelSelectorError = CelInvalidExpression | CelBudgetExceeded | CelNoMatch | CelNoCommonLabels;
 
 /** The expressions of one binding, parsed and type-checked once, ready to be run against many pods. */
 export interface CompiledCelSelector {
@@ -77,7 +103,12 @@ export interface CompiledCelSelector {
    * `"x" in labels`. A value that is not a bool is returned as {@link CelInvalidExpression}, because a selector
    * expression that can produce a non-bool is wrong as written, whichever pod exposed it.
    */
-  matches(labels: Readonly<Record<string, string>>): boolean | CelInvalidExpression;
+  matches(labels: Readonly<Record<string, string>>): boolean | CelInvalidExpression | CelBudgetExceeded;
+  /**
+   * The estimated cost, in cost units, of evaluating each expression (in `spec.cel` order) against a pod with
+   * these labels: what the budget compares against {@link CEL_COST_LIMIT} before anything runs.
+   */
+  costs(labels: Readonly<Record<string, string>>): number[];
 }
 
 /**
@@ -107,14 +138,49 @@ const CONTROLLER_GENERATED_LABELS: ReadonlySet<string> = new Set([
   'pod-template-generation',
 ]);
 
+// cel-js implements `matches` with a backtracking JavaScript RegExp: `(a+)+$` against a 31-character label runs
+// for minutes. CEL's specification (and Kubernetes' CEL) gives `matches` RE2 semantics, which re2js implements
+// in linear time. cel-js refuses a second `string.matches(string)` overload, so each parsed `matches` call is
+// renamed to this function before type-checking, and messages say `matches` again (see libraryMessage).
+const RE2_MATCHES = RE2_MATCHES_FUNCTION;
+
+// Compiled patterns by source. Literal patterns are compiled once when the expression is; a pattern computed
+// per pod is compiled on first use. Bounded, so patterns taken from labels cannot grow it without limit.
+const compiledPatterns = new Map<string, RE2JS>();
+const COMPILED_PATTERN_LIMIT = 1024;
+
+function re2(pattern: string): RE2JS {
+  let compiled = compiledPatterns.get(pattern);
+  if (compiled === undefined) {
+    compiled = RE2JS.compile(pattern);
+    if (compiledPatterns.size >= COMPILED_PATTERN_LIMIT) {
+      const oldest = compiledPatterns.keys().next().value;
+      if (oldest !== undefined) compiledPatterns.delete(oldest);
+    }
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled;
+}
+
 // Building an Environment is the costly part of the library, and this one is never changed after it is
 // built, so every binding shares it. Declaring the variable's type lets the library type-check at compile time.
-const environment = new Environment().registerVariable('labels', 'map<string, string>');
+const environment = new Environment()
+  .registerVariable('labels', 'map<string, string>')
+  // `test` is RE2's partial match, which is what CEL's `matches` means (anchor with ^ and $ for a full one).
+  .registerFunction(`string.${RE2_MATCHES}(string): bool`, (text: string, pattern: string) =>
+    re2(pattern).test(text),
+  );
 
 type Evaluation =
   | { readonly kind: 'true' }
   | { readonly kind: 'false' }
   | { readonly kind: 'failed'; readonly index: number; readonly expression: string; readonly message: string }
+  | {
+      readonly kind: 'overBudget';
+      readonly index: number;
+      readonly expression: string;
+      readonly cost: number;
+    }
   | CelInvalidExpression;
 
 type Program = (context: { labels: ReadonlyMap<string, string> }) => unknown;
@@ -123,6 +189,8 @@ interface CompiledExpression {
   readonly index: number;
   readonly expression: string;
   readonly program: Program;
+  /** The estimated cost for a labels size bound (see cel-budget.ts); memoized, pods share few sizes. */
+  readonly cost: (labelsSize: number) => number;
 }
 
 /**
@@ -143,7 +211,13 @@ export function compileCelSelector(
     expressions: [...expressions],
     matches(labels) {
       const outcome = evaluateAll(programs, labels);
-      return outcome.kind === 'invalid' ? outcome : outcome.kind === 'true';
+      if (outcome.kind === 'invalid') return outcome;
+      if (outcome.kind === 'overBudget') return overBudget(outcome, '');
+      return outcome.kind === 'true';
+    },
+    costs(labels) {
+      const size = labelsSizeOf(labels);
+      return programs.map((p) => p.cost(size));
     },
   };
 }
@@ -181,6 +255,8 @@ export function resolveCelSelector(
     switch (outcome.kind) {
       case 'invalid':
         return outcome;
+      case 'overBudget':
+        return overBudget(outcome, pod.name);
       case 'true':
         selected.push(pod);
         break;
@@ -231,6 +307,13 @@ export function describeCelError(err: CelSelectorError): string {
         'to a bool, for example labels["app"] == "web".'
       );
     }
+    case 'budgetExceeded':
+      return (
+        `spec.cel[${err.index}] ${JSON.stringify(err.expression)} would cost an estimated ${err.cost} units ` +
+        `against the labels of pod ${err.pod || '(given)'}, over the limit of ${err.limit} per evaluation, so it ` +
+        `was not evaluated. Simplify spec.cel[${err.index}]: avoid comprehensions (all, exists, map, filter) ` +
+        'nested inside each other over labels; compare specific labels instead, for example labels["app"] == "web".'
+      );
     case 'noMatch': {
       const first = err.evaluationFailures[0];
       const why =
@@ -278,6 +361,8 @@ function compileOne(
   } catch (error) {
     return invalid(index, expression, error);
   }
+  const regexError = useRe2ForMatches(parsed.ast as CelSyntaxNode);
+  if (regexError !== undefined) return { kind: 'invalid', index, expression, ...regexError };
   const checked = parsed.check();
   if (!checked.valid) return invalid(index, expression, checked.error);
   // `dyn` passes here because its concrete type depends on the pod; evaluation re-checks the value.
@@ -289,7 +374,58 @@ function compileOne(
       message: `expression has type ${checked.type ?? 'unknown'}, but a selector expression must be a bool`,
     };
   }
-  return { kind: 'ok', value: { index, expression, program: parsed } };
+  const ast = parsed.ast as CelSyntaxNode;
+  const costs = new Map<number, number>();
+  const cost = (labelsSize: number): number => {
+    let known = costs.get(labelsSize);
+    if (known === undefined) {
+      known = estimateCelCost(ast, labelsSize);
+      costs.set(labelsSize, known);
+    }
+    return known;
+  };
+  return { kind: 'ok', value: { index, expression, program: parsed, cost } };
+}
+
+/**
+ * Points every `x.matches(p)` call of a parsed expression at the RE2 implementation, and compiles each literal
+ * pattern now, so a pattern RE2 rejects (backreferences, lookaround, ...) makes the expression invalid before it
+ * meets a pod. Returns the first rejection, or undefined.
+ */
+function useRe2ForMatches(ast: CelSyntaxNode): { message: string; position?: number } | undefined {
+  let rejected: { message: string; position?: number } | undefined;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+      return;
+    }
+    if (typeof value !== 'object' || value === null || typeof (value as CelSyntaxNode).op !== 'string')
+      return;
+    const node = value as CelSyntaxNode & { args: unknown; start?: number };
+    if (node.op === 'rcall' && Array.isArray(node.args) && node.args[0] === 'matches') {
+      node.args[0] = RE2_MATCHES;
+      const pattern = (node.args[2] as CelSyntaxNode[] | undefined)?.[0] as
+        | (CelSyntaxNode & { start?: number })
+        | undefined;
+      if (rejected === undefined && pattern?.op === 'value' && typeof pattern.args === 'string') {
+        try {
+          re2(pattern.args);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          rejected = {
+            message:
+              `the pattern ${JSON.stringify(pattern.args)} is not valid RE2 syntax (${reason}); matches() uses ` +
+              'RE2, which has no backreferences or lookaround and repeats at most 1000 times: rewrite the pattern ' +
+              'without them',
+            ...(pattern.start === undefined ? {} : { position: pattern.start }),
+          };
+        }
+      }
+    }
+    visit(node.args);
+  };
+  visit(ast);
+  return rejected;
 }
 
 function evaluateAll(
@@ -299,7 +435,13 @@ function evaluateAll(
   // A Map makes the label set the map's whole key space, so nothing inherited from Object.prototype can ever
   // look like a label to the library.
   const context = { labels: new Map(Object.entries(labels)) };
+  const labelsSize = labelsSizeOf(labels);
   for (const entry of compiled) {
+    // The budget is checked before anything runs: cel-js cannot stop an evaluation once it has started.
+    const cost = entry.cost(labelsSize);
+    if (cost > CEL_COST_LIMIT) {
+      return { kind: 'overBudget', index: entry.index, expression: entry.expression, cost };
+    }
     let value: unknown;
     try {
       value = entry.program(context);
@@ -325,6 +467,20 @@ function evaluateAll(
   return { kind: 'true' };
 }
 
+function overBudget(
+  outcome: { readonly index: number; readonly expression: string; readonly cost: number },
+  pod: string,
+): CelBudgetExceeded {
+  return {
+    kind: 'budgetExceeded',
+    index: outcome.index,
+    expression: outcome.expression,
+    pod,
+    cost: outcome.cost,
+    limit: CEL_COST_LIMIT,
+  };
+}
+
 function invalid(index: number, expression: string, error: unknown): CelInvalidExpression {
   const { message, position } = libraryMessage(error);
   return { kind: 'invalid', index, expression, message, ...(position === undefined ? {} : { position }) };
@@ -335,9 +491,14 @@ function libraryMessage(error: unknown): { message: string; position?: number } 
   // the same text without that, which suits a condition, and the offset is kept apart for describeCelError.
   if (error instanceof ParseError || error instanceof CelTypeError || error instanceof EvaluationError) {
     const position = error.range?.start;
-    return { message: error.summary, ...(position === undefined ? {} : { position }) };
+    return { message: publicName(error.summary), ...(position === undefined ? {} : { position }) };
   }
-  return { message: error instanceof Error ? error.message : String(error) };
+  return { message: publicName(error instanceof Error ? error.message : String(error)) };
+}
+
+// The author wrote `matches`; never show them the name it was renamed to.
+function publicName(message: string): string {
+  return message.replaceAll(RE2_MATCHES, 'matches');
 }
 
 function celTypeName(value: unknown): string {

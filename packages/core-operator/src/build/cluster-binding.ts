@@ -7,14 +7,18 @@ import type {
   NimbusPolicy,
   NimbusRule,
 } from '@nimbus-ts/k8s';
-import { API_VERSION, controllerReference } from '@nimbus-ts/k8s';
+import { API_VERSION, boundedName, controllerReference } from '@nimbus-ts/k8s';
 
 /** The name prefix of a binding's fan-out NimbusPolicies; upstream's, so tooling written for it still matches. */
 export const FAN_OUT_PREFIX = 'nimbus-ctlr-gen-';
 
-/** The name of the NimbusPolicy a ClusterSecurityIntentBinding writes into each target namespace. */
+/**
+ * The name of the NimbusPolicy a ClusterSecurityIntentBinding writes into each target namespace: upstream's
+ * `nimbus-ctlr-gen-<binding>`, shortened with a hash suffix when a binding name over 237 characters would make
+ * it longer than the 253 the API server accepts.
+ */
 export function fanOutPolicyName(csibName: string): string {
-  return `${FAN_OUT_PREFIX}${csibName}`;
+  return boundedName([`${FAN_OUT_PREFIX}${csibName}`]);
 }
 
 type ClusterSelector = NonNullable<ClusterSecurityIntentBindingSpec['selector']>;

@@ -1,5 +1,6 @@
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { ConditionInput } from '@nimbus-ts/k8s';
+import { ApiError, type ConditionInput } from '@nimbus-ts/k8s';
+import type { ActionConflict } from './rules.js';
 
 /** Condition types the core operator sets, beside upstream's string `status`. */
 export const ConditionType = {
@@ -9,6 +10,11 @@ export const ConditionType = {
   IntentsResolved: 'IntentsResolved',
   /** The binding's CEL expressions select pods that a label selector can express. */
   SelectorResolved: 'SelectorResolved',
+  /**
+   * Set only while two of a binding's intents ask for the same intent ID with different actions (status
+   * False): the policy enforces the stricter one.
+   */
+  ActionsConsistent: 'ActionsConsistent',
   /** The intent's ID is in the ID pool or announced by a running adapter, so something enforces it. */
   IntentSupported: 'IntentSupported',
 } as const;
@@ -31,6 +37,32 @@ export function intentsResolved(missing: readonly string[], generation: number |
     message:
       `SecurityIntent ${missing.join(', ')} not found; they are skipped until created. ` +
       'Create them, or remove them from spec.intents.',
+    observedGeneration: generation,
+  };
+}
+
+/**
+ * The `ActionsConsistent` condition of a binding whose intents ask for one intent ID with different actions,
+ * or undefined when none do (the caller then removes the condition). The message names every intent and
+ * action, the one enforced, and the fix.
+ */
+export function actionsConsistent(
+  conflicts: readonly ActionConflict[],
+  generation: number | undefined,
+): ConditionInput | undefined {
+  if (conflicts.length === 0) return undefined;
+  const each = conflicts.map(
+    (c) =>
+      `intent ID ${c.id} is asked for by ${c.intents.map((i) => `SecurityIntent ${i.name} (${i.action})`).join(', ')}; ` +
+      `the NimbusPolicy enforces the stricter ${c.action}, from ${c.chosen}`,
+  );
+  return {
+    type: ConditionType.ActionsConsistent,
+    status: 'False',
+    reason: 'ConflictingActions',
+    message:
+      `${each.join('. ')}. Give these SecurityIntents the same action, or remove the ones you do not mean ` +
+      'from spec.intents.',
     observedGeneration: generation,
   };
 }
@@ -102,6 +134,54 @@ export function intentSupported(
       `intent ID ${id} is neither in the ID pool nor announced by a running adapter, so nothing enforces it. ` +
       'If a third-party adapter handles it, deploy that adapter (this turns True once it runs); otherwise ' +
       'check the spelling against the ID pool (packages/idpool/README.md)',
+    observedGeneration: generation,
+  };
+}
+
+/** The `Ready` reason of a binding whose policy the API server refused to store. */
+export const POLICY_REJECTED = 'NimbusPolicyRejected';
+
+// What to do about a refusal, by what the API server said.
+function refusalFix(error: ApiError): string {
+  // etcd says "request is too large" above its request limit; the API server's gRPC client refuses with
+  // ResourceExhausted ("larger than max") above 2 MiB before etcd sees it.
+  if (error.code === 413 || /too large|larger than max|ResourceExhausted/i.test(error.message)) {
+    return (
+      'the policy is larger than the cluster can store (etcd accepts 1.5 MiB by default): split the binding ' +
+      'into several bindings with fewer intents each, or shorten the params of its SecurityIntents'
+    );
+  }
+  if (error.code === 422 || error.code === 400) {
+    return 'a value copied from the SecurityIntents is invalid in the policy: fix the field the message names in the SecurityIntent';
+  }
+  if (error.code === 403) {
+    return (
+      'an admission policy or webhook denied the policy, or the operator lacks the permission: change the ' +
+      'SecurityIntents to satisfy the admission rule the message names, or fix the rule or the RBAC'
+    );
+  }
+  return 'the operator retries with backoff; if it persists, check the API server and etcd';
+}
+
+/**
+ * The `Ready` condition (False, {@link POLICY_REJECTED}) of a binding whose (Cluster)NimbusPolicy the API server
+ * refused to store — too large for etcd, invalid against the CRD schema, denied by admission — carrying the API
+ * server's message and the fix; undefined for anything else (a conflict is retried where it happens; a network
+ * error is no refusal). Without it the binding would only stop being updated, and nothing would say why.
+ *
+ * @param policy - the refused policy, e.g. `NimbusPolicy shop/web`.
+ */
+export function policyRejected(
+  error: unknown,
+  policy: string,
+  generation: number | undefined,
+): ConditionInput | undefined {
+  if (!(error instanceof ApiError) || error.code === 409 || error.code === 429) return undefined;
+  return {
+    type: ConditionType.Ready,
+    status: 'False',
+    reason: POLICY_REJECTED,
+    message: `the API server refused ${policy} (${error.message}); ${refusalFix(error)}`,
     observedGeneration: generation,
   };
 }

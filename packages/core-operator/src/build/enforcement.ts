@@ -1,6 +1,14 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import { bindingOwner, type ConditionInput, type NimbusRule, type ObjectRef } from '@nimbus-ts/k8s';
+import {
+  adapterConditionType,
+  bindingOwner,
+  type Condition,
+  type ConditionInput,
+  findCondition,
+  type NimbusRule,
+  type ObjectRef,
+} from '@nimbus-ts/k8s';
 
 /** The condition type on (Cluster)NimbusPolicies that says whether every rule has a running adapter. */
 export const ENFORCED = 'Enforced';
@@ -67,7 +75,12 @@ function orphanMessage(ownership: Exclude<BindingOwnership, { state: 'owned' }>)
  * A policy no existing binding owns is False whatever runs (reason `NoOwnerBinding`): every adapter ignores
  * it, and the message names the missing owner and the fix.
  *
+ * A running adapter whose own `nimbus-<name>/Ready` condition on the policy is False (an engine object the API
+ * server refused, `EngineObjectRejected`; a name another object holds; a failed build) makes the condition False
+ * too, with that adapter's reason and message: the policy is not enforced as written, whatever runs.
+ *
  * @param ownership - whether an existing binding owns the policy (see {@link bindingOwnership}); default owned.
+ * @param conditions - the policy's `status.conditions`, where the adapters report; default none.
  */
 export function enforcedCondition(
   rules: readonly NimbusRule[],
@@ -75,6 +88,7 @@ export function enforcedCondition(
   registry: IntentRegistry,
   generation: number | undefined,
   ownership: BindingOwnership = { state: 'owned' },
+  conditions: readonly Condition[] = [],
 ): ConditionInput {
   if (ownership.state !== 'owned') {
     return {
@@ -104,6 +118,20 @@ export function enforcedCondition(
       status: 'False',
       reason: 'NoRunningAdapter',
       message: `no running adapter enforces ${uncovered.join(', ')}`,
+      observedGeneration: generation,
+    };
+  }
+  // Adapters in name order, so the reason (the first failing adapter's) does not depend on Lease order.
+  const failing = [...adapters.keys()]
+    .sort()
+    .map((name) => findCondition(conditions, adapterConditionType(name)))
+    .filter((c): c is Condition => c?.status === 'False');
+  if (failing[0]) {
+    return {
+      type: ENFORCED,
+      status: 'False',
+      reason: failing[0].reason,
+      message: failing.map((c) => `${c.type.replace(/\/Ready$/, '')}: ${c.message}`).join('; '),
       observedGeneration: generation,
     };
   }

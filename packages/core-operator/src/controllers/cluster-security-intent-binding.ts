@@ -10,6 +10,8 @@ import type {
 import {
   Action,
   type ApiServerAccess,
+  type Condition,
+  type ConditionInput,
   Controller,
   type ControllerOptions,
   isControlledBy,
@@ -18,6 +20,7 @@ import {
   type ObjectClient,
   RESOURCES,
   refOf,
+  removeCondition,
   type Store,
   semanticEqual,
   setCondition,
@@ -32,7 +35,13 @@ import {
   targetNamespaces,
   validateClusterBinding,
 } from '../build/cluster-binding.js';
-import { intentsResolved, ready } from '../build/conditions.js';
+import {
+  actionsConsistent,
+  ConditionType,
+  intentsResolved,
+  policyRejected,
+  ready,
+} from '../build/conditions.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';
@@ -48,14 +57,24 @@ export interface ClusterBindingStores {
 }
 
 type Ctx = OperatorContext & { stores: ClusterBindingStores };
+
+/** A policy write the API server refused: the policy (e.g. `NimbusPolicy shop/x`) and the error. */
+interface Refusal {
+  readonly policy: string;
+  readonly error: unknown;
+}
 type StatusFields = Partial<ClusterSecurityIntentBindingStatus>;
 
-/** Writes the namespaced NimbusPolicies of a binding: every targeted namespace, all of them in one pass. */
+/**
+ * Writes the namespaced NimbusPolicies of a binding: every targeted namespace, all of them in one pass. A policy
+ * the API server refuses is collected in `refusals` and the others are still written.
+ */
 async function fanOut(
   client: ObjectClient,
   csib: ClusterSecurityIntentBinding,
   rules: NimbusRule[],
   ctx: Ctx,
+  refusals: Refusal[],
 ) {
   const existing = ctx.stores.policies
     .list()
@@ -69,12 +88,15 @@ async function fanOut(
   for (const namespace of desiredNamespaces) {
     const desired = buildFanOutPolicy(csib, namespace, rules);
     const live = plan.keep.find((np) => np.metadata.namespace === namespace);
+    const policy = `NimbusPolicy ${namespace}/${desired.metadata.name}`;
     const result = await client
       .createOrUpdate(RESOURCES.NimbusPolicy, desired, live)
       .catch((err: unknown) => {
         // A namespace that started terminating after the cache saw it: skip it, its event re-queues us.
         if (isNamespaceTerminating(err)) return undefined;
-        throw err;
+        if (!policyRejected(err, policy, undefined)) throw err;
+        refusals.push({ policy, error: err });
+        return undefined;
       });
     if (!result) continue;
     const { object } = result;
@@ -134,6 +156,8 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
     generation,
   );
   let clusterPolicy = '';
+  // Policy writes the API server refused: reported on the binding, then retried with backoff.
+  const refusals: Refusal[] = [];
   if (foreign) {
     readyCondition = ready(
       false,
@@ -147,19 +171,34 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
     }
   } else {
     const desired = buildClusterNimbusPolicy(csib, resolved.rules);
-    const { object, result } = await client.createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live);
-    await announceWrite(ctx, csib, result, `ClusterNimbusPolicy ${name}`);
-    await markCreated(
-      client,
-      RESOURCES.ClusterNimbusPolicy,
-      object,
-      now,
-      `ClusterSecurityIntentBinding ${name}`,
-    );
-    clusterPolicy = name;
+    const policy = `ClusterNimbusPolicy ${name}`;
+    const written = await client
+      .createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live)
+      .catch((err: unknown) => {
+        if (!policyRejected(err, policy, generation)) throw err;
+        refusals.push({ policy, error: err });
+        return undefined;
+      });
+    if (written) {
+      await announceWrite(ctx, csib, written.result, policy);
+      await markCreated(
+        client,
+        RESOURCES.ClusterNimbusPolicy,
+        written.object,
+        now,
+        `ClusterSecurityIntentBinding ${name}`,
+      );
+    }
+    // Refused: the binding keeps naming the policy it had, if any.
+    clusterPolicy = written || live ? name : '';
   }
-  const namespaces = foreign ? [] : await fanOut(client, csib, resolved.rules, ctx);
-  if (clusterPolicy) {
+  const namespaces = foreign ? [] : await fanOut(client, csib, resolved.rules, ctx, refusals);
+  const [firstRefusal] = refusals;
+  if (firstRefusal) {
+    readyCondition =
+      policyRejected(firstRefusal.error, refusals.map((r) => r.policy).join(', '), generation) ??
+      readyCondition;
+  } else if (clusterPolicy) {
     readyCondition = ready(
       true,
       'PoliciesUpToDate',
@@ -170,18 +209,32 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
   await announceReady(ctx, csib, csib.status?.conditions, readyCondition);
   await setStatus((s) => ({
     status: STATUS_CREATED,
-    numberOfBoundIntents: clusterPolicy ? resolved.rules.length : 0,
+    // Intents sharing an ID share a rule, so count the intents, as upstream does, not the rules.
+    numberOfBoundIntents: clusterPolicy ? resolved.bound.length : 0,
     boundIntents: clusterPolicy ? resolved.bound : undefined,
     clusterNimbusPolicy: clusterPolicy,
     numberOfNimbusPolicies: namespaces.length,
     nimbusPolicyNamespaces: namespaces.length > 0 ? namespaces : undefined,
-    conditions: setConditions(
-      s?.conditions,
-      [intentsResolved(resolved.missing, generation), readyCondition],
+    conditions: withActionsConsistent(
+      setConditions(s?.conditions, [intentsResolved(resolved.missing, generation), readyCondition], now),
+      actionsConsistent(resolved.conflicts, generation),
       now,
     ),
   }));
+  // Rethrown once the binding says why, so the writes are retried with the controller's per-key backoff.
+  if (firstRefusal) throw firstRefusal.error;
   return Action.requeue(ctx.resyncMs);
+}
+
+// The ActionsConsistent condition is present only while intents conflict.
+function withActionsConsistent(
+  conditions: Condition[],
+  actions: ConditionInput | undefined,
+  now: () => Date,
+): Condition[] {
+  return actions
+    ? setCondition(conditions, actions, now)
+    : removeCondition(conditions, ConditionType.ActionsConsistent);
 }
 
 /**

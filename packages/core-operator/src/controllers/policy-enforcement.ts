@@ -92,6 +92,7 @@ export async function reconcileEnforcement(policy: Policy, ctx: EnforcementConte
     ctx.intentPool,
     policy.metadata.generation,
     bindingOwnership(policy, (kind, ref) => ctx.bindings.binding(kind, ref)),
+    policy.status?.conditions as Condition[] | undefined,
   );
   await updateStatus<{ conditions?: Condition[] }>(ctx.client, ctx.resource, policy, (status) => ({
     conditions: setCondition(status?.conditions, condition, ctx.now),

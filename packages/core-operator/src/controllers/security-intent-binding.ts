@@ -25,7 +25,13 @@ import {
 } from '@nimbus-ts/k8s';
 import { buildNimbusPolicy } from '../build/binding.js';
 import { describeCelError, resolveCelSelector } from '../build/cel-selector.js';
-import { ConditionType, intentsResolved, ready } from '../build/conditions.js';
+import {
+  actionsConsistent,
+  ConditionType,
+  intentsResolved,
+  policyRejected,
+  ready,
+} from '../build/conditions.js';
 import { resolveRules } from '../build/rules.js';
 import { STATUS_CREATED, withLastUpdated } from '../build/status.js';
 import { announceReady, announceWrite } from './announce.js';
@@ -58,6 +64,7 @@ function celOutcome(sib: SecurityIntentBinding, pods: readonly V1Pod[]): CelOutc
   if (result.kind !== 'selection') {
     const reason = {
       invalid: 'InvalidCEL',
+      budgetExceeded: 'CELBudgetExceeded',
       noMatch: 'CELMatchedNoPods',
       noCommonLabels: 'CELNoCommonLabels',
     }[result.kind];
@@ -107,6 +114,8 @@ export async function reconcileBinding(
   const cel = celOutcome(sib, stores.pods.list(ref.namespace));
 
   let policyName = '';
+  // A policy write the API server refused: reported on the binding, then retried with backoff.
+  let refusal: unknown;
   let readyCondition = ready(
     false,
     'NoSecurityIntents',
@@ -136,30 +145,40 @@ export async function reconcileBinding(
     );
   } else {
     const desired = buildNimbusPolicy(sib, resolved.rules, cel.labels);
+    const policyRef = `NimbusPolicy ${ref.namespace}/${ref.name}`;
     const written = await client
       .createOrUpdate(RESOURCES.NimbusPolicy, desired, live)
       .catch((err: unknown) => {
         // The namespace is going away with the binding in it: nothing to build, nothing to retry.
         if (isNamespaceTerminating(err)) return undefined;
-        throw err;
+        const rejected = policyRejected(err, policyRef, generation);
+        if (!rejected) throw err;
+        refusal = err;
+        readyCondition = rejected;
+        return null;
       });
-    if (!written) return Action.awaitChange();
-    const { object, result } = written;
-    await announceWrite(ctx, sib, result, `NimbusPolicy ${ref.namespace}/${ref.name}`);
-    await markCreated(
-      client,
-      RESOURCES.NimbusPolicy,
-      object,
-      now,
-      `SecurityIntentBinding ${ref.namespace}/${ref.name}`,
-    );
-    policyName = ref.name;
-    readyCondition = ready(
-      true,
-      'NimbusPolicyUpToDate',
-      `NimbusPolicy ${ref.namespace}/${ref.name} has ${resolved.rules.length} rule(s)`,
-      generation,
-    );
+    if (written === undefined) return Action.awaitChange();
+    if (written === null) {
+      // Refused: the binding keeps naming the policy it had, if any; the Ready condition says why and what to do.
+      policyName = live ? ref.name : '';
+    } else {
+      const { object, result } = written;
+      await announceWrite(ctx, sib, result, policyRef);
+      await markCreated(
+        client,
+        RESOURCES.NimbusPolicy,
+        object,
+        now,
+        `SecurityIntentBinding ${ref.namespace}/${ref.name}`,
+      );
+      policyName = ref.name;
+      readyCondition = ready(
+        true,
+        'NimbusPolicyUpToDate',
+        `${policyRef} has ${resolved.rules.length} rule(s)`,
+        generation,
+      );
+    }
   }
 
   await announceReady(ctx, sib, sib.status?.conditions, readyCondition);
@@ -172,10 +191,15 @@ export async function reconcileBinding(
     conditions = cel.condition
       ? setCondition(conditions, cel.condition, now)
       : removeCondition(conditions, ConditionType.SelectorResolved);
+    const actions = actionsConsistent(resolved.conflicts, generation);
+    conditions = actions
+      ? setCondition(conditions, actions, now)
+      : removeCondition(conditions, ConditionType.ActionsConsistent);
     return withLastUpdated<SecurityIntentBindingStatus>(
       {
         status: STATUS_CREATED,
-        numberOfBoundIntents: policyName ? resolved.rules.length : 0,
+        // Intents sharing an ID share a rule, so count the intents, as upstream does, not the rules.
+        numberOfBoundIntents: policyName ? resolved.bound.length : 0,
         boundIntents: policyName ? resolved.bound : undefined,
         nimbusPolicy: policyName,
         conditions,
@@ -185,6 +209,8 @@ export async function reconcileBinding(
       now,
     );
   });
+  // Rethrown once the binding says why, so the write is retried with the controller's per-key backoff.
+  if (refusal !== undefined) throw refusal;
   return Action.requeue(ctx.resyncMs);
 }
 

@@ -2,7 +2,8 @@ import type { SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
 import { semanticEqual } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { buildNimbusPolicy } from '../../src/build/binding.js';
-import { resolveRules, ruleAction, ruleFor } from '../../src/build/rules.js';
+import { actionsConsistent } from '../../src/build/conditions.js';
+import { isStricterAction, resolveRules, ruleAction, ruleFor } from '../../src/build/rules.js';
 import { createdPolicyStatus, withLastUpdated } from '../../src/build/status.js';
 
 const API = 'intent.security.nimbus.com/v1alpha1';
@@ -77,6 +78,133 @@ describe('resolveRules', () => {
     expect(r.rules.map((x) => x.id)).toEqual(ids);
     expect(r.bound).toEqual(bound);
     expect(r.missing).toEqual(missing);
+    expect(r.conflicts).toEqual([]);
+  });
+});
+
+// Issue 15: the same intent ID twice (Audit, then Block) quietly enforced Audit, because the policy carried two
+// rules of one ID and the adapter kept the first. One rule per ID now, with the stricter action, and a report.
+describe('intents asking for one intent ID with different actions', () => {
+  const pool = new Map([
+    ['audit-pkg', si('audit-pkg', { id: 'swDeploymentTools', action: 'Audit', description: 'watch' })],
+    ['block-pkg', si('block-pkg', { id: 'swDeploymentTools', action: 'Block', description: 'stop' })],
+    ['enforce-pkg', si('enforce-pkg', { id: 'swDeploymentTools', action: 'Enforce' })],
+    ['audit-pkg-2', si('audit-pkg-2', { id: 'swDeploymentTools', action: 'Audit' })],
+    // The CRD's enum refuses other text now, but objects stored under upstream's free-text schema may carry it.
+    ['odd-pkg', si('odd-pkg', { id: 'swDeploymentTools', action: 'Alert' as 'Audit' })],
+    ['dns', si('dns', { id: 'dnsManipulation', action: 'Audit' })],
+  ]);
+  const resolve = (names: string[]) =>
+    resolveRules(
+      names.map((name) => ({ name })),
+      (n) => pool.get(n),
+    );
+
+  it.each<{
+    names: string[];
+    rules: [string, string, string?][];
+    conflict?: { action: string; chosen: string; intents: [string, string][] };
+  }>([
+    {
+      names: ['audit-pkg', 'dns', 'block-pkg'],
+      rules: [
+        ['swDeploymentTools', 'Block', 'stop'],
+        ['dnsManipulation', 'Audit'],
+      ],
+      conflict: {
+        action: 'Block',
+        chosen: 'block-pkg',
+        intents: [
+          ['audit-pkg', 'Audit'],
+          ['block-pkg', 'Block'],
+        ],
+      },
+    },
+    {
+      names: ['block-pkg', 'audit-pkg'],
+      rules: [['swDeploymentTools', 'Block', 'stop']],
+      conflict: {
+        action: 'Block',
+        chosen: 'block-pkg',
+        intents: [
+          ['block-pkg', 'Block'],
+          ['audit-pkg', 'Audit'],
+        ],
+      },
+    },
+    {
+      // Enforce is Block: the first of equals is kept, but Audit still conflicts.
+      names: ['audit-pkg', 'enforce-pkg', 'block-pkg'],
+      rules: [['swDeploymentTools', 'Block']],
+      conflict: {
+        action: 'Block',
+        chosen: 'enforce-pkg',
+        intents: [
+          ['audit-pkg', 'Audit'],
+          ['enforce-pkg', 'Block'],
+          ['block-pkg', 'Block'],
+        ],
+      },
+    },
+    {
+      // An action the adapters do not know is enforced as Audit, so Audit is stricter than it.
+      names: ['odd-pkg', 'audit-pkg'],
+      rules: [['swDeploymentTools', 'Audit', 'watch']],
+      conflict: {
+        action: 'Audit',
+        chosen: 'audit-pkg',
+        intents: [
+          ['odd-pkg', 'Alert'],
+          ['audit-pkg', 'Audit'],
+        ],
+      },
+    },
+    // Same ID, same action: one rule, the first, and nothing to report.
+    { names: ['audit-pkg', 'audit-pkg-2'], rules: [['swDeploymentTools', 'Audit', 'watch']] },
+    { names: ['enforce-pkg', 'block-pkg'], rules: [['swDeploymentTools', 'Block']] },
+  ])('$names → one rule per ID', ({ names, rules, conflict }) => {
+    const r = resolve(names);
+    expect(r.rules.map((x) => [x.id, x.rule.action, ...(x.description ? [x.description] : [])])).toEqual(
+      rules,
+    );
+    expect(r.bound).toEqual(names);
+    expect(r.conflicts).toEqual(
+      conflict
+        ? [
+            {
+              id: 'swDeploymentTools',
+              action: conflict.action,
+              chosen: conflict.chosen,
+              intents: conflict.intents.map(([name, action]) => ({ name, action })),
+            },
+          ]
+        : [],
+    );
+  });
+
+  it.each([
+    ['Block', 'Audit', true],
+    ['Enforce', 'Audit', true],
+    ['Audit', 'Block', false],
+    ['Block', 'Enforce', false],
+    ['Audit', 'Alert', true],
+    ['Alert', 'Audit', false],
+  ])('%s is stricter than %s: %s', (a, b, expected) => expect(isStricterAction(a, b)).toBe(expected));
+
+  it('reports the conflict in a condition naming both intents, the action enforced and the fix', () => {
+    const condition = actionsConsistent(resolve(['audit-pkg', 'block-pkg']).conflicts, 3);
+    expect(condition).toMatchObject({
+      type: 'ActionsConsistent',
+      status: 'False',
+      reason: 'ConflictingActions',
+      observedGeneration: 3,
+    });
+    expect(condition?.message).toContain('intent ID swDeploymentTools');
+    expect(condition?.message).toContain('SecurityIntent audit-pkg (Audit)');
+    expect(condition?.message).toContain('SecurityIntent block-pkg (Block)');
+    expect(condition?.message).toContain('enforces the stricter Block, from block-pkg');
+    expect(condition?.message).toContain('same action');
+    expect(actionsConsistent(resolve(['audit-pkg', 'dns']).conflicts, 3)).toBeUndefined();
   });
 });
 

@@ -129,6 +129,18 @@ describe('fan-out naming', () => {
     expect(FAN_OUT_PREFIX).toBe('nimbus-ctlr-gen-');
     expect(fanOutPolicyName('secure-all')).toBe('nimbus-ctlr-gen-secure-all');
   });
+
+  it.each([
+    ['fits', 'a'.repeat(237), `nimbus-ctlr-gen-${'a'.repeat(237)}`],
+    ['is one over', 'a'.repeat(238), undefined],
+    ['is the longest binding name', 'a'.repeat(253), undefined],
+  ])('keeps the name within 253 characters when the binding name %s', (_, csibName, expected) => {
+    const name = fanOutPolicyName(csibName);
+    expect(name.length).toBeLessThanOrEqual(253);
+    expect(name.startsWith(FAN_OUT_PREFIX)).toBe(true);
+    if (expected) expect(name).toBe(expected);
+    else expect(name).toMatch(/^nimbus-ctlr-gen-a+-[0-9a-f]{10}$/);
+  });
 });
 
 describe('buildClusterNimbusPolicy', () => {

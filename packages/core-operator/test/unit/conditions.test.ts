@@ -1,7 +1,7 @@
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { ConditionInput } from '@nimbus-ts/k8s';
+import { ApiError, type ConditionInput } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import { intentSupported } from '../../src/build/conditions.js';
+import { intentSupported, POLICY_REJECTED, policyRejected } from '../../src/build/conditions.js';
 
 // The IntentSupported condition of a SecurityIntent: known from the ID pool, or from what running adapters
 // announce on their Leases (third-party IDs); flagged only when neither knows the ID.
@@ -77,5 +77,62 @@ describe('intentSupported', () => {
       ...expected,
       message: expected.message ?? expect.any(String),
     });
+  });
+});
+
+describe('policyRejected', () => {
+  const where = 'NimbusPolicy shop/web';
+  const refused = (code: number, reason: string, message: string) =>
+    ApiError.from(`create ${where}`, code, JSON.stringify({ kind: 'Status', reason, message }));
+
+  it.each([
+    ['too large for etcd (500)', refused(500, '', 'etcdserver: request is too large'), /split the binding/],
+    [
+      "too large for the API server's etcd client (500)",
+      refused(
+        500,
+        '',
+        'rpc error: code = ResourceExhausted desc = trying to send message larger than max (2472966 vs. 2097152)',
+      ),
+      /split the binding/,
+    ],
+    [
+      'too large for the API server (413)',
+      refused(413, 'RequestEntityTooLarge', 'Request entity too large'),
+      /split the binding/,
+    ],
+    [
+      'schema-invalid (422)',
+      refused(422, 'Invalid', 'spec.rules[0].id: Invalid value'),
+      /fix the field the message names/,
+    ],
+    [
+      'denied by admission (403)',
+      refused(403, 'Forbidden', 'ValidatingAdmissionPolicy denied'),
+      /admission policy or webhook/,
+    ],
+    [
+      'refused otherwise (503)',
+      refused(503, 'ServiceUnavailable', 'etcd leader changed'),
+      /retries with backoff/,
+    ],
+  ])('names the refusal and the fix when %s', (_, error, fix) => {
+    const condition = policyRejected(error, where, 3);
+    expect(condition).toMatchObject({
+      type: 'Ready',
+      status: 'False',
+      reason: POLICY_REJECTED,
+      observedGeneration: 3,
+    });
+    expect(condition?.message).toContain(`the API server refused ${where} (${error.message})`);
+    expect(condition?.message).toMatch(fix);
+  });
+
+  it.each([
+    ['a conflict, retried where it happens', refused(409, 'Conflict', 'the object has been modified')],
+    ['throttling', refused(429, 'TooManyRequests', 'slow down')],
+    ['a network error', new Error('connect ECONNREFUSED 127.0.0.1:6443')],
+  ])('is no refusal for %s', (_, error) => {
+    expect(policyRejected(error, where, 1)).toBeUndefined();
   });
 });

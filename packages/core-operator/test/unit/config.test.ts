@@ -22,7 +22,11 @@ describe('parseConfig', () => {
       leaderElect: true,
       leaseNamespace: 'nimbus-system',
       leaseName: 'nimbus-core-operator',
-      identity: 'op-1',
+      // The pod name plus a random suffix, so two replicas never share an identity.
+      identity: expect.stringMatching(/^op-1_[0-9a-f]{10}$/),
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
       metricsPort: 8080,
       probePort: 8081,
       logLevel: 'info',

@@ -17,10 +17,13 @@ const TOP_LEVEL = ['deploy', 'packages', 'examples', 'docs', 'scripts', 'bench']
 /** Paths that are named on purpose although they are not in the repository, and why. */
 const NOT_IN_REPOSITORY = new Map([['docs/api', 'written by `pnpm docs:api`, never committed']]);
 
-/** README.md, docs/*.md, and the README of every package and example. */
+/** README.md, CONTRIBUTING.md, docs/*.md, the decision records, and the README of every package and example. */
 function documents(): string[] {
-  const found = ['README.md'];
-  for (const file of readdirSync(join(ROOT, 'docs'))) if (file.endsWith('.md')) found.push(`docs/${file}`);
+  const found = ['README.md', 'CONTRIBUTING.md'];
+  for (const folder of ['docs', 'docs/adr']) {
+    for (const file of readdirSync(join(ROOT, folder)))
+      if (file.endsWith('.md')) found.push(`${folder}/${file}`);
+  }
   for (const parent of ['packages', 'examples']) {
     if (existsSync(join(ROOT, parent, 'README.md'))) found.push(`${parent}/README.md`);
     for (const dir of readdirSync(join(ROOT, parent))) {

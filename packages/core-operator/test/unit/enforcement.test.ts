@@ -1,5 +1,5 @@
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
+import type { Condition, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import {
   type BindingOwnership,
@@ -76,6 +76,76 @@ describe('enforcedCondition', () => {
   ])('$name', ({ rules, running, expected }) => {
     const condition = enforcedCondition(rules, adapters(running), defaultRegistry, 3);
     expect(condition).toMatchObject({ type: ENFORCED, observedGeneration: 3, ...expected });
+  });
+});
+
+describe("enforcedCondition with the adapters' own conditions", () => {
+  const running = adapters({ kubearmor: ['dnsManipulation'], netpol: ['dnsManipulation'] });
+  const adapterCondition = (
+    type: string,
+    status: 'True' | 'False',
+    reason: string,
+    message: string,
+  ): Condition => ({
+    type,
+    status,
+    reason,
+    message,
+    lastTransitionTime: '2026-01-01T00:00:00Z',
+  });
+  const refused = adapterCondition(
+    'nimbus-netpol/Ready',
+    'False',
+    'EngineObjectRejected',
+    'the API server refused an engine object',
+  );
+
+  it.each<{ name: string; conditions: Condition[]; expected: Record<string, string> }>([
+    {
+      name: 'every running adapter Ready',
+      conditions: [adapterCondition('nimbus-kubearmor/Ready', 'True', 'Applied', 'ok')],
+      expected: { status: 'True', reason: 'AdaptersRunning' },
+    },
+    {
+      name: 'a running adapter whose engine object was refused',
+      conditions: [adapterCondition('nimbus-kubearmor/Ready', 'True', 'Applied', 'ok'), refused],
+      expected: {
+        status: 'False',
+        reason: 'EngineObjectRejected',
+        message: 'nimbus-netpol: the API server refused an engine object',
+      },
+    },
+    {
+      name: 'two failing adapters, in name order whatever the condition order',
+      conditions: [refused, adapterCondition('nimbus-kubearmor/Ready', 'False', 'NameConflict', 'taken')],
+      expected: {
+        status: 'False',
+        reason: 'NameConflict',
+        message: 'nimbus-kubearmor: taken; nimbus-netpol: the API server refused an engine object',
+      },
+    },
+    {
+      name: 'a False condition left by an adapter that no longer runs',
+      conditions: [adapterCondition('nimbus-gone/Ready', 'False', 'EngineObjectRejected', 'old')],
+      expected: { status: 'True', reason: 'AdaptersRunning' },
+    },
+  ])('$name', ({ conditions, expected }) => {
+    expect(
+      enforcedCondition(
+        [rule('dnsManipulation')],
+        running,
+        defaultRegistry,
+        4,
+        { state: 'owned' },
+        conditions,
+      ),
+    ).toMatchObject({ type: ENFORCED, observedGeneration: 4, ...expected });
+  });
+
+  it('names the missing adapter first: a rule nobody runs for outweighs a failing adapter', () => {
+    expect(
+      enforcedCondition([rule('escapeToHost')], running, defaultRegistry, 4, { state: 'owned' }, [refused]),
+    ).toMatchObject({ status: 'False', reason: 'NoRunningAdapter' });
   });
 });
 

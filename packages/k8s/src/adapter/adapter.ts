@@ -5,7 +5,7 @@ import { RESOURCES } from '../api/constants.js';
 import type { ClusterNimbusPolicy, NimbusPolicy } from '../api/generated.js';
 import type { ApiServerAccess } from '../cluster-connection.js';
 import { Action } from '../runtime/action.js';
-import { isNamespaceTerminating } from '../runtime/api-error.js';
+import { ApiError, isNamespaceTerminating } from '../runtime/api-error.js';
 import { type ConditionInput, setCondition } from '../runtime/conditions.js';
 import { Controller } from '../runtime/controller.js';
 import { EventRecorder } from '../runtime/events.js';
@@ -19,7 +19,13 @@ import type { AdapterDeclaration } from './declaration.js';
 import { type DesiredChild, desiredState, statusEntry } from './desired.js';
 import { managerName } from './managed-by.js';
 import { bindingOwner } from './owner.js';
-import { holdingOf, nameConflictMessage, planChildren } from './ownership.js';
+import {
+  ENGINE_OBJECT_REJECTED,
+  engineObjectRejectedMessage,
+  holdingOf,
+  nameConflictMessage,
+  planChildren,
+} from './ownership.js';
 import { type AdapterStatusFields, mergeAdapterReport } from './status-fields.js';
 
 /** Options of {@link createAdapter}. */
@@ -193,7 +199,7 @@ export function createAdapter(
       // A ClusterNimbusPolicy's namespaced objects live in a namespace the policy does not have: the entry says it.
       const entryOf = (c: DesiredChild) =>
         statusEntry(
-          c.resource.kind,
+          c.resource.statusKind ?? c.resource.kind,
           c.object.metadata?.name ?? '',
           c.object.metadata?.namespace !== policy.metadata.namespace
             ? c.object.metadata?.namespace
@@ -203,6 +209,8 @@ export function createAdapter(
       const applied: string[] = [];
       const conflicts = plan.conflicts.map((c) => ({ ...c, entry: entryOf(c.child) }));
       const changes: string[] = [];
+      // Objects the API server refused, with its message: reported on the policy, then retried with backoff.
+      const rejected: { entry: string; message: string; error: ApiError }[] = [];
       for (const { child, live } of plan.apply) {
         const entry = entryOf(child);
         let result: WriteResult;
@@ -227,6 +235,16 @@ export function createAdapter(
               continue;
             }
           }
+          // Refused (invalid, too large, denied by admission): the other objects are still written, and the
+          // policy says which one is missing and why, rather than looking enforced. A conflict or throttling is
+          // no refusal: they are retried as errors.
+          if (error instanceof ApiError && error.code !== 409 && error.code !== 429) {
+            log.warn('the API server refused an engine object', { object: entry, error: error.message });
+            rejected.push({ entry, message: error.message, error });
+            // A refused update leaves the object as it was: it still exists and is still ours to report.
+            if (live) applied.push(entry);
+            continue;
+          }
           throw error;
         }
         applied.push(entry);
@@ -245,28 +263,43 @@ export function createAdapter(
       const condition: ConditionInput | undefined =
         state.rules.length === 0
           ? undefined
-          : conflicts.length > 0
+          : rejected.length > 0
             ? {
                 type: conditionType,
                 status: 'False',
-                reason: 'NameConflict',
-                message: nameConflictMessage(declaration.name, conflicts),
+                reason: ENGINE_OBJECT_REJECTED,
+                message: engineObjectRejectedMessage(declaration.name, rejected),
                 observedGeneration: policy.metadata.generation,
               }
-            : {
-                type: conditionType,
-                status: 'True',
-                reason: 'Applied',
-                message: `${applied.length} engine policies enforce ${state.rules.map((r) => r.rule.id).join(', ')}`,
-                observedGeneration: policy.metadata.generation,
-              };
+            : conflicts.length > 0
+              ? {
+                  type: conditionType,
+                  status: 'False',
+                  reason: 'NameConflict',
+                  message: nameConflictMessage(declaration.name, conflicts),
+                  observedGeneration: policy.metadata.generation,
+                }
+              : {
+                  type: conditionType,
+                  status: 'True',
+                  reason: 'Applied',
+                  message: `${applied.length} engine policies enforce ${state.rules.map((r) => r.rule.id).join(', ')}`,
+                  observedGeneration: policy.metadata.generation,
+                };
       // Every rule whose canonical ID is built is enforced, however it is spelt (pkgMgrs and swDeploymentTools).
       const builtIds = new Set(state.rules.map((r) => r.id));
       const registry = declaration.registry ?? defaultRegistry;
-      const enforced = policy.spec.rules
-        .map((r) => r.id)
-        .filter((id, i, all) => all.indexOf(id) === i && builtIds.has(registry.canonicalId(id) ?? id));
+      // A refused object belongs to some rule, and which one is the builder's secret: claim none rather than one
+      // that is not enforced.
+      const enforced =
+        rejected.length > 0
+          ? []
+          : policy.spec.rules
+              .map((r) => r.id)
+              .filter((id, i, all) => all.indexOf(id) === i && builtIds.has(registry.canonicalId(id) ?? id));
       await report(condition, applied, plan.stale.map(entryOf), enforced);
+      // Rethrown once the policy says why, so the controller retries the refused write with its backoff.
+      if (rejected[0]) throw rejected[0].error;
       return Action.requeue(resyncMs);
     };
 

@@ -28,11 +28,13 @@ export function announcementMetadata(
   intents: readonly string[],
   kinds: readonly ResourceType[] = [],
 ) {
-  const written = kinds.map(({ apiVersion, kind, plural, namespaced }) => ({
+  const written = kinds.map(({ apiVersion, kind, plural, namespaced, statusKind }) => ({
     apiVersion,
     kind,
     plural,
     namespaced,
+    // Only when it differs, so that the Leases of adapters that write plain `<Kind>/<name>` entries stay as they were.
+    ...(statusKind === undefined ? {} : { statusKind }),
   }));
   return {
     labels: { [ADAPTER_LABEL]: adapterName },
@@ -82,7 +84,17 @@ export function announcedKinds(value: string | undefined): ResourceType[] {
       typeof r.plural === 'string' &&
       PLURAL.test(r.plural) &&
       typeof r.namespaced === 'boolean'
-      ? [{ apiVersion: r.apiVersion, kind: r.kind, plural: r.plural, namespaced: r.namespaced }]
+      ? [
+          {
+            apiVersion: r.apiVersion,
+            kind: r.kind,
+            plural: r.plural,
+            namespaced: r.namespaced,
+            ...(typeof r.statusKind === 'string' && KIND.test(r.statusKind)
+              ? { statusKind: r.statusKind }
+              : {}),
+          },
+        ]
       : [];
   });
 }

@@ -113,3 +113,25 @@ export function nameConflictMessage(
     )
     .join('; ');
 }
+
+/** The `Ready` reason of an adapter whose engine object the API server refused to store. */
+export const ENGINE_OBJECT_REJECTED = 'EngineObjectRejected';
+
+/**
+ * The message of an adapter's {@link ENGINE_OBJECT_REJECTED} condition: each refused object with the API server's
+ * own words, and the fix. A refusal is deterministic for the policy as it is (an invalid value or name, a schema,
+ * an admission rule, a size limit), so the fix is in the policy's intents or in the adapter.
+ *
+ * @param rejected - the refused objects, with their `<Kind>/<name>` status entries, in build order.
+ */
+export function engineObjectRejectedMessage(
+  adapterName: string,
+  rejected: readonly { readonly entry: string; readonly message: string }[],
+): string {
+  const objects = rejected.map((r) => `${r.entry} (${r.message})`).join('; ');
+  return (
+    `the API server refused ${rejected.length === 1 ? 'an engine object' : `${rejected.length} engine objects`}, ` +
+    `so the policy is not enforced as written: ${objects}. Fix the SecurityIntent values the message names, ` +
+    `or report the object ${adapterName} built to its authors; it is retried with backoff`
+  );
+}

@@ -49,10 +49,14 @@ export interface ClusterNimbusPolicySpec {
   nsSelector?: {
     /**
      * Namespaces to target; ["*"] targets every namespace.
+     *
+     * @maxItems 1024
      */
     matchNames?: string[];
     /**
      * Target every namespace except these.
+     *
+     * @maxItems 1024
      */
     excludeNames?: string[];
   };
@@ -70,6 +74,8 @@ export interface ClusterNimbusPolicySpec {
   /**
    * One rule per bound SecurityIntent that exists, in binding order. Adapters build
    * engine-native policies from the rules whose id they support.
+   *
+   * @maxItems 64
    *
    * Items: One intent, as copied from its SecurityIntent.
    */
@@ -94,6 +100,8 @@ export interface ClusterNimbusPolicySpec {
     /**
      * The intent's tags, carried into engine policies that support tags (an addition to
      * upstream).
+     *
+     * @maxItems 32
      */
     tags?: string[];
     /**
@@ -110,6 +118,9 @@ export interface ClusterNimbusPolicySpec {
        * The intent's parameters, each key mapping to a list of strings.
        */
       params?: {
+        /**
+         * @maxItems 64
+         */
         [k: string]: string[];
       };
     };
@@ -139,12 +150,16 @@ export interface ClusterNimbusPolicyStatus {
   /**
    * The engine-native policies the adapters generated, as Kind/name (e.g.
    * KubeArmorPolicy/web-dnsmanipulation).
+   *
+   * @maxItems 1024
    */
   adapterPolicies?: string[];
   /**
    * Which running adapters enforce each rule, so a rule that no adapter supports is visible.
    * Each adapter lists itself under the rules it enforces; with server-side apply the entries
    * merge by ruleId and the adapter names as a set, so adapters do not overwrite each other.
+   *
+   * @maxItems 64
    *
    * Items: The adapters that enforce one rule.
    */
@@ -155,6 +170,8 @@ export interface ClusterNimbusPolicyStatus {
     ruleId: string;
     /**
      * Names of the adapters that enforce the rule.
+     *
+     * @maxItems 32
      */
     adapters?: string[];
   }[];
@@ -162,6 +179,8 @@ export interface ClusterNimbusPolicyStatus {
    * The adapterPolicies entries each adapter reported, so that adapters writing the same kind
    * each update only their own entries; adapterPolicies is the union of these lists (plus
    * entries written by adapters that keep no such record).
+   *
+   * @maxItems 32
    *
    * Items: The entries one adapter reported.
    */
@@ -172,11 +191,15 @@ export interface ClusterNimbusPolicyStatus {
     adapter: string;
     /**
      * Its adapterPolicies entries (Kind/name), in the order it built them.
+     *
+     * @maxItems 1024
      */
     policies?: string[];
   }[];
   /**
    * Detailed state as Kubernetes conditions, one entry per condition type.
+   *
+   * @maxItems 64
    *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
    */
@@ -239,6 +262,8 @@ export interface ClusterSecurityIntentBindingSpec {
    * The SecurityIntents to apply, by name, in rule order. Names of intents that do not exist
    * (yet) are skipped until they are created.
    *
+   * @maxItems 64
+   *
    * Items: A reference to one SecurityIntent.
    */
   intents: {
@@ -249,6 +274,8 @@ export interface ClusterSecurityIntentBindingSpec {
   }[];
   /**
    * Accepted for compatibility with upstream, which ignores it for cluster bindings.
+   *
+   * @maxItems 16
    */
   cel?: string[];
   /**
@@ -273,10 +300,14 @@ export interface ClusterSecurityIntentBindingSpec {
     nsSelector?: {
       /**
        * Namespaces to target; ["*"] targets every namespace.
+       *
+       * @maxItems 1024
        */
       matchNames?: string[];
       /**
        * Target every namespace except these.
+       *
+       * @maxItems 1024
        */
       excludeNames?: string[];
     };
@@ -316,6 +347,8 @@ export interface ClusterSecurityIntentBindingStatus {
   numberOfBoundIntents?: number;
   /**
    * Names of the bound SecurityIntents that exist, in spec order.
+   *
+   * @maxItems 64
    */
   boundIntents?: string[];
   /**
@@ -328,10 +361,14 @@ export interface ClusterSecurityIntentBindingStatus {
   numberOfNimbusPolicies?: number;
   /**
    * The namespaces that hold a generated NimbusPolicy.
+   *
+   * @maxItems 10000
    */
   nimbusPolicyNamespaces?: string[];
   /**
    * Detailed state as Kubernetes conditions, one entry per condition type.
+   *
+   * @maxItems 64
    *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
    */
@@ -406,6 +443,8 @@ export interface NimbusPolicySpec {
    * One rule per bound SecurityIntent that exists, in binding order. Adapters build
    * engine-native policies from the rules whose id they support.
    *
+   * @maxItems 64
+   *
    * Items: One intent, as copied from its SecurityIntent.
    */
   rules: {
@@ -429,6 +468,8 @@ export interface NimbusPolicySpec {
     /**
      * The intent's tags, carried into engine policies that support tags (an addition to
      * upstream).
+     *
+     * @maxItems 32
      */
     tags?: string[];
     /**
@@ -445,6 +486,9 @@ export interface NimbusPolicySpec {
        * The intent's parameters, each key mapping to a list of strings.
        */
       params?: {
+        /**
+         * @maxItems 64
+         */
         [k: string]: string[];
       };
     };
@@ -474,12 +518,16 @@ export interface NimbusPolicyStatus {
   /**
    * The engine-native policies the adapters generated, as Kind/name (e.g.
    * KubeArmorPolicy/web-dnsmanipulation).
+   *
+   * @maxItems 1024
    */
   adapterPolicies?: string[];
   /**
    * Which running adapters enforce each rule, so a rule that no adapter supports is visible.
    * Each adapter lists itself under the rules it enforces; with server-side apply the entries
    * merge by ruleId and the adapter names as a set, so adapters do not overwrite each other.
+   *
+   * @maxItems 64
    *
    * Items: The adapters that enforce one rule.
    */
@@ -490,6 +538,8 @@ export interface NimbusPolicyStatus {
     ruleId: string;
     /**
      * Names of the adapters that enforce the rule.
+     *
+     * @maxItems 32
      */
     adapters?: string[];
   }[];
@@ -497,6 +547,8 @@ export interface NimbusPolicyStatus {
    * The adapterPolicies entries each adapter reported, so that adapters writing the same kind
    * each update only their own entries; adapterPolicies is the union of these lists (plus
    * entries written by adapters that keep no such record).
+   *
+   * @maxItems 32
    *
    * Items: The entries one adapter reported.
    */
@@ -507,11 +559,15 @@ export interface NimbusPolicyStatus {
     adapter: string;
     /**
      * Its adapterPolicies entries (Kind/name), in the order it built them.
+     *
+     * @maxItems 1024
      */
     policies?: string[];
   }[];
   /**
    * Detailed state as Kubernetes conditions, one entry per condition type.
+   *
+   * @maxItems 64
    *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
    */
@@ -574,6 +630,8 @@ export interface SecurityIntentBindingSpec {
    * The SecurityIntents to apply, by name, in rule order. Names of intents that do not exist
    * (yet) are skipped until they are created.
    *
+   * @maxItems 64
+   *
    * Items: A reference to one SecurityIntent.
    */
   intents: {
@@ -601,6 +659,10 @@ export interface SecurityIntentBindingSpec {
   /**
    * CEL expressions over a pod's labels (variable `labels`); the labels of the matching pods
    * are added to the workload selector. Explicit matchLabels win over labels found this way.
+   * At most 16 expressions of at most 1024 characters; each is also held to a cost budget per
+   * pod when it runs (docs/cel-selectors.md).
+   *
+   * @maxItems 16
    */
   cel?: string[];
 }
@@ -626,6 +688,8 @@ export interface SecurityIntentBindingStatus {
   numberOfBoundIntents?: number;
   /**
    * Names of the bound SecurityIntents that exist, in spec order.
+   *
+   * @maxItems 64
    */
   boundIntents?: string[];
   /**
@@ -634,6 +698,8 @@ export interface SecurityIntentBindingStatus {
   nimbusPolicy?: string;
   /**
    * Detailed state as Kubernetes conditions, one entry per condition type.
+   *
+   * @maxItems 64
    *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
    */
@@ -723,6 +789,8 @@ export interface SecurityIntentSpec {
     /**
      * Labels such as compliance control IDs; the KubeArmor adapter carries them into its
      * policies' tags.
+     *
+     * @maxItems 32
      */
     tags?: string[];
     /**
@@ -730,6 +798,9 @@ export interface SecurityIntentSpec {
      * [restricted]). Copied into the generated NimbusPolicy rule.
      */
     params?: {
+      /**
+       * @maxItems 64
+       */
       [k: string]: string[];
     };
   };
@@ -754,6 +825,8 @@ export interface SecurityIntentStatus {
   status?: string;
   /**
    * Detailed state as Kubernetes conditions, one entry per condition type.
+   *
+   * @maxItems 64
    *
    * Items: One aspect of the object's state, following the Kubernetes condition convention.
    */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -14,8 +15,17 @@ export interface ComponentConfig {
   readonly leaderElect: boolean;
   readonly leaseNamespace: string;
   readonly leaseName: string;
-  /** This replica's identity in the Lease. */
+  /**
+   * This replica's identity in the Lease: `--identity` as given, else `$POD_NAME` (else the host name) with a
+   * random suffix, so two processes never share one — replicas sharing an identity would both lead.
+   */
   readonly identity: string;
+  /** `--leader-elect-lease-duration`: how long a standby waits after the last renewal before taking the Lease over. */
+  readonly leaseDurationMs: number;
+  /** `--leader-elect-renew-deadline`: a leader that has not renewed for this long stops leading (and exits). */
+  readonly renewDeadlineMs: number;
+  /** `--leader-elect-retry-period`: how often the leader renews and a standby tries to take the Lease. */
+  readonly retryPeriodMs: number;
   /** Port of `/metrics`. */
   readonly metricsPort: number;
   /** Port of `/healthz` and `/readyz`. */
@@ -44,7 +54,17 @@ export function componentUsage(defaults: ComponentDefaults): string {
   --leader-elect BOOL        hold a Lease before working (env LEADER_ELECT; default true)
   --lease-namespace NAME     namespace of the Lease (env POD_NAMESPACE; default nimbus-system)
   --lease-name NAME          name of the Lease (default ${defaults.leaseName})
-  --identity NAME            this replica's identity (env POD_NAME; default the host name)
+  --identity NAME            this replica's identity, unique among replicas (default $POD_NAME, else the
+                             host name, followed by '_' and a random suffix)
+  --leader-elect-lease-duration DURATION
+                             a standby takes the Lease over this long after its last renewal
+                             (env LEADER_ELECT_LEASE_DURATION; default 15s)
+  --leader-elect-renew-deadline DURATION
+                             a leader that cannot renew for this long stops leading and exits
+                             (env LEADER_ELECT_RENEW_DEADLINE; default 10s)
+  --leader-elect-retry-period DURATION
+                             the leader renews, and a standby tries, this often
+                             (env LEADER_ELECT_RETRY_PERIOD; default 2s)
   --metrics-port N           port of /metrics (env METRICS_PORT; default 8080)
   --probe-port N             port of /healthz and /readyz (env PROBE_PORT; default 8081)
   --log-level LEVEL          error, warn, info or debug (env LOG_LEVEL; default info)
@@ -67,6 +87,25 @@ function integer(flag: string, text: string, min: number, max: number): number {
     throw new Error(`--${flag} must be an integer from ${min} to ${max}, got "${text}"`);
   }
   return n;
+}
+
+/**
+ * A replica identity no other process has: the pod name (from the downward API; else the host name) with a
+ * random suffix, as controller-runtime does. The prefix says which pod holds the Lease; the suffix keeps two
+ * processes apart that share a host name (replicas outside Kubernetes, or a restarted container in the same pod
+ * whose predecessor's Lease has not expired).
+ */
+export function defaultIdentity(env: Readonly<Record<string, string | undefined>>): string {
+  return `${env.POD_NAME || hostname()}_${randomBytes(5).toString('hex')}`;
+}
+
+// Lease durations are whole seconds on the wire; shorter settings are for tests.
+function duration(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 100) {
+    throw new Error(`--${flag} must be a duration of at least 100ms such as 15s, got "${text}"`);
+  }
+  return ms;
 }
 
 function bool(flag: string, text: string): boolean {
@@ -95,6 +134,9 @@ export function parseComponentConfig(
       'lease-namespace': { type: 'string' },
       'lease-name': { type: 'string' },
       identity: { type: 'string' },
+      'leader-elect-lease-duration': { type: 'string' },
+      'leader-elect-renew-deadline': { type: 'string' },
+      'leader-elect-retry-period': { type: 'string' },
       'metrics-port': { type: 'string' },
       'probe-port': { type: 'string' },
       'log-level': { type: 'string' },
@@ -107,6 +149,29 @@ export function parseComponentConfig(
   if (resyncMs === undefined || resyncMs < 1000) {
     throw new Error(`--resync must be a duration of at least 1s such as 90s or 5m, got "${resyncText}"`);
   }
+  const leaseDurationMs = duration(
+    'leader-elect-lease-duration',
+    values['leader-elect-lease-duration'] ?? env.LEADER_ELECT_LEASE_DURATION ?? '15s',
+  );
+  const renewDeadlineMs = duration(
+    'leader-elect-renew-deadline',
+    values['leader-elect-renew-deadline'] ?? env.LEADER_ELECT_RENEW_DEADLINE ?? '10s',
+  );
+  const retryPeriodMs = duration(
+    'leader-elect-retry-period',
+    values['leader-elect-retry-period'] ?? env.LEADER_ELECT_RETRY_PERIOD ?? '2s',
+  );
+  // client-go's rules: a leader must give up before a standby may take over, and must get several tries first.
+  if (renewDeadlineMs >= leaseDurationMs) {
+    throw new Error(
+      `--leader-elect-renew-deadline (${renewDeadlineMs} ms) must be shorter than --leader-elect-lease-duration (${leaseDurationMs} ms), or two replicas could lead at once`,
+    );
+  }
+  if (retryPeriodMs * 1.2 >= renewDeadlineMs) {
+    throw new Error(
+      `--leader-elect-retry-period (${retryPeriodMs} ms) must be well under --leader-elect-renew-deadline (${renewDeadlineMs} ms), so a leader gets more than one try to renew`,
+    );
+  }
   const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new Error(`--log-level must be error, warn, info or debug, got "${logLevel}"`);
@@ -118,7 +183,10 @@ export function parseComponentConfig(
     leaderElect: bool('leader-elect', values['leader-elect'] ?? env.LEADER_ELECT ?? 'true'),
     leaseNamespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'nimbus-system',
     leaseName: values['lease-name'] ?? defaults.leaseName,
-    identity: values.identity ?? env.POD_NAME ?? hostname(),
+    identity: values.identity ?? defaultIdentity(env),
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
     metricsPort: integer('metrics-port', values['metrics-port'] ?? env.METRICS_PORT ?? '8080', 0, 65535),
     probePort: integer('probe-port', values['probe-port'] ?? env.PROBE_PORT ?? '8081', 0, 65535),
     logLevel,

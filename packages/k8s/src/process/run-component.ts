@@ -1,6 +1,7 @@
 import type { ApiServerAccess } from '../cluster-connection.js';
 import { loadClusterConnection } from '../cluster-connection.js';
 import { createLogger, type Logger } from '../logger.js';
+import { redactSecrets } from '../redact.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { ControllerMetrics } from '../runtime/metrics.js';
 import { ObjectClient } from '../runtime/object-client.js';
@@ -11,6 +12,17 @@ import {
   componentUsage,
   parseComponentConfig,
 } from './component-config.js';
+
+/**
+ * Timing of an announcement-only Lease (leader election off): it expires 60 s after its last renewal, and is
+ * renewed every 20 s — three writes a minute rather than leader election's thirty. Readers (the core operator's
+ * adapter directory) take the expiry from the Lease's own `leaseDurationSeconds`, so they follow these values.
+ */
+export const ANNOUNCEMENT_TIMING = {
+  leaseDurationMs: 60_000,
+  renewDeadlineMs: 40_000,
+  retryPeriodMs: 20_000,
+} as const;
 
 /** What a process runs: controllers that start, report readiness and stop. */
 export interface Component {
@@ -76,15 +88,25 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   });
   const metrics = new ControllerMetrics(options.metricsPrefix);
   const component = options.create(kc, { logger, metrics, config });
-  const elector =
-    config.leaderElect || options.leaseMetadata
-      ? new LeaderElector(new ObjectClient(kc, options.defaults.program), {
-          namespace: config.leaseNamespace,
-          name: config.leaseName,
-          identity: config.identity,
-          logger,
-          ...(options.leaseMetadata ? { metadata: options.leaseMetadata } : {}),
-        })
+  const client = new ObjectClient(kc, options.defaults.program);
+  const lease = {
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    identity: config.identity,
+    logger,
+    ...(options.leaseMetadata ? { metadata: options.leaseMetadata } : {}),
+  };
+  // With leader election the Lease is renewed as often as leader election needs (and announces on the way);
+  // without it the Lease only announces, and a renewal every third of its duration is plenty.
+  const elector = config.leaderElect
+    ? new LeaderElector(client, {
+        ...lease,
+        leaseDurationMs: config.leaseDurationMs,
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+      })
+    : options.leaseMetadata
+      ? new LeaderElector(client, { ...lease, ...ANNOUNCEMENT_TIMING })
       : undefined;
 
   let started = false;
@@ -117,14 +139,19 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   };
   if (elector && config.leaderElect) {
     await elector.run(start, () => {
-      // Another replica may already lead: stop at once rather than reconcile without the lease.
-      logger.error('lost the leader lease; exiting so a fresh process can campaign again');
+      // As controller-runtime does: another replica may already lead, so stop reconciling at once. The
+      // Deployment restarts the container, and the fresh process campaigns again as a standby.
+      logger.error(
+        'lost the leader Lease; exiting so that no two replicas reconcile at once (the Deployment restarts this one, which then campaigns again)',
+        { lease: config.leaseName, identity: config.identity, renewDeadlineMs: config.renewDeadlineMs },
+      );
       process.exit(1);
     });
     return;
   }
   await start();
-  // Without leader election the Lease only announces this process; keep holding it for as long as it runs.
+  // Without leader election the Lease only announces this process: keep announcing for as long as it runs,
+  // through API server outages (a lapsed announcement is renewed once the API server is back).
   while (elector && !stopping) {
     await elector.run(
       () => undefined,
@@ -137,7 +164,7 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
 export function exitOnFailure(logName: string, main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     process.stderr.write(
-      `${JSON.stringify({ level: 'error', component: logName, message: (err as Error).message })}\n`,
+      `${JSON.stringify({ level: 'error', component: logName, message: redactSecrets((err as Error).message) })}\n`,
     );
     process.exit(1);
   });

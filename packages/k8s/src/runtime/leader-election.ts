@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'winston';
 import { isConflict } from './api-error.js';
 import { sleep } from './backoff.js';
@@ -68,9 +69,9 @@ function microTime(d: Date): string {
  * every retry period; others take it over once it has not been renewed for its duration. Writes are
  * conditioned on the resourceVersion, so two candidates can never both win.
  *
- * Guarantees: `onStartedLeading` runs at most once, after the lease is held. If renewal fails for longer
- * than the renew deadline, `onStoppedLeading` runs and `run()` resolves; the process should then exit, as
- * another replica may already lead.
+ * Guarantees: `onStartedLeading` runs at most once, after the lease is held, and renewal never waits for
+ * it. If renewal fails for longer than the renew deadline, `onStoppedLeading` runs and `run()` resolves; the
+ * process should then exit, as another replica may already lead.
  */
 export class LeaderElector {
   private leading = false;
@@ -139,35 +140,82 @@ export class LeaderElector {
   }
 
   /**
-   * Campaigns until elected, calls `onStartedLeading`, then keeps renewing until renewal fails past the
-   * deadline (then calls `onStoppedLeading`) or `stop()` is called.
+   * Campaigns until elected, then starts `onStartedLeading` without waiting for it and renews the Lease every
+   * retry period on its own timer — so a start that takes long (caches filling from slow lists) never lets the
+   * Lease lapse. When no renewal has succeeded for the renew deadline (a hanging request counts as failed once
+   * the deadline passes), it calls `onStoppedLeading` and resolves, as client-go's leader elector does: another
+   * replica may already lead. `stop()` ends it too.
+   *
+   * @param onStartedLeading - runs once, when the Lease is first held; a rejection is logged and ends leadership.
+   * @param onStoppedLeading - runs at most once, when leadership is lost.
    */
   async run(onStartedLeading: () => Promise<void> | void, onStoppedLeading: () => void): Promise<void> {
     const retry = this.options.retryPeriodMs ?? 2_000;
     const deadline = this.options.renewDeadlineMs ?? 10_000;
+    const signal = this.abort.signal;
     const log = this.options.logger;
-    let lastRenew = 0;
-    while (!this.abort.signal.aborted) {
-      let held = false;
-      try {
-        held = await this.tryAcquireOrRenew();
-      } catch (err) {
-        log?.warn('lease update failed', { lease: this.options.name, error: (err as Error).message });
+    const lease = { lease: this.options.name, identity: this.options.identity };
+    log?.info('campaigning for the Lease', lease);
+    while (!signal.aborted && !(await this.attempt(deadline))) await sleep(retry, signal);
+    if (signal.aborted) return;
+
+    this.leading = true;
+    log?.info('became leader', lease);
+    let failedToStart = false;
+    // Not awaited: renewal below must keep its cadence while the caches fill.
+    void Promise.resolve()
+      .then(onStartedLeading)
+      .catch((err: unknown) => {
+        log?.error('starting to lead failed', { ...lease, error: (err as Error).message });
+        failedToStart = true;
+      });
+
+    // A monotonic clock: the deadline must not move with the wall clock.
+    let lastRenew = performance.now();
+    while (!signal.aborted) {
+      await sleep(retry, signal);
+      if (signal.aborted || failedToStart) break;
+      const left = deadline - (performance.now() - lastRenew);
+      if (left > 0 && (await this.attempt(left))) {
+        lastRenew = performance.now();
+        continue;
       }
-      if (held) {
-        lastRenew = Date.now();
-        if (!this.leading) {
-          this.leading = true;
-          log?.info('became leader', { lease: this.options.name, identity: this.options.identity });
-          await onStartedLeading();
-        }
-      } else if (this.leading && Date.now() - lastRenew > deadline) {
-        this.leading = false;
-        log?.error('lost leadership', { lease: this.options.name, identity: this.options.identity });
-        onStoppedLeading();
-        return;
+      if (performance.now() - lastRenew < deadline) continue;
+      break;
+    }
+    if (signal.aborted) return;
+    this.leading = false;
+    log?.error('lost leadership', {
+      ...lease,
+      reason: failedToStart ? 'starting failed' : `no renewal for ${deadline} ms (the renew deadline)`,
+    });
+    onStoppedLeading();
+  }
+
+  /**
+   * One acquire-or-renew that counts as failed after `timeoutMs`: the request may hang (the API server gone
+   * mid-request), and a leader must notice its deadline passing whatever the network does.
+   */
+  private async attempt(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([this.tryAcquireOrRenew(), timedOut]);
+      if (outcome === 'timeout') {
+        this.options.logger?.warn('lease update timed out', { lease: this.options.name, timeoutMs });
+        return false;
       }
-      await sleep(retry, this.abort.signal);
+      return outcome;
+    } catch (err) {
+      this.options.logger?.warn('lease update failed', {
+        lease: this.options.name,
+        error: (err as Error).message,
+      });
+      return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -8,6 +8,12 @@ export interface ResourceType {
   /** Lower-case plural used in URLs, e.g. `nimbuspolicies`. */
   readonly plural: string;
   readonly namespaced: boolean;
+  /**
+   * How objects of this kind are listed in a policy's `status.adapterPolicies` (`<statusKind>/<name>`), when
+   * that differs from `kind`: upstream Nimbus lists Kyverno's `Policy` as `KyvernoPolicy/<name>`, and tooling
+   * written for upstream reads those entries. Absent means `kind`.
+   */
+  readonly statusKind?: string;
 }
 
 /** A reference to one object: its name, and its namespace when the resource is namespaced. */

@@ -86,6 +86,13 @@ export interface ControlPlane {
   pids(): Readonly<Record<string, number | undefined>>;
   /** Stops and starts kube-apiserver on the same port and data, e.g. to test that watches recover. */
   restartApiServer(): Promise<void>;
+  /**
+   * Stops kube-apiserver alone (etcd keeps the data): an API server outage that lasts until
+   * {@link ControlPlane.startApiServer}, e.g. to test what a component does when it cannot renew its Lease.
+   */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again after {@link ControlPlane.stopApiServer}, on the same port, and waits until it is ready. */
+  startApiServer(): Promise<void>;
   /** Stops every component and removes the working directory (unless kept). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -322,6 +329,11 @@ async function startOnce(
     pids: () => Object.fromEntries(components.map((c) => [c.name, c.pid])),
     async restartApiServer() {
       await kubeApiserver.stop();
+      kubeApiserver.start();
+      await apiReady();
+    },
+    stopApiServer: () => kubeApiserver.stop(),
+    async startApiServer() {
       kubeApiserver.start();
       await apiReady();
     },

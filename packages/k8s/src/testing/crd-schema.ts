@@ -281,3 +281,30 @@ export function structuralSchemaProblems(root: CrdSchema): string[] {
   });
   return problems;
 }
+
+/**
+ * The fields of a CRD schema that accept input of unbounded size, one line each (`path: what is missing`): a
+ * string without `maxLength` (unless an `enum` or the `date-time` format fixes its size), a list
+ * without `maxItems`, a map (`additionalProperties`) without `maxProperties`, and a map whose keys no
+ * `x-kubernetes-validations` rule bounds (structural schemas cannot bound keys otherwise). `apiVersion` and
+ * `kind` at the root are left out: the API server requires them to equal the CRD's own.
+ *
+ * Bounds matter twice: every cached object costs the operator and the adapters memory, and the API server
+ * refuses a CRD whose validation rules it cannot bound the cost of.
+ */
+export function unboundedFields(root: CrdSchema): string[] {
+  const found: string[] = [];
+  walkSchema(root, (node, path) => {
+    if (path === 'apiVersion' || path === 'kind') return;
+    const at = path || '<root>';
+    if (node.type === 'string' && node.maxLength === undefined && node.enum === undefined) {
+      if (node.format !== 'date-time') found.push(`${at}: string without maxLength`);
+    }
+    if (node.type === 'array' && node.maxItems === undefined) found.push(`${at}: list without maxItems`);
+    if (typeof node.additionalProperties === 'object') {
+      if (node.maxProperties === undefined) found.push(`${at}: map without maxProperties`);
+      if (node['x-kubernetes-validations'] === undefined) found.push(`${at}: map keys without a length rule`);
+    }
+  });
+  return found;
+}

@@ -137,7 +137,7 @@ export async function exerciseAdapter(options: ExerciseAdapterOptions): Promise<
       return now !== undefined && now.metadata?.uid !== before?.metadata?.uid;
     });
     // Its creation is recorded again: a repeat of the first creation's Event, whose count the adapter raises.
-    const recreated = `created ${statusEntry(first.resource.kind, first.object.metadata?.name ?? '')}`;
+    const recreated = `created ${statusEntry(first.resource.statusKind ?? first.resource.kind, first.object.metadata?.name ?? '')}`;
     await wait(`the Event "${recreated}" to count 2`, async () =>
       (await admin.list<CoreV1Event>(EVENTS, namespace)).some(
         (e) =>

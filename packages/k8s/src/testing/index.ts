@@ -20,6 +20,13 @@
  * @packageDocumentation
  */
 
+export {
+  type ApiProxy,
+  type ApiProxyOptions,
+  isListRequest,
+  type ProxiedRequest,
+  startApiProxy,
+} from './api-proxy.js';
 export { apiWrites } from './api-writes.js';
 export {
   BIN_DIR_ENV,
@@ -48,7 +55,7 @@ export {
   type ControlPlaneOptions,
   startControlPlane,
 } from './control-plane.js';
-export { type CrdSchema, structuralSchemaProblems, walkSchema } from './crd-schema.js';
+export { type CrdSchema, structuralSchemaProblems, unboundedFields, walkSchema } from './crd-schema.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
 export {
   type AdapterLeastPrivilegeOptions,

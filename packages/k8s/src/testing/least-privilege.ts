@@ -3,6 +3,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
 import winston, { type Logger } from 'winston';
 import { rawRequest } from '../raw-request.js';
+import { NAMESPACES } from '../runtime/core-resources.js';
 import { ObjectClient } from '../runtime/object-client.js';
 import type { ResourceType } from '../runtime/resource.js';
 import { pollUntil } from './poll.js';
@@ -50,6 +51,11 @@ export interface ScenarioContext {
   readonly namespace: string;
   /** Aborted once the run's outcome is known (e.g. a 403 was logged): stop waiting, clean up and return. */
   readonly signal: AbortSignal;
+  /**
+   * The name a shipped ClusterRole was applied under (they get a unique suffix), for a scenario that binds one
+   * itself in a namespace, as a namespace's owner would bind a ClusterRole that the manifests ship unbound.
+   */
+  readonly clusterRoleName: (shipped: string) => string;
 }
 
 /** Options of {@link checkLeastPrivilege}. */
@@ -68,6 +74,13 @@ export interface LeastPrivilegeOptions {
   readonly scenario: (ctx: ScenarioContext) => Promise<void>;
   /** How long one run may take. Default 60 s. */
   readonly timeoutMs?: number;
+  /**
+   * ClusterRoles of the manifests that no manifest binds, because each namespace's owner binds them where they want
+   * the grant (e.g. reading Secrets by name): applied and stripped rule by rule like the others, bound by the
+   * scenario itself where it needs them (`clusterRoleName` gives their applied name). The check binds them in a
+   * scratch namespace of its own only to see the authorizer take each change.
+   */
+  readonly perNamespaceClusterRoles?: readonly string[];
 }
 
 /** How one run ended. */
@@ -141,6 +154,17 @@ export async function checkLeastPrivilege(options: LeastPrivilegeOptions): Promi
   const suffix = Math.random().toString(36).slice(2, 7);
   const { roles, bindings } = rebase(options, suffix);
   const user = `system:serviceaccount:${options.namespace}:${options.serviceAccount}`;
+  const perNamespace = options.perNamespaceClusterRoles ?? [];
+  const grants = `${options.namespace}-grants-${suffix}`.slice(0, 63);
+  for (const name of perNamespace) {
+    bindings.push({
+      apiVersion: RBAC,
+      kind: 'RoleBinding',
+      metadata: { name: `${name}-${suffix}`, namespace: grants },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${name}-${suffix}` },
+      subjects: [{ kind: 'ServiceAccount', name: options.serviceAccount, namespace: options.namespace }],
+    } as RoleBinding);
+  }
   const identity = await options.addUser(user, [
     'system:serviceaccounts',
     `system:serviceaccounts:${options.namespace}`,
@@ -168,6 +192,7 @@ export async function checkLeastPrivilege(options: LeastPrivilegeOptions): Promi
       run: run++,
       namespace: options.namespace,
       signal: abort.signal,
+      clusterRoleName: (shipped) => `${shipped}-${suffix}`,
     });
     const result = await Promise.race([
       running.then(
@@ -191,8 +216,11 @@ export async function checkLeastPrivilege(options: LeastPrivilegeOptions): Promi
   };
 
   try {
+    if (perNamespace.length > 0) {
+      await admin.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: grants } });
+    }
     for (const obj of [...roles, ...bindings]) await apply(obj);
-    await waitForAccess(options.kubeConfig, identity, roles, true);
+    await waitForAccess(options.kubeConfig, identity, roles, true, bindings);
     const withAllRules = await attempt();
     const withoutRule: { rule: string; outcome: RunOutcome }[] = [];
     for (const role of roles) {
@@ -204,10 +232,11 @@ export async function checkLeastPrivilege(options: LeastPrivilegeOptions): Promi
           identity,
           [{ ...role, rules: [role.rules?.[i] as PolicyRule] }],
           false,
+          bindings,
         );
         withoutRule.push({ rule: describeRule(role, i), outcome: await attempt() });
         await apply(role);
-        await waitForAccess(options.kubeConfig, identity, [role], true);
+        await waitForAccess(options.kubeConfig, identity, [role], true, bindings);
       }
     }
     return { withAllRules, withoutRule };
@@ -217,6 +246,7 @@ export async function checkLeastPrivilege(options: LeastPrivilegeOptions): Promi
       if (resource)
         await admin.delete(resource, { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace });
     }
+    if (perNamespace.length > 0) await admin.delete(NAMESPACES, { name: grants });
   }
 }
 
@@ -256,9 +286,13 @@ function rebase(options: LeastPrivilegeOptions, suffix: string): { roles: Role[]
       } as RoleBinding);
     }
   }
-  // Only what the ServiceAccount is bound to: a directory may hold other components' roles too.
-  const bound = roles.filter((r) =>
-    bindings.some((b) => b.roleRef.kind === r.kind && b.roleRef.name === r.metadata?.name),
+  // Only what the ServiceAccount is bound to (or is left to bind per namespace): a directory may hold other
+  // components' roles too.
+  const perNamespace = new Set((options.perNamespaceClusterRoles ?? []).map((n) => rename('ClusterRole', n)));
+  const bound = roles.filter(
+    (r) =>
+      (r.kind === 'ClusterRole' && perNamespace.has(r.metadata?.name ?? '')) ||
+      bindings.some((b) => b.roleRef.kind === r.kind && b.roleRef.name === r.metadata?.name),
   );
   if (bound.length === 0) throw new Error('the manifests hold no Role or ClusterRole');
   if (bindings.length === 0)
@@ -276,8 +310,21 @@ async function waitForAccess(
   user: TestUser,
   roles: readonly Role[],
   allowed: boolean,
+  bindings: readonly RoleBinding[],
 ): Promise<void> {
   for (const role of roles) {
+    // Where the role grants: a Role in its namespace; a ClusterRole everywhere when a ClusterRoleBinding binds it,
+    // else only where a RoleBinding binds it (e.g. a ClusterRole the manifests ship for per-namespace grants).
+    const clusterWide = bindings.some(
+      (b) => b.kind === 'ClusterRoleBinding' && b.roleRef.name === role.metadata?.name,
+    );
+    const namespace =
+      role.kind === 'Role'
+        ? role.metadata?.namespace
+        : clusterWide
+          ? undefined
+          : bindings.find((b) => b.kind === 'RoleBinding' && b.roleRef.name === role.metadata?.name)?.metadata
+              ?.namespace;
     for (const rule of role.rules ?? []) {
       const [resourceAndSub = '', group = ''] = [rule.resources?.[0], rule.apiGroups?.[0]];
       const [resource, subresource] = resourceAndSub.split('/');
@@ -297,7 +344,7 @@ async function waitForAccess(
                 resource,
                 ...(subresource ? { subresource } : {}),
                 verb,
-                ...(role.kind === 'Role' ? { namespace: role.metadata?.namespace } : {}),
+                ...(namespace ? { namespace } : {}),
                 // A rule narrowed by resourceNames allows nothing for a request without a name.
                 ...(rule.resourceNames?.[0] ? { name: rule.resourceNames[0] } : {}),
               },

@@ -9,6 +9,7 @@ import {
   type ValidatingWebhookConfigurationOptions,
   validatingWebhookConfiguration,
   WEBHOOK_CONFIGURATION_LABEL,
+  type WebhookOptions,
 } from './validating-webhook-configuration.js';
 
 /** Options of a {@link WebhookConfigurationKeeper}. */
@@ -47,6 +48,8 @@ export class WebhookConfigurationKeeper implements Component {
   private readonly reflector: Reflector<V1ValidatingWebhookConfiguration>;
   private readonly loop: SyncLoop;
   private caBundle: string | undefined;
+  private webhooks: readonly WebhookOptions[];
+  private lastWritten: readonly WebhookOptions[] | undefined;
 
   /**
    * @param client - reads the Namespace, writes the configuration.
@@ -57,6 +60,7 @@ export class WebhookConfigurationKeeper implements Component {
     private readonly options: WebhookConfigurationKeeperOptions,
   ) {
     this.caBundle = options.caBundle;
+    this.webhooks = options.webhooks;
     // Fail at construction, not in the background, when the options cannot make a valid object.
     validatingWebhookConfiguration({ ...options, namespace: { name: options.namespace, uid: 'unknown' } });
     this.reflector = new Reflector<V1ValidatingWebhookConfiguration>(
@@ -81,6 +85,32 @@ export class WebhookConfigurationKeeper implements Component {
   setCaBundle(caBundle: string | undefined): void {
     this.caBundle = caBundle;
     this.loop.trigger();
+  }
+
+  /**
+   * Replaces the webhooks (e.g. a namespace selector that follows the namespaces some policy covers) and brings
+   * the configuration up to date; nothing is written when the result equals the live object.
+   *
+   * @throws Error naming the problem and the fix when `webhooks` cannot make a valid configuration; the
+   * previous webhooks are kept then.
+   */
+  setWebhooks(webhooks: readonly WebhookOptions[]): void {
+    validatingWebhookConfiguration({
+      ...this.options,
+      webhooks,
+      namespace: { name: this.options.namespace, uid: 'unknown' },
+    });
+    this.webhooks = webhooks;
+    this.loop.trigger();
+  }
+
+  /**
+   * The webhooks the configuration held after the last successful check (the very array given to the
+   * constructor or {@link setWebhooks}), or undefined before one: what the API server is being told, as
+   * opposed to what was asked for last.
+   */
+  get syncedWebhooks(): readonly WebhookOptions[] | undefined {
+    return this.lastWritten;
   }
 
   /** True once the configuration has been brought in shape at least once. */
@@ -120,8 +150,10 @@ export class WebhookConfigurationKeeper implements Component {
       return resyncMs;
     }
     const live = this.reflector.store.get({ name: this.options.name });
+    const webhooks = this.webhooks;
     const desired = validatingWebhookConfiguration({
       ...this.options,
+      webhooks,
       namespace: { name: nsName, uid },
       caBundle: this.caBundle,
     });
@@ -130,6 +162,7 @@ export class WebhookConfigurationKeeper implements Component {
     if (result !== 'unchanged') {
       this.options.logger?.info(`webhook configuration ${result}`, { configuration: this.options.name });
     }
+    this.lastWritten = webhooks;
     this.options.onSynced?.(result);
     return resyncMs;
   }

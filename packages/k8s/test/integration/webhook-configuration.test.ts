@@ -155,6 +155,55 @@ describe('WebhookConfigurationKeeper against the real API server', () => {
     });
   });
 
+  it('takes new webhooks (a new namespace selector), then writes nothing when given equal ones again', async () => {
+    const results: WriteResult[] = [];
+    const k = keeper('keeper-webhooks', results);
+    await k.start();
+    const [first] = (await live('keeper-webhooks'))?.webhooks ?? [];
+    if (!first) throw new Error('the configuration has no webhook');
+    const narrowed = () => [
+      {
+        name: 'pods.webhook-test.nimbus-ts.io',
+        path: '/validate-pods',
+        failurePolicy: 'Fail' as const,
+        timeoutSeconds: 5,
+        rules: [
+          {
+            operations: ['CREATE' as const, 'UPDATE' as const],
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            resources: ['pods'],
+          },
+        ],
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['webhook-test-covered'] },
+          ],
+        },
+      },
+    ];
+    const webhooks = narrowed();
+    k.setWebhooks(webhooks);
+    await pollUntil('the new selector', 30_000, () => k.syncedWebhooks === webhooks);
+    const [updated] = (await live('keeper-webhooks'))?.webhooks ?? [];
+    expect(updated?.namespaceSelector?.matchExpressions).toContainEqual({
+      key: 'kubernetes.io/metadata.name',
+      operator: 'In',
+      values: ['webhook-test-covered'],
+    });
+    expect(results).toContain('updated');
+
+    const checked = results.length;
+    const writesBefore = await apiWrites(env.kubeConfig, [GROUP]);
+    const same = narrowed();
+    k.setWebhooks(same);
+    await pollUntil('a check with equal webhooks', 30_000, () => k.syncedWebhooks === same);
+    // The watch event of its own update may add a check of its own; none of them writes.
+    expect(results.slice(checked).every((r) => r === 'unchanged')).toBe(true);
+    expect(await apiWrites(env.kubeConfig, [GROUP])).toBe(writesBefore);
+    expect(() => k.setWebhooks([])).toThrow(/it has no webhooks\. Fix: add at least one/);
+  });
+
   it('re-creates a deleted configuration', async () => {
     const k = keeper('keeper-deleted');
     await k.start();

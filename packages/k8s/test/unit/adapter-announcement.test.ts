@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
   ADAPTER_LABEL,
+  ANNOUNCEMENT_TIMING,
   adapterConditionType,
   adapterLeaseName,
   announcedKinds,
@@ -401,8 +402,27 @@ describe('the kinds an adapter announces', () => {
       ]),
       expected: [NETWORK_POLICIES],
     },
+    {
+      // Kyverno's Policy is listed in policy status as KyvernoPolicy/<name>, as upstream Nimbus lists it.
+      name: 'a status kind kept, a malformed one dropped',
+      value: JSON.stringify([
+        { ...CONFIG_MAPS, kind: 'Policy', plural: 'policies', statusKind: 'KyvernoPolicy' },
+        { ...CONFIG_MAPS, statusKind: 'Config/Map' },
+      ]),
+      expected: [
+        { ...CONFIG_MAPS, kind: 'Policy', plural: 'policies', statusKind: 'KyvernoPolicy' },
+        CONFIG_MAPS,
+      ],
+    },
   ])('reads $name', ({ value, expected }) => {
     expect(announcedKinds(value)).toEqual(expected);
+  });
+
+  it('announce a status kind only when the kind has one', () => {
+    const policies = { ...CONFIG_MAPS, kind: 'Policy', plural: 'policies', statusKind: 'KyvernoPolicy' };
+    const { annotations } = announcementMetadata('kyverno', ['escapeToHost'], [policies, CONFIG_MAPS]);
+    expect(announcedKinds(annotations[KINDS_ANNOTATION])).toEqual([policies, CONFIG_MAPS]);
+    expect(annotations[KINDS_ANNOTATION]).toBe(JSON.stringify([policies, CONFIG_MAPS]));
   });
 
   it('are announced and read back with the name and intents', () => {
@@ -422,5 +442,32 @@ describe('the kinds an adapter announces', () => {
       kinds: [NETWORK_POLICIES],
       expiresAt: T0 + 15_000,
     });
+  });
+});
+
+describe('an announcement-only Lease: 60 s, renewed every 20 s (ANNOUNCEMENT_TIMING)', () => {
+  const duration = ANNOUNCEMENT_TIMING.leaseDurationMs / 1000;
+  const live = liveAdapters([lease({ duration })], T0).signature;
+
+  it.each([
+    { case: 'right after a renewal', after: 0 },
+    { case: 'just before the next renewal', after: ANNOUNCEMENT_TIMING.retryPeriodMs - 1 },
+    {
+      case: 'with two renewals missed (e.g. a 40 s outage)',
+      after: 2 * ANNOUNCEMENT_TIMING.retryPeriodMs + 19_999,
+    },
+  ])('keeps the adapter live, with the same signature, $case', ({ after }) => {
+    expect(liveAdapters([lease({ duration })], T0 + after).signature).toBe(live);
+  });
+
+  it('drops the adapter once the Lease is past its own duration, not before', () => {
+    expect(live).not.toBe('');
+    expect(liveAdapters([lease({ duration })], T0 + 60_000 - 1).signature).toBe(live);
+    expect(liveAdapters([lease({ duration })], T0 + 60_000).signature).toBe('');
+  });
+
+  it('leaves a renewal every third of the duration', () => {
+    expect(ANNOUNCEMENT_TIMING.leaseDurationMs).toBe(3 * ANNOUNCEMENT_TIMING.retryPeriodMs);
+    expect(ANNOUNCEMENT_TIMING.renewDeadlineMs).toBeLessThan(ANNOUNCEMENT_TIMING.leaseDurationMs);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   API_VERSION,
   type DesiredChild,
+  engineObjectRejectedMessage,
   type Holding,
   holdingOf,
   MANAGED_BY_ANNOTATION,
@@ -287,5 +288,34 @@ describe('nameConflictMessage', () => {
     },
   ])('names the holder and the fix: $name', ({ conflicts, expected }) => {
     expect(nameConflictMessage('demo', conflicts)).toBe(expected);
+  });
+});
+
+describe('engineObjectRejectedMessage', () => {
+  it.each([
+    {
+      name: 'one object',
+      rejected: [
+        { entry: 'ConfigMap/web-x', message: 'create ConfigMap shop/web-x: HTTP 422 Invalid: bad name' },
+      ],
+      expected:
+        'the API server refused an engine object, so the policy is not enforced as written: ' +
+        'ConfigMap/web-x (create ConfigMap shop/web-x: HTTP 422 Invalid: bad name). Fix the SecurityIntent ' +
+        'values the message names, or report the object demo built to its authors; it is retried with backoff',
+    },
+    {
+      name: 'two objects, in build order',
+      rejected: [
+        { entry: 'ConfigMap/a', message: 'HTTP 422 Invalid: a' },
+        { entry: 'ConfigMap/b', message: 'HTTP 403 Forbidden: denied by admission' },
+      ],
+      expected:
+        'the API server refused 2 engine objects, so the policy is not enforced as written: ' +
+        'ConfigMap/a (HTTP 422 Invalid: a); ConfigMap/b (HTTP 403 Forbidden: denied by admission). Fix the ' +
+        'SecurityIntent values the message names, or report the object demo built to its authors; it is ' +
+        'retried with backoff',
+    },
+  ])('quotes the API server for $name', ({ rejected, expected }) => {
+    expect(engineObjectRejectedMessage('demo', rejected)).toBe(expected);
   });
 });

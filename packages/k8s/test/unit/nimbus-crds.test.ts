@@ -29,7 +29,12 @@ import {
   type SecurityIntentStatus,
   VERSION,
 } from '../../src/index.js';
-import { type CrdSchema, structuralSchemaProblems, walkSchema } from '../../src/testing/crd-schema.js';
+import {
+  type CrdSchema,
+  structuralSchemaProblems,
+  unboundedFields,
+  walkSchema,
+} from '../../src/testing/crd-schema.js';
 
 // The CRDs in crds/ are the contract with users, adapters and upstream Nimbus manifests, and no cluster is
 // needed to hold them to it: names and columns are compared with tables written from the upstream reference,
@@ -328,6 +333,8 @@ function kubernetesAjv(): Ajv {
   const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-kubernetes-list-map-keys', schemaType: 'array' });
+  // CEL validation rules (map-key lengths) are the API server's to evaluate; the integration tests apply them.
+  ajv.addKeyword({ keyword: 'x-kubernetes-validations', schemaType: 'array' });
   ajv.addKeyword({
     keyword: 'x-kubernetes-list-type',
     schemaType: 'string',
@@ -557,7 +564,36 @@ const intent = (fields: Record<string, unknown>) => ({
   spec: { intent: fields },
 });
 
+// Issue 15: objects of any size were accepted; 40 bindings of 1 MB took the operator from 199 to 377 MiB.
+const longCel = { ...sib, spec: { ...sib.spec, cel: [`labels.app == "${'a'.repeat(1024)}"`] } };
+const manyIntents = {
+  ...sib,
+  spec: { ...sib.spec, intents: Array.from({ length: 65 }, (_, i) => ({ name: `i${i}` })) },
+};
+
 const REJECTED: Rejected[] = [
+  {
+    name: 'a CEL expression over 1024 characters',
+    object: longCel,
+    field: '/spec/cel/0',
+    keyword: 'maxLength',
+  },
+  { name: 'a binding of 65 intents', object: manyIntents, field: '/spec/intents', keyword: 'maxItems' },
+  {
+    name: 'a label value over 63 characters',
+    object: {
+      ...sib,
+      spec: { ...sib.spec, selector: { workloadSelector: { matchLabels: { app: 'a'.repeat(64) } } } },
+    },
+    field: '/spec/selector/workloadSelector/matchLabels/app',
+    keyword: 'maxLength',
+  },
+  {
+    name: 'a params value over 512 characters',
+    object: intent({ id: 'swDeploymentTools', action: 'Block', params: { paths: ['/'.repeat(513)] } }),
+    field: '/spec/intent/params/paths/0',
+    keyword: 'maxLength',
+  },
   {
     name: 'an intent id with a dash',
     object: intent({ id: 'sw-deployment-tools', action: 'Block' }),
@@ -772,6 +808,10 @@ describe('crds/', () => {
 
     it('is a structural schema with a description on every field', () => {
       expect(structuralSchemaProblems(storageSchema(expected.kind))).toEqual([]);
+    });
+
+    it('bounds every string, list and map (issue 15)', () => {
+      expect(unboundedFields(storageSchema(expected.kind))).toEqual([]);
     });
 
     it('agrees with RESOURCES', () => {

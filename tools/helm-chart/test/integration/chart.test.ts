@@ -154,6 +154,7 @@ describe("the chart's defaults are deploy/", () => {
   it.each([
     { component: 'core operator', files: ['core-operator/rbac.yaml'] },
     { component: 'KubeArmor adapter', files: ['adapter-kubearmor/rbac.yaml'] },
+    { component: 'Kyverno adapter', files: ['adapter-kyverno/rbac.yaml'] },
     { component: 'NetworkPolicy adapter', files: ['adapter-netpol/rbac.yaml'] },
     { component: 'Clair scanner', files: ['adapter-clair/rbac.yaml'] },
     { component: 'Clair admission webhook', files: ['adapter-clair/webhook-rbac.yaml'] },

@@ -77,6 +77,8 @@ describe('values.schema.json', () => {
     expect(open).toEqual([]);
     expect(freeForm).toEqual([
       '/properties/global',
+      '/properties/clairWebhook/properties/networkPolicy/properties/apiServer/items/properties/namespaceSelector',
+      '/properties/clairWebhook/properties/networkPolicy/properties/apiServer/items/properties/podSelector',
       '/definitions/affinity/properties/nodeAffinity',
       '/definitions/affinity/properties/podAffinity',
       '/definitions/affinity/properties/podAntiAffinity',
@@ -86,10 +88,11 @@ describe('values.schema.json', () => {
   });
 });
 
-/** The six components; the README documents their common keys once, as `<component>.…`. */
+/** The seven components; the README documents their common keys once, as `<component>.…`. */
 const COMPONENTS = [
   'coreOperator',
   'kubearmorAdapter',
+  'kyvernoAdapter',
   'netpolAdapter',
   'clairScanner',
   'clairWebhook',

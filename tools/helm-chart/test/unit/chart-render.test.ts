@@ -51,6 +51,16 @@ const COMPONENT_OBJECTS = {
     'Deployment/nimbus-kubearmor',
     'Service/nimbus-kubearmor-metrics',
   ],
+  kyvernoAdapter: [
+    'ServiceAccount/nimbus-kyverno',
+    'ClusterRole/nimbus-kyverno',
+    'ClusterRoleBinding/nimbus-kyverno',
+    'Role/nimbus-kyverno-lease',
+    'RoleBinding/nimbus-kyverno-lease',
+    'ClusterRole/nimbus-kyverno:kyverno-background-controller',
+    'Deployment/nimbus-kyverno',
+    'Service/nimbus-kyverno-metrics',
+  ],
   netpolAdapter: [
     'ServiceAccount/nimbus-netpol',
     'ClusterRole/nimbus-netpol',
@@ -80,6 +90,7 @@ const COMPONENT_OBJECTS = {
     'PodDisruptionBudget/nimbus-clair-webhook',
     'Service/nimbus-clair-webhook',
     'Service/nimbus-clair-webhook-metrics',
+    'NetworkPolicy/nimbus-clair-webhook',
   ],
   // Its CRD, the adapter, and the scan jobs' identity.
   k8tlsAdapter: [
@@ -103,6 +114,7 @@ const COMPONENT_OBJECTS = {
 const DEPLOYMENTS = {
   coreOperator: 'nimbus-core-operator',
   kubearmorAdapter: 'nimbus-kubearmor',
+  kyvernoAdapter: 'nimbus-kyverno',
   netpolAdapter: 'nimbus-netpol',
   clairScanner: 'nimbus-clair',
   clairWebhook: 'nimbus-clair-webhook',
@@ -118,6 +130,8 @@ const NIMBUS_CRDS = [
   'CustomResourceDefinition/securityintentbindings.intent.security.nimbus.com',
   'CustomResourceDefinition/securityintents.intent.security.nimbus.com',
 ];
+/** What the two Clair components share: rendered while either is enabled. */
+const CLAIR_SHARED = ['ClusterRole/nimbus-clair-secret-reader'];
 const SCANNING_CRDS = [
   'CustomResourceDefinition/imageadmissionpolicies.scanning.nimbus-ts.io',
   'CustomResourceDefinition/imagescanpolicies.scanning.nimbus-ts.io',
@@ -128,7 +142,7 @@ describe('components', () => {
   it('all six render by default, with the CRDs, and nothing else', async () => {
     const objects = await renderChart(helm);
     expect(keys(objects).sort()).toEqual(
-      [...NIMBUS_CRDS, ...SCANNING_CRDS, ...Object.values(COMPONENT_OBJECTS).flat()].sort(),
+      [...NIMBUS_CRDS, ...SCANNING_CRDS, ...CLAIR_SHARED, ...Object.values(COMPONENT_OBJECTS).flat()].sort(),
     );
     // Every object says which release and chart it belongs to.
     for (const o of objects) {
@@ -161,6 +175,38 @@ describe('components', () => {
     );
     expect(rendered).toEqual(expect.arrayContaining(NIMBUS_CRDS));
     for (const crd of SCANNING_CRDS) expect(rendered).not.toContain(crd);
+    for (const shared of CLAIR_SHARED) expect(rendered).not.toContain(shared);
+  });
+
+  it('clair.secretReaderNamespaces binds the secret reader there, to the Clair components that are enabled', async () => {
+    const objects = await renderChart(helm, {
+      clair: { secretReaderNamespaces: ['shop', 'payments'] },
+      clairScanner: { enabled: false },
+    });
+    const bindings = objects.filter(
+      (o) => o.kind === 'RoleBinding' && o.metadata.name === 'nimbus-clair-secret-reader',
+    );
+    expect(bindings.map((b) => b.metadata.namespace)).toEqual(['shop', 'payments']);
+    for (const binding of bindings) {
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'nimbus-clair-secret-reader',
+      });
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'nimbus-clair-webhook', namespace: 'nimbus-system' },
+      ]);
+    }
+    // Neither Clair component may read a Secret cluster-wide.
+    const everything = await renderChart(helm);
+    for (const name of ['nimbus-clair', 'nimbus-clair-webhook']) {
+      const role = find(everything, 'ClusterRole', name);
+      const rules = (role.rules ?? []) as { resources?: string[]; resourceNames?: string[] }[];
+      expect(
+        rules.filter((r) => r.resources?.includes('secrets')),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it('objects go into the release namespace, and bindings name it', async () => {
@@ -477,6 +523,33 @@ describe('Clair settings', () => {
       WEBHOOK_TIMEOUT_SECONDS: '5',
       ADMISSION_PLATFORM: 'linux/arm64/v8',
     });
+  });
+});
+
+describe('the webhook NetworkPolicy', () => {
+  it('admits the API server peers given to the webhook port only, and can be turned off', async () => {
+    const peers = [
+      { ipBlock: { cidr: '172.18.0.0/16' } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'konnectivity-agent' } },
+      },
+    ];
+    const policy = find(
+      await renderChart(helm, { clairWebhook: { networkPolicy: { apiServer: peers } } }),
+      'NetworkPolicy',
+      'nimbus-clair-webhook',
+    );
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nimbus-clair-webhook' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: peers, ports: [{ protocol: 'TCP', port: 'webhook' }] },
+        { ports: [{ protocol: 'TCP', port: 'metrics' }] },
+      ],
+    });
+    const off = await renderChart(helm, { clairWebhook: { networkPolicy: { enabled: false } } });
+    expect(keys(off)).not.toContain('NetworkPolicy/nimbus-clair-webhook');
   });
 });
 

@@ -16,6 +16,7 @@ import {
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import { kyvernoCrdDirectories } from '@nimbus-ts/kyverno-testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NONROOT } from '../../src/base.js';
 import { type BuiltImage, buildImages, gitHead } from '../../src/build.js';
@@ -131,7 +132,15 @@ describe.skipIf(!isRoot)('the component images, built without Docker', () => {
     for (const image of first) process.stderr.write(`${summaryLine(image)}\n`);
     crane = (await ensureScanBinaries()).crane;
     registry = await startRegistry({ crane });
-    await env.installCRDs([nimbusCrds(), kubearmorCrdDirectory(), scanningCrds(), k8tlsCrdDirectory()]);
+    // The Kyverno adapter is ready once it can list Kyverno's Policies and ClusterPolicies (kyverno.io's CRDs).
+    const kyvernoIo = (await kyvernoCrdDirectories()).filter((d) => d.endsWith('/kyverno'));
+    await env.installCRDs([
+      nimbusCrds(),
+      kubearmorCrdDirectory(),
+      scanningCrds(),
+      k8tlsCrdDirectory(),
+      ...kyvernoIo,
+    ]);
     ns = await env.namespace('images');
   }, 40 * 60_000);
 

@@ -23,6 +23,7 @@ import { deployedImages, REPO_ROOT } from '../support/deployments.js';
 const DEPLOYMENT_BINS: Record<string, { bin: string; leaderElect: boolean }> = {
   'nimbus-core-operator': { bin: 'nimbus-core-operator', leaderElect: true },
   'nimbus-kubearmor': { bin: 'nimbus-kubearmor', leaderElect: true },
+  'nimbus-kyverno': { bin: 'nimbus-kyverno', leaderElect: true },
   'nimbus-clair': { bin: 'nimbus-clair', leaderElect: true },
   'nimbus-clair-webhook': { bin: 'nimbus-clair-webhook', leaderElect: false },
   'nimbus-k8tls': { bin: 'nimbus-k8tls', leaderElect: true },
@@ -110,8 +111,8 @@ describe('selectComponents', () => {
   });
 
   it('names the images when it does not know one', () => {
-    expect(() => selectComponents(['nimbus-kyverno'])).toThrow(
-      'unknown component "nimbus-kyverno"; the images are nimbus-core-operator, nimbus-kubearmor, nimbus-clair, nimbus-k8tls, nimbus-netpol',
+    expect(() => selectComponents(['nimbus-falco'])).toThrow(
+      'unknown component "nimbus-falco"; the images are nimbus-core-operator, nimbus-kubearmor, nimbus-kyverno, nimbus-clair, nimbus-k8tls, nimbus-netpol',
     );
   });
 });
