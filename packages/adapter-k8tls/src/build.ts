@@ -1,4 +1,10 @@
-import type { BuildContext, ClusterNimbusPolicy, DesiredObject, NimbusPolicy } from '@nimbus-ts/k8s';
+import {
+  type BuildContext,
+  boundedName,
+  type ClusterNimbusPolicy,
+  type DesiredObject,
+  type NimbusPolicy,
+} from '@nimbus-ts/k8s';
 import type { K8tlsConfig } from './config.js';
 import { CONFIG_MAPS, CRON_JOBS } from './kinds.js';
 
@@ -31,9 +37,19 @@ const CRON_FIELD = /^[0-9A-Za-z*/,?-]+$/;
 // and nc -z (k8tls's tools) accept, with no spaces (the list is split on spaces).
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$/;
 
-/** The CronJob of a policy: `<policy>-assesstls`, upstream's name. Its report carries the same name. */
+/**
+ * The longest CronJob name the API server accepts: its Jobs are named `<cronjob>-<scheduled minute>` (11 more
+ * characters) and must stay DNS labels. It also keeps the name a valid value of {@link ASSESSMENT_LABEL}.
+ */
+export const MAX_CRON_JOB_NAME_LENGTH = 52;
+
+/**
+ * The CronJob of a policy: `<policy>-assesstls`, upstream's name, shortened with a hash suffix when it would
+ * exceed {@link MAX_CRON_JOB_NAME_LENGTH} (a ClusterNimbusPolicy name may have 253 characters). Its report
+ * carries the same name.
+ */
 export function cronJobName(policyName: string): string {
-  return `${policyName}-assesstls`;
+  return boundedName([policyName, 'assesstls'], MAX_CRON_JOB_NAME_LENGTH);
 }
 
 /**
@@ -41,7 +57,7 @@ export function cronJobName(policyName: string): string {
  * policies overwrite each other's list; this name is the policy's own.
  */
 export function addressesConfigMapName(policyName: string): string {
-  return `${cronJobName(policyName)}-addresses`;
+  return boundedName([cronJobName(policyName), 'addresses']);
 }
 
 /**

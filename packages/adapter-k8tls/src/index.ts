@@ -15,6 +15,7 @@ export {
   cronJobName,
   DEFAULT_SCHEDULE,
   K8TLS_INTENTS,
+  MAX_CRON_JOB_NAME_LENGTH,
   REPORT_PATH,
   scheduleProblem,
 } from './build.js';

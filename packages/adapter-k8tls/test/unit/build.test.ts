@@ -2,7 +2,10 @@ import type { ClusterNimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
 import { desiredState } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import {
+  ASSESSMENT_LABEL,
+  addressesConfigMapName,
   createK8tlsAdapter,
+  cronJobName,
   DEFAULT_K8TLS_CONFIG,
   type K8tlsConfig,
   scheduleProblem,
@@ -72,6 +75,31 @@ describe('the k8tls builder', () => {
     const cm = objects.find((o) => o.kind === 'ConfigMap');
     expect(cm?.data?.addresses).toBe(configMap);
     if (cm) expect(cm.metadata).toMatchObject({ name: 'tls-assesstls-addresses', namespace: 'scans' });
+  });
+
+  it('keeps every name within the CronJob limit of 52 characters, distinct, when the policy name is the longest allowed', () => {
+    // The API server refuses a CronJob name over 52 characters (its Jobs append an 11-character suffix and stay
+    // DNS labels), and the CronJob's name is also the value of the assessment label (63 at most).
+    const names = ['a', 'b'].map((last) => {
+      const long = policy([assess({ external_addresses: ['shop.example.com:443'] })]);
+      long.metadata.name = `${'n'.repeat(252)}${last}`;
+      // biome-ignore lint/suspicious/noExplicitAny: the test reads deep into the built objects.
+      const objects: any[] = desiredState(createK8tlsAdapter(CONFIG), long).children.map((c) => c.object);
+      const cronJob = objects.find((o) => o.kind === 'CronJob');
+      const configMap = objects.find((o) => o.kind === 'ConfigMap');
+      expect(cronJob.metadata.name).toMatch(/^n+-[0-9a-f]{10}$/);
+      expect(cronJob.metadata.name).toHaveLength(52);
+      expect(cronJob.metadata.labels[ASSESSMENT_LABEL]).toBe(cronJob.metadata.name);
+      expect(cronJob.spec.jobTemplate.spec.template.metadata.labels[ASSESSMENT_LABEL]).toBe(
+        cronJob.metadata.name,
+      );
+      expect(configMap.metadata.name).toBe(`${cronJob.metadata.name}-addresses`);
+      expect(configMap.metadata.labels[ASSESSMENT_LABEL]).toBe(cronJob.metadata.name);
+      expect(cronJobName(long.metadata.name)).toBe(cronJob.metadata.name);
+      expect(addressesConfigMapName(long.metadata.name)).toBe(configMap.metadata.name);
+      return cronJob.metadata.name as string;
+    });
+    expect(new Set(names).size).toBe(2);
   });
 
   it('builds nothing without an assessTLS rule, and nothing for NimbusPolicies', () => {
