@@ -14,7 +14,7 @@ const USAGE = `Usage:
   ./scripts/images lock
 
 build   builds the OCI image of every component (or each --component: nimbus-core-operator, nimbus-kubearmor, nimbus-kyverno,
-        nimbus-clair, nimbus-netpol) as an OCI image layout under --out (default
+        nimbus-clair, nimbus-k8tls, nimbus-netpol) as an OCI image layout under --out (default
         ~/.cache/nimbus-ts/images/layouts), then prints each image's digest and compressed size. With --push,
         pushes each as REGISTRY/<image>:<version> with crane (e.g. --push ghcr.io/nimbus-ts, which deploy/ pulls
         from; log in with crane auth login or docker login first; --insecure for a plain-HTTP registry).
