@@ -95,7 +95,9 @@ function adapterForKind(
     ? announced.get(recorded)?.kinds.find((k) => (k.statusKind ?? k.kind) === kind || k.kind === kind)
     : undefined;
   if (recorded && announcedByRecorded) return { adapter: recorded, resource: announcedByRecorded };
-  if (known) return known;
+  // Only the adapter that recorded an entry may say what it is: another adapter's kind of the same name (k8tls
+  // writes ConfigMaps, so may a third-party adapter) can be another object, so the entry stays unchecked.
+  if (recorded !== undefined) return undefined;
   for (const [adapter, { kinds }] of announced) {
     const resource = kinds.find((k) => (k.statusKind ?? k.kind) === kind || k.kind === kind);
     if (resource) return { adapter, resource };

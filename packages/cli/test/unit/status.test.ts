@@ -413,6 +413,29 @@ describe('nimbus status of a third-party adapter it has no code for', () => {
     ).toEqual(['acme: ', 'unknown: Secret unchecked']);
   });
 
+  it("does not look an entry up as a built-in adapter's kind when another adapter recorded it", async () => {
+    // acme writes ConfigMaps, as the built-in k8tls adapter does; acme's Lease has expired, so nothing says what
+    // acme's ConfigMap is, and k8tls's kind table must not answer for an entry acme recorded.
+    const withConfigMap = objects('False').map((o) => {
+      if (o.kind === 'Secret') return { ...o, apiVersion: 'v1', kind: 'ConfigMap' };
+      if (o.kind !== 'NimbusPolicy') return o;
+      const policy = o as KubernetesObject & { status: Record<string, unknown> };
+      return {
+        ...policy,
+        status: {
+          ...policy.status,
+          adapterPolicies: ['ConfigMap/web-acmeguard'],
+          policiesByAdapter: [{ adapter: 'acme', policies: ['ConfigMap/web-acmeguard'] }],
+        },
+      };
+    }) as KubernetesObject[];
+    const report = await collect(new FakeCluster([...withConfigMap, lease(60_000)]));
+    const adapters = report.bindings[0]?.policies[0]?.adapters ?? [];
+    expect(adapters.flatMap((a) => a.objects.map((o) => `${a.name}: ${o.entry} ${o.state}`))).toEqual([
+      'acme: ConfigMap/web-acmeguard unchecked',
+    ]);
+  });
+
   it('does without the Leases when the user may not list them', async () => {
     class NoLeases extends FakeCluster {
       override async list<T extends KubernetesObject>(
