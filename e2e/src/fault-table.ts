@@ -13,6 +13,8 @@ export interface FaultRow {
   readonly peakRssMiB: Readonly<Record<string, number | undefined>>;
   /** Create, update and patch requests the API server served during the case. */
   readonly writes: number | undefined;
+  /** Replicas that exited on their own and were started again, as the kubelet would, during the case. */
+  readonly restarts: number;
 }
 
 const fixed = (n: number | undefined, digits: number) => (n === undefined ? '-' : n.toFixed(digits));
@@ -28,12 +30,20 @@ export function renderFaultTable(
   limits: Readonly<Record<string, number>>,
 ): string {
   const roles = Object.keys(limits);
-  const header = ['case', 'converge s', ...roles.map((r) => `${r} peak/limit MiB`), 'writes', 'outcome'];
+  const header = [
+    'case',
+    'converge s',
+    ...roles.map((r) => `${r} peak/limit MiB`),
+    'writes',
+    'restarts',
+    'outcome',
+  ];
   const lines = rows.map((row) => [
     row.name,
     fixed(row.convergeMs === undefined ? undefined : row.convergeMs / 1000, 1),
     ...roles.map((r) => `${fixed(row.peakRssMiB[r], 0)}/${fixed(limits[r], 0)}`),
     fixed(row.writes, 0),
+    String(row.restarts),
     row.outcome,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));

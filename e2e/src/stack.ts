@@ -28,6 +28,12 @@ export interface ReplicaOptions {
   readonly kubeconfigPath?: string;
   /** Environment added to the deployed one (the webhook's WEBHOOK_* settings). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Start a new replica (same options, a new pod name) whenever this one exits without being killed or stopped by
+   * the suite, as the kubelet restarts a Deployment's container. Default false: the leader-election cases watch
+   * exits themselves.
+   */
+  readonly restartOnExit?: boolean;
 }
 
 /** One running replica of a role. */
@@ -45,7 +51,12 @@ export interface Replica extends ComponentProcess {
 export class FaultStack {
   private readonly live = new Set<Replica>();
   private readonly peaks = new Map<Role, number>();
+  /** Replicas the suite itself killed or stopped: their exit is no crash. */
+  private readonly ended = new WeakSet<Replica>();
   private serial = 0;
+  private restartCount = 0;
+  /** Set by {@link killAll} of every role: nothing is restarted until {@link reopen}. */
+  private closed = false;
 
   /**
    * @param kubeconfigPath - the admin kubeconfig of the control plane.
@@ -80,8 +91,24 @@ export class FaultStack {
       { role, podName },
     );
     this.live.add(replica);
-    void replica.exited().then(() => this.live.delete(replica));
+    void replica.exited().then(() => {
+      this.live.delete(replica);
+      if (!options.restartOnExit || this.ended.has(replica) || this.closed) return;
+      this.restartCount++;
+      this.start(role, { ...options, podName: options.podName === null ? null : undefined });
+    });
     return replica;
+  }
+
+  /** Crashed replicas started again so far (see {@link ReplicaOptions.restartOnExit}). */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** Stops `replica` with `signal` (default SIGTERM, as a rollout does) without restarting it. */
+  async stop(replica: Replica, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.ended.add(replica);
+    await replica.stop(signal);
   }
 
   /** Resolves once `replica` has logged that its controllers started (it leads, or runs without a Lease). */
@@ -105,6 +132,7 @@ export class FaultStack {
 
   /** Records the replica's peak RSS, then kills it with SIGKILL (as the OOM killer or a node loss would). */
   async kill9(replica: Replica): Promise<void> {
+    this.ended.add(replica);
     this.notePeak(replica);
     replica.child.kill('SIGKILL');
     await replica.exited();
@@ -112,7 +140,13 @@ export class FaultStack {
 
   /** Kills every replica of `roles` (default all) with SIGKILL. */
   async killAll(roles: readonly Role[] = ['operator', 'adapter', 'webhook']): Promise<void> {
+    this.closed = roles.length === 3;
     await Promise.all([...this.live].filter((r) => roles.includes(r.role)).map((r) => this.kill9(r)));
+  }
+
+  /** Lets replicas with `restartOnExit` be restarted again after {@link killAll} of every role. */
+  reopen(): void {
+    this.closed = false;
   }
 
   /** Forgets the peaks recorded so far and resets each live replica's, so the next reading covers one case. */
