@@ -314,25 +314,7 @@ describe('the fault suite (issue 15)', () => {
       const accepted: string[] = [];
       for (let i = 0; i < 40; i++) {
         const name = `large-${i}`;
-        // The API server takes seconds to validate and store one: more than a client's usual 10 s under load.
-        const res = await rawRequest(cp.kubeConfig, `/apis/${API}/namespaces/${ns}/securityintentbindings`, {
-          method: 'POST',
-          timeoutMs: 120_000,
-          contentType: 'application/json',
-          body: JSON.stringify({
-            apiVersion: API,
-            kind: 'SecurityIntentBinding',
-            metadata: { name, namespace: ns },
-            spec: {
-              intents: [{ name: 'pkg' }, { name: 'tmp' }],
-              selector: { workloadSelector: { matchLabels } },
-            },
-          }),
-        });
-        if (res.status >= 500)
-          throw new Error(`creating ${ns}/${name}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
-        // A 4xx is a bound that holds (e.g. a maximum size in the CRD): the binding is refused, not lost.
-        if (res.status < 300) accepted.push(name);
+        if (await createLarge(ns, name, matchLabels)) accepted.push(name);
       }
       await otherTenantConverges();
       await waitConverged(ns, accepted, 300_000);
@@ -559,6 +541,39 @@ describe('the fault suite (issue 15)', () => {
       await otherTenantConverges();
     });
   });
+
+  /**
+   * Creates one ~1 MB binding as a tenant's client would: patiently, since the API server takes seconds to validate
+   * and store one (more than a client's usual 10 s under load), and again after a 5xx (the API server gave up
+   * waiting on etcd; a 409 then says the first attempt was stored). True when stored, false when refused with a
+   * 4xx: a bound that holds, e.g. a maximum size in the CRD.
+   */
+  async function createLarge(
+    ns: string,
+    name: string,
+    matchLabels: Record<string, string>,
+  ): Promise<boolean> {
+    const body = JSON.stringify({
+      apiVersion: API,
+      kind: 'SecurityIntentBinding',
+      metadata: { name, namespace: ns },
+      spec: { intents: [{ name: 'pkg' }, { name: 'tmp' }], selector: { workloadSelector: { matchLabels } } },
+    });
+    let last = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const res = await rawRequest(cp.kubeConfig, `/apis/${API}/namespaces/${ns}/securityintentbindings`, {
+        method: 'POST',
+        timeoutMs: 120_000,
+        contentType: 'application/json',
+        body,
+      }).catch((err: Error) => ({ status: 0, body: err.message }));
+      if (res.status < 300 && res.status > 0) return true;
+      if (res.status === 409) return attempt > 0;
+      if (res.status >= 400 && res.status < 500) return false;
+      last = `HTTP ${res.status} ${res.body.slice(0, 200)}`;
+    }
+    throw new Error(`creating binding ${ns}/${name} failed five times; last: ${last}`);
+  }
 
   /** Applies 20 bindings, kills `role` with SIGKILL once it has written part of them, starts a new replica. */
   async function killMidApply(role: 'operator' | 'adapter', clock: CaseClock) {
