@@ -55,9 +55,14 @@ export function renderFaultTable(
   return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format), ''].join('\n');
 }
 
-/** Prints the table to stdout and writes it to `file` (its directory is created). */
-export function publishFaultTable(table: string, file: string): void {
+/** Writes the table to `file`, creating its directory. */
+export function writeFaultTable(table: string, file: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, table);
+}
+
+/** Prints the table to stdout and writes it to `file` (its directory is created). */
+export function publishFaultTable(table: string, file: string): void {
+  writeFaultTable(table, file);
   process.stdout.write(`\nfault suite (${file}):\n${table}`);
 }

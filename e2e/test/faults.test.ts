@@ -19,7 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDelayingProxy } from '../src/delaying-proxy.js';
 import { deployedMemoryLimitMiB } from '../src/deployed-limits.js';
-import { type FaultRow, publishFaultTable, renderFaultTable } from '../src/fault-table.js';
+import { type FaultRow, publishFaultTable, renderFaultTable, writeFaultTable } from '../src/fault-table.js';
 import { FaultStack, type Replica, type Role } from '../src/stack.js';
 
 // Issue 15's fault suite: each case applies one fault to the operator, the KubeArmor adapter and the image-admission
@@ -259,6 +259,8 @@ describe('the fault suite (issue 15)', () => {
         writes: total,
         restarts: stack.restarts - restartsBefore,
       });
+      // After every case, so a run cut short still leaves the table of what it measured.
+      writeFaultTable(renderFaultTable(rows, LIMITS), TABLE_FILE);
       await cleanUpCase(outcome !== 'pass');
     }
   };
@@ -307,9 +309,9 @@ describe('the fault suite (issue 15)', () => {
   it('large-bindings: 40 near-maximum bindings stay within the memory limits', async () => {
     await runCase('large-bindings', async (clock) => {
       const ns = await namespace('large');
-      // ~1 MB of matchLabels each: near etcd's 1.5 MiB request limit once the NimbusPolicy and its status exist.
+      // ~0.8 MB of matchLabels each: near etcd's 1.5 MiB request limit once the NimbusPolicy and its status exist.
       const matchLabels = Object.fromEntries(
-        Array.from({ length: 12_500 }, (_, i) => [`key-${i}`, `${'v'.repeat(60)}-${i}`.slice(-63)]),
+        Array.from({ length: 10_000 }, (_, i) => [`key-${i}`, `${'v'.repeat(60)}-${i}`.slice(-63)]),
       );
       const accepted: string[] = [];
       for (let i = 0; i < 40; i++) {
@@ -317,7 +319,7 @@ describe('the fault suite (issue 15)', () => {
         if (await createLarge(ns, name, matchLabels)) accepted.push(name);
       }
       await otherTenantConverges();
-      await waitConverged(ns, accepted, 300_000);
+      await waitConverged(ns, accepted, 180_000);
       clock.converged();
     });
   });
@@ -544,8 +546,8 @@ describe('the fault suite (issue 15)', () => {
 
   /**
    * Creates one ~1 MB binding as a tenant's client would: patiently, since the API server takes seconds to validate
-   * and store one (more than a client's usual 10 s under load), and again after a 5xx (the API server gave up
-   * waiting on etcd; a 409 then says the first attempt was stored). True when stored, false when refused with a
+   * and store one (more than a client's usual 10 s under load), and once more after a 5xx (the API server gave
+   * up waiting on etcd; a 409 then says the first attempt was stored). True when stored, false when refused with a
    * 4xx: a bound that holds, e.g. a maximum size in the CRD.
    */
   async function createLarge(
@@ -560,10 +562,10 @@ describe('the fault suite (issue 15)', () => {
       spec: { intents: [{ name: 'pkg' }, { name: 'tmp' }], selector: { workloadSelector: { matchLabels } } },
     });
     let last = '';
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 2; attempt++) {
       const res = await rawRequest(cp.kubeConfig, `/apis/${API}/namespaces/${ns}/securityintentbindings`, {
         method: 'POST',
-        timeoutMs: 120_000,
+        timeoutMs: 90_000,
         contentType: 'application/json',
         body,
       }).catch((err: Error) => ({ status: 0, body: err.message }));
@@ -572,7 +574,7 @@ describe('the fault suite (issue 15)', () => {
       if (res.status >= 400 && res.status < 500) return false;
       last = `HTTP ${res.status} ${res.body.slice(0, 200)}`;
     }
-    throw new Error(`creating binding ${ns}/${name} failed five times; last: ${last}`);
+    throw new Error(`the API server could not store binding ${ns}/${name} (twice); last: ${last}`);
   }
 
   /** Applies 20 bindings, kills `role` with SIGKILL once it has written part of them, starts a new replica. */
