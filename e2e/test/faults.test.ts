@@ -614,9 +614,13 @@ describe('the fault suite (issue 15)', () => {
     type Lease = Obj & {
       spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string };
     };
-    const holders = new Set(stack.replicas('operator').map((r) => r.podName));
+    // A replica's identity is its pod name, or (by default, so that two replicas never share one) the pod name
+    // and `_` and a random suffix.
+    const podNames = stack.replicas('operator').map((r) => r.podName);
+    const heldByOperator = (holder: string) =>
+      podNames.some((p) => p !== null && (holder === p || holder.startsWith(`${p}_`)));
     const leases = await client.list<Lease>(LEASES, SYSTEM_NAMESPACE);
-    const lease = leases.find((l) => holders.has(l.spec?.holderIdentity ?? null));
+    const lease = leases.find((l) => heldByOperator(l.spec?.holderIdentity ?? ''));
     if (!lease) throw new Error(`no Lease in ${SYSTEM_NAMESPACE} is held by an operator replica`);
     return lease;
   }
