@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// The fault suite (`pnpm test:faults`): its own project, not part of `pnpm test`. It starts its own control plane
-// (it restarts kube-apiserver, so it cannot share the integration project's) and the components from their dist/,
-// so build first. Cases run one after another: each measures peak RSS and writes of the whole stack.
+// The fault suite (`pnpm test:faults`, and the `faults` project of the root configuration, which `./scripts/test`
+// runs after every other project). It starts its own control plane (it restarts kube-apiserver, so it cannot share
+// the integration project's) and the components from their dist/, so build first. Cases run one after another: each measures peak RSS and writes of the whole stack.
 export default defineConfig({
   test: {
     name: 'faults',
