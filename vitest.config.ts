@@ -51,6 +51,13 @@ export default defineConfig({
         root: './examples/adapter-netpol',
         test: { name: 'integration-netpol', sequence: { groupOrder: 1 } },
       },
+      {
+        // The fault suite of e2e/ (also `pnpm test:faults`): hostile input, kills and restarts against its own
+        // control plane, last, when nothing else runs beside it (it measures peak memory and writes).
+        extends: './e2e/vitest.config.ts',
+        root: './e2e',
+        test: { name: 'faults', sequence: { groupOrder: 2 } },
+      },
     ],
   },
 });

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 /** What the release tooling reads of a workspace package's package.json. */
 export interface WorkspacePackage {
@@ -10,35 +11,53 @@ export interface WorkspacePackage {
   readonly private: boolean;
 }
 
-/** The folders `pnpm-workspace.yaml` lists whose children are packages. */
-const PACKAGE_PARENTS = ['packages', 'examples', 'tools'];
+/**
+ * The entries of `pnpm-workspace.yaml`: folders whose children are packages (`packages/*`) and single package
+ * folders (`bench`, `e2e`).
+ */
+async function workspaceEntries(root: string): Promise<{ parents: string[]; singles: string[] }> {
+  const manifest = parse(await readFile(join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
+    packages?: string[];
+  };
+  const entries = manifest.packages ?? [];
+  return {
+    parents: entries.filter((e) => e.endsWith('/*')).map((e) => e.slice(0, -2)),
+    singles: entries.filter((e) => !e.includes('*')),
+  };
+}
+
+async function readManifest(
+  root: string,
+  dir: string,
+): Promise<{ name?: string; version?: string; private?: boolean } | undefined> {
+  try {
+    return JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Every workspace package below `root`, public and private, sorted by directory. */
 export async function workspacePackages(root: string): Promise<WorkspacePackage[]> {
-  const found: WorkspacePackage[] = [];
-  for (const parent of PACKAGE_PARENTS) {
-    let children: string[];
+  const { parents, singles } = await workspaceEntries(root);
+  const dirs = [...singles];
+  for (const parent of parents) {
     try {
-      children = await readdir(join(root, parent));
+      dirs.push(...(await readdir(join(root, parent))).map((child) => `${parent}/${child}`));
     } catch {
-      continue;
+      // A listed folder that does not exist holds no packages.
     }
-    for (const child of children) {
-      const dir = `${parent}/${child}`;
-      let manifest: { name?: string; version?: string; private?: boolean };
-      try {
-        manifest = JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8'));
-      } catch {
-        continue;
-      }
-      if (!manifest.name) continue;
-      found.push({
-        dir,
-        name: manifest.name,
-        version: manifest.version ?? '0.0.0',
-        private: manifest.private === true,
-      });
-    }
+  }
+  const found: WorkspacePackage[] = [];
+  for (const dir of dirs) {
+    const manifest = await readManifest(root, dir);
+    if (!manifest?.name) continue;
+    found.push({
+      dir,
+      name: manifest.name,
+      version: manifest.version ?? '0.0.0',
+      private: manifest.private === true,
+    });
   }
   return found.sort((a, b) => a.dir.localeCompare(b.dir));
 }

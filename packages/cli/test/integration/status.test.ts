@@ -102,14 +102,19 @@ describe('nimbus status on a real control plane', () => {
     pollUntil('nimbus status to report both bindings healthy', 60_000, async () => {
       const { code, report } = await status();
       // Converged means the adapter has also written its enforcement entries, not only that nothing is unhealthy.
+      // Both bindings' policies count: the fan-out NimbusPolicy of the cluster binding is written (and enforced)
+      // after the namespaced one, so waiting on the first alone let the test read the second half-done.
       const rules = report?.bindings[0]?.policies[0]?.rules ?? [];
       const objects = report?.bindings[0]?.policies[0]?.adapters[0]?.objects ?? [];
+      const fanOutObjects = report?.bindings[1]?.policies[1]?.adapters[0]?.objects ?? [];
       return (
         code === 0 &&
         report?.bindings.length === 2 &&
         rules.length === 2 &&
         rules.every((r) => r.adapters.length > 0) &&
-        objects.every((o) => o.state === 'present')
+        objects.every((o) => o.state === 'present') &&
+        fanOutObjects.length > 0 &&
+        fanOutObjects.every((o) => o.state === 'present')
       );
     });
 

@@ -154,6 +154,13 @@ function repeatedPassages(markdown: string, size = 5): string[] {
 }
 
 describe('the documents', () => {
+  it('carry no merge-conflict markers (Markdown renders them as text, so nothing else catches them)', () => {
+    const marked = documents().filter((document) =>
+      /^(<{7}|>{7}) /m.test(readFileSync(join(ROOT, document), 'utf8')),
+    );
+    expect(marked).toEqual([]);
+  });
+
   it('say each thing once: a repeated passage drifts into a contradiction', () => {
     expect(repeatedPassages('a\nb\nc\n\nd\ne\nx\na\nb\nc\nd\ne')).toEqual(['a']);
     expect(repeatedPassages('```yaml\na\nb\nc\nd\ne\n```\n```yaml\na\nb\nc\nd\ne\n```')).toEqual([]);

@@ -93,6 +93,11 @@ export interface ControlPlane {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again after {@link ControlPlane.stopApiServer}, on the same port, and waits until it is ready. */
   startApiServer(): Promise<void>;
+  /**
+   * Stops and starts etcd on the same ports and data, then waits until kube-apiserver answers /readyz again:
+   * an etcd outage as components see it (requests fail, watches end), with nothing lost.
+   */
+  restartEtcd(): Promise<void>;
   /** Stops every component and removes the working directory (unless kept). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -282,13 +287,16 @@ async function startOnce(
       async () => (await rawRequest(kubeConfig, '/readyz')).status === 200,
     );
 
-  try {
-    progress(`envtest: starting etcd on 127.0.0.1:${ports.etcdClient}`);
-    etcd.start();
-    await etcd.waitReady('to answer /health', timeoutMs, async () => {
+  const etcdReady = () =>
+    etcd.waitReady('to answer /health', timeoutMs, async () => {
       const res = await fetch(`http://127.0.0.1:${ports.etcdClient}/health`);
       return res.ok;
     });
+
+  try {
+    progress(`envtest: starting etcd on 127.0.0.1:${ports.etcdClient}`);
+    etcd.start();
+    await etcdReady();
     progress(`envtest: starting kube-apiserver on ${server}`);
     kubeApiserver.start();
     await apiReady();
@@ -335,6 +343,12 @@ async function startOnce(
     stopApiServer: () => kubeApiserver.stop(),
     async startApiServer() {
       kubeApiserver.start();
+      await apiReady();
+    },
+    async restartEtcd() {
+      await etcd.stop();
+      etcd.start();
+      await etcdReady();
       await apiReady();
     },
     stop,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlPlane, startControlPlane } from '../../src/testing/control-plane.js';
 import { pollUntil } from '../../src/testing/poll.js';
 
-describe('restarting kube-apiserver', () => {
+describe('restarting kube-apiserver and etcd', () => {
   // A control plane of its own: restarting the shared one would disturb other test files.
   let cp: ControlPlane;
   beforeAll(async () => {
@@ -44,5 +44,23 @@ describe('restarting kube-apiserver', () => {
     await informer.stop();
     // The restart really broke the connection: the informer saw at least one error and recovered.
     expect(errors).toBeGreaterThan(0);
+  });
+
+  it('restarts etcd with its data: the API server serves what was stored before and accepts writes again', async () => {
+    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+    const namespace = 'default';
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'before-etcd' } } });
+
+    const before = cp.pids().etcd;
+    await cp.restartEtcd();
+    expect(cp.pids().etcd).toBeDefined();
+    expect(cp.pids().etcd).not.toBe(before);
+
+    // A quorum read: served by the restarted etcd, not from the API server's watch cache.
+    const list = await core.listNamespacedConfigMap({ namespace, resourceVersion: '' });
+    expect(list.items.map((cm) => cm.metadata?.name)).toContain('before-etcd');
+    await expect(
+      core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'after-etcd' } } }),
+    ).resolves.toMatchObject({ metadata: { name: 'after-etcd' } });
   });
 });

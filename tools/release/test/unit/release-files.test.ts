@@ -101,6 +101,10 @@ describe('versions', () => {
 
   it('private packages are the ones that are not meant for npm', async () => {
     const privates = (await workspacePackages(root)).filter((p) => p.private).map((p) => p.dir);
-    expect(privates.every((dir) => /^(examples|tools)\//.test(dir) || dir === 'bench')).toBe(true);
+    expect(privates.every((dir) => /^(examples|tools)\//.test(dir) || dir === 'bench' || dir === 'e2e')).toBe(
+      true,
+    );
+    // The top-level packages of pnpm-workspace.yaml are seen too, not only the children of packages/ and co.
+    expect(privates).toEqual(expect.arrayContaining(['bench', 'e2e']));
   });
 });
