@@ -256,7 +256,8 @@ export function buildKyvernoPolicies(policy: NimbusPolicy, context: BuildContext
 
 /**
  * Builds the Kyverno ClusterPolicies for one ClusterNimbusPolicy: `<policy>-escapetohost`, `<policy>-cocoworkload`
- * (both RuntimeClass rules in one policy, with the intent's `runtimeClass`) and `<policy>-virtualpatch-<cve>`, in
+ * (the RuntimeClass at admission, with the intent's `runtimeClass`) and `<policy>-cocoworkload-existing` (the same
+ * for Deployments that already exist), and `<policy>-virtualpatch-<cve>`, in
  * the namespaces the binding selects and never in kube-system. A binding that selects no namespace builds nothing.
  */
 export function buildKyvernoClusterPolicies(
@@ -310,11 +311,17 @@ function buildFor(
             }),
           );
         } else {
+          // Two ClusterPolicies, as the namespaced form has two Policies: Kyverno refuses a policy with
+          // `mutateExistingOnPolicyUpdate` unless every rule has targets, and the admission rule has none.
           built.push(
             policy(kind, `${base}-cocoworkload`, rule, {
+              background: false,
+              rules: [mutateOnAdmissionRule(scope, rule)],
+            }),
+            policy(kind, `${base}-cocoworkload-existing`, rule, {
               background: true,
               mutateExistingOnPolicyUpdate: true,
-              rules: [mutateOnAdmissionRule(scope, rule), mutateExistingRule(kind, scope, rule)],
+              rules: [mutateExistingRule(kind, scope, rule)],
             }),
           );
         }

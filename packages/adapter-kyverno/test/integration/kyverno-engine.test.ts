@@ -436,22 +436,46 @@ describe('the Kyverno adapter with real Kyverno', () => {
       spec: {
         nsSelector: { matchNames: [ns.name] },
         workloadSelector: { matchLabels: { app: 'fleet' } },
-        rules: [{ id: 'escapeToHost', rule: { action: 'Block' } }],
+        rules: [
+          { id: 'escapeToHost', rule: { action: 'Block' } },
+          { id: 'cocoWorkload', rule: { action: 'Block', params: { runtimeClass: ['kata-qemu'] } } },
+        ],
       },
     });
+    const clusterPolicies = [`${name}-escapetohost`, `${name}-cocoworkload`, `${name}-cocoworkload-existing`];
     await pollUntil(
-      'the adapter to list its ClusterPolicy',
+      'the adapter to list its ClusterPolicies',
       30_000,
       () => admin.get<ClusterNimbusPolicy>(RESOURCES.ClusterNimbusPolicy, { name }),
       {
         until: (p) =>
-          p?.status?.adapterPolicies?.includes(`KyvernoClusterPolicy/${name}-escapetohost`) === true,
+          clusterPolicies.every(
+            (c) => p?.status?.adapterPolicies?.includes(`KyvernoClusterPolicy/${c}`) === true,
+          ),
       },
     );
-    await kyvernoReady(
-      () => admin.get<StoredKyvernoPolicy>(KYVERNO_CLUSTER_POLICIES, { name: `${name}-escapetohost` }),
-      `${name}-escapetohost`,
-    );
+    // Kyverno's policy validation accepts every one of them (it refused a mutate-existing ClusterPolicy whose
+    // admission rule had no targets), and loads them.
+    for (const clusterPolicy of clusterPolicies) {
+      await kyvernoReady(
+        () => admin.get<StoredKyvernoPolicy>(KYVERNO_CLUSTER_POLICIES, { name: clusterPolicy }),
+        clusterPolicy,
+      );
+    }
+    const fleetDeployment = await post(`/apis/apps/v1/namespaces/${ns.name}/deployments`, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'fleet-enclave', labels: { app: 'fleet' } },
+      spec: {
+        selector: { matchLabels: { app: 'fleet' } },
+        template: {
+          metadata: { labels: { app: 'fleet' } },
+          spec: { containers: [{ name: 'app', image: 'registry.example.com/shop/app:1.0' }] },
+        },
+      },
+    });
+    expect(fleetDeployment.status).toBe(201);
+    expect(fleetDeployment.body.spec.template.spec.runtimeClassName).toBe('kata-qemu');
 
     const refused = await createPod(
       ns.name,

@@ -243,19 +243,25 @@ describe('ClusterNimbusPolicy → ClusterPolicy', () => {
     },
   );
 
-  it('cocoWorkload: one <policy>-cocoworkload ClusterPolicy with the intent’s RuntimeClass (upstream always uses kata-clh)', () => {
+  it('cocoWorkload: <policy>-cocoworkload and -cocoworkload-existing ClusterPolicies with the intent’s RuntimeClass (upstream always uses kata-clh)', () => {
     const built = buildCluster(
       clusterPolicy([rule('cocoWorkload', { runtimeClass: ['kata-qemu-snp'] })], { matchNames: ['a'] }),
     );
-    expect(names(built)).toEqual([`ClusterPolicy/${POLICY_NAME}-cocoworkload`]);
-    expect(built[0]?.spec.rules.map((r) => [r.name, r.mutate?.patchStrategicMerge])).toEqual([
-      ['set-runtime-class', { spec: { template: { spec: { runtimeClassName: 'kata-qemu-snp' } } } }],
-      ['set-runtime-class-existing', { spec: { template: { spec: { runtimeClassName: 'kata-qemu-snp' } } } }],
+    expect(names(built)).toEqual([
+      `ClusterPolicy/${POLICY_NAME}-cocoworkload`,
+      `ClusterPolicy/${POLICY_NAME}-cocoworkload-existing`,
     ]);
-    expect(built[0]?.spec.rules.every((r) => r.match.any[0]?.resources.namespaces?.join() === 'a')).toBe(
-      true,
-    );
-    expect(built[0]?.spec.rules[1]?.mutate?.targets?.[0]?.namespace).toBe(
+    const patch = { spec: { template: { spec: { runtimeClassName: 'kata-qemu-snp' } } } };
+    expect(built.map((p) => p.spec.rules.map((r) => [r.name, r.mutate?.patchStrategicMerge]))).toEqual([
+      [['set-runtime-class', patch]],
+      [['set-runtime-class-existing', patch]],
+    ]);
+    // Kyverno refuses `mutateExistingOnPolicyUpdate` on a policy with a rule without targets.
+    expect(built.map((p) => p.spec.mutateExistingOnPolicyUpdate ?? false)).toEqual([false, true]);
+    for (const p of built) {
+      expect(p.spec.rules.every((r) => r.match.any[0]?.resources.namespaces?.join() === 'a')).toBe(true);
+    }
+    expect(built[1]?.spec.rules[0]?.mutate?.targets?.[0]?.namespace).toBe(
       '{{ request.object.metadata.namespace }}',
     );
   });
