@@ -12,6 +12,7 @@ export default defineConfig({
             'packages/*/test/unit/**/*.test.ts',
             'examples/*/test/unit/**/*.test.ts',
             'tools/*/test/unit/**/*.test.ts',
+            'bench/test/unit/**/*.test.ts',
           ],
         },
       },
