@@ -17,7 +17,7 @@ import { type ObjectRef, type ResourceType, refOf } from '@nimbus-ts/k8s';
 import { updateStatus } from '@nimbus-ts/k8s';
 import type { AdapterDeclaration } from './declaration.js';
 import { type DesiredChild, desiredState, statusEntry } from './desired.js';
-import { managerName } from '@nimbus-ts/api';
+import { adapterConditionType, managerName } from '@nimbus-ts/api';
 import { bindingOwner } from '@nimbus-ts/api';
 import {
   ENGINE_OBJECT_REJECTED,
@@ -58,11 +58,6 @@ export interface Adapter {
 }
 
 type Policy = NimbusPolicy | ClusterNimbusPolicy;
-
-/** The condition type an adapter sets on the policies it handles, e.g. `nimbus-kubearmor/Ready`. */
-export function adapterConditionType(adapterName: string): string {
-  return `${managerName(adapterName)}/Ready`;
-}
 
 /**
  * Turns an {@link AdapterDeclaration} into running controllers: one for NimbusPolicies, and one for

@@ -11,11 +11,9 @@
  * @packageDocumentation
  */
 
-export { type Adapter, type AdapterOptions, adapterConditionType, createAdapter } from './adapter.js';
+export { type Adapter, type AdapterOptions, createAdapter } from './adapter.js';
 export type { AdapterDeclaration, BuildContext, Builder, DesiredObject, SupportedRule } from './declaration.js';
 export { type DesiredChild, type DesiredState, desiredState, statusEntry } from './desired.js';
-export { MANAGED_BY_ANNOTATION, managerName } from '@nimbus-ts/api';
-export { bindingOwner } from '@nimbus-ts/api';
 export {
   type ChildrenPlan,
   ENGINE_OBJECT_REJECTED,

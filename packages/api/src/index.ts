@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 
+export { adapterConditionType } from './adapter-condition.js';
 export {
   ADAPTER_LABEL,
   type AnnouncedAdapter,
