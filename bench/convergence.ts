@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { crdDirectory, ObjectClient, RESOURCES, Reflector } from '@nimbus-ts/k8s';
+import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
+import { ObjectClient, Reflector } from '@nimbus-ts/k8s';
 import { startControlPlane } from '@nimbus-ts/k8s/testing';
 
 const N = Number(process.env.BENCH_BINDINGS ?? 1000);

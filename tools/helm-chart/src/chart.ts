@@ -24,7 +24,7 @@ export const CRD_SOURCE_DIRS: readonly string[] = [
 
 /** One CRD file and the chart's copy of it. */
 export interface CrdCopy {
-  /** The source of truth, e.g. `packages/k8s/crds/intent.security.nimbus.com_nimbuspolicies.yaml`. */
+  /** The source of truth, e.g. `packages/api/crds/intent.security.nimbus.com_nimbuspolicies.yaml`. */
   readonly source: string;
   /** The chart's copy, `deploy/helm/nimbus-ts/files/crds/<same name>`. */
   readonly copy: string;

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import type { BuildContext, Builder } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy } from '@nimbus-ts/api';
 import { IntentIds } from '@nimbus-ts/idpool';
-import type { BuildContext, Builder, NimbusPolicy } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { buildNetworkPolicies, NETPOL_INTENTS } from '../../src/build.js';
 import type { NetworkPolicy, Node } from '../../src/network-policy.js';

@@ -1,23 +1,17 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type Adapter,
-  type AdapterDeclaration,
   adapterConditionType,
   crdDirectory,
-  createAdapter,
-  createLogger,
   GROUP,
   MANAGED_BY_ANNOTATION,
   type NimbusPolicy,
-  ObjectClient,
-  ObjectTakenError,
   RESOURCES,
-  type ResourceType,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
-import { apiWrites, pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing';
+} from '@nimbus-ts/api';
+import { createLogger, ObjectClient, ObjectTakenError, type ResourceType } from '@nimbus-ts/k8s';
+import { apiWrites, envtest, pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Adapter, type AdapterDeclaration, createAdapter } from '../../src/index.js';
 
 // Two adapters that write the same kind next to each other (issue 13: a third-party NetworkPolicy adapter next to
 // netpol destroyed netpol's objects and status entries, and netpol destroyed its, ~125 writes/s). An adapter owns

@@ -1,13 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  crdDirectory,
-  LEASES,
-  type NimbusPolicy,
-  ObjectClient,
-  RESOURCES,
-  type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+import { crdDirectory, type NimbusPolicy, RESOURCES, type SecurityIntentBinding } from '@nimbus-ts/api';
+import { LEASES, ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   type ControlPlane,
@@ -15,6 +8,7 @@ import {
   startComponentProcess,
   startControlPlane,
 } from '@nimbus-ts/k8s/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 15 item 5: what a component does when the API server goes away. Without leader election it rides the
 // outage out and resumes; with it, a leader that cannot renew within its deadline exits (the Deployment restarts

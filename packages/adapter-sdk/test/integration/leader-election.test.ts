@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crdDirectory, LEASES, type NimbusPolicy, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
+import { crdDirectory, type NimbusPolicy, RESOURCES } from '@nimbus-ts/api';
+import { LEASES, ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ApiProxy,
   type ComponentProcess,
+  envtest,
   importCertificateAuthority,
   isListRequest,
   pollUntil,
@@ -11,7 +12,7 @@ import {
   startComponentProcess,
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 15 item 5: leader election that holds. The component under test is a real adapter process (the SDK's
 // runAdapter, built) against the real API server; only the network in front of it is made slow.

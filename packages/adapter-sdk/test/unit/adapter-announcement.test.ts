@@ -1,8 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
 import {
   ADAPTER_LABEL,
-  ANNOUNCEMENT_TIMING,
   adapterConditionType,
   adapterLeaseName,
   announcedKinds,
@@ -13,8 +11,10 @@ import {
   liveAnnouncement,
   MANAGED_BY_ANNOTATION,
   managerName,
-  statusEntry,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { ANNOUNCEMENT_TIMING } from '@nimbus-ts/k8s';
+import { describe, expect, it } from 'vitest';
+import { statusEntry } from '../../src/index.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();

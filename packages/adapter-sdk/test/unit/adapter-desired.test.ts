@@ -1,20 +1,21 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { defaultRegistry, IntentRegistry } from '@nimbus-ts/idpool';
-import { describe, expect, it } from 'vitest';
 import {
-  type AdapterDeclaration,
   API_VERSION,
-  type BuildContext,
   type ClusterNimbusPolicy,
-  type DesiredObject,
-  desiredState,
   MANAGED_BY_ANNOTATION,
   type NimbusPolicy,
   type NimbusRule,
-  type ResourceType,
+} from '@nimbus-ts/api';
+import { defaultRegistry, IntentRegistry } from '@nimbus-ts/idpool';
+import { NODES, type ResourceType, SECRETS } from '@nimbus-ts/k8s';
+import { describe, expect, it } from 'vitest';
+import {
+  type AdapterDeclaration,
+  type BuildContext,
+  type DesiredObject,
+  desiredState,
   supportedRules,
-} from '@nimbus-ts/k8s';
-import { NODES, SECRETS } from '@nimbus-ts/k8s';
+} from '../../src/index.js';
 
 const CONFIG_MAPS: ResourceType = {
   apiVersion: 'v1',

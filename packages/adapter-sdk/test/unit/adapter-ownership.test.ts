@@ -1,16 +1,15 @@
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
+import { API_VERSION, MANAGED_BY_ANNOTATION } from '@nimbus-ts/api';
+import type { ResourceType } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import {
-  API_VERSION,
   type DesiredChild,
   engineObjectRejectedMessage,
   type Holding,
   holdingOf,
-  MANAGED_BY_ANNOTATION,
   nameConflictMessage,
   planChildren,
-  type ResourceType,
-} from '@nimbus-ts/k8s';
+} from '../../src/index.js';
 
 // An adapter owns exactly what it manages (issue 13): objects its policy controls AND that carry its managed-by
 // annotation. Another adapter writing the same kind for the same policy is as foreign as any other controller.

@@ -1,11 +1,7 @@
+import { adapterConditionType } from '@nimbus-ts/api';
+import type { ConditionInput } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import {
-  type AdapterReport,
-  type AdapterStatusFields,
-  adapterConditionType,
-  type ConditionInput,
-  mergeAdapterReport,
-} from '@nimbus-ts/k8s';
+import { type AdapterReport, type AdapterStatusFields, mergeAdapterReport } from '../../src/index.js';
 
 const T1 = '2025-01-01T00:00:00.000Z';
 const T2 = '2025-01-02T00:00:00.000Z';

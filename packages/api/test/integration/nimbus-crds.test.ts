@@ -2,18 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ObjectClient } from '@nimbus-ts/k8s';
+import { envtest, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { dump, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   crdDirectory,
   GROUP,
-  ObjectClient,
   RESOURCES,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
-import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing';
+} from '../../src/index.js';
 
 describe('the intent.security.nimbus.com CRDs on a real API server', () => {
   const env = envtest();

@@ -1,6 +1,6 @@
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { API_VERSION, bindingOwner, type ClusterNimbusPolicy, type NimbusPolicy } from '@nimbus-ts/k8s';
+import { API_VERSION, bindingOwner, type ClusterNimbusPolicy, type NimbusPolicy } from '../../src/index.js';
 
 function ref(kind: string, overrides: Partial<V1OwnerReference> = {}): V1OwnerReference {
   return {

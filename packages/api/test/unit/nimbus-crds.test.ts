@@ -2,6 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type CrdSchema,
+  structuralSchemaProblems,
+  unboundedFields,
+  walkSchema,
+} from '@nimbus-ts/k8s/testing';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { load } from 'js-yaml';
@@ -28,13 +34,7 @@ import {
   type SecurityIntentBindingStatus,
   type SecurityIntentStatus,
   VERSION,
-} from '@nimbus-ts/k8s';
-import {
-  type CrdSchema,
-  structuralSchemaProblems,
-  unboundedFields,
-  walkSchema,
-} from '@nimbus-ts/k8s/testing';
+} from '../../src/index.js';
 
 // The CRDs in crds/ are the contract with users, adapters and upstream Nimbus manifests, and no cluster is
 // needed to hold them to it: names and columns are compared with tables written from the upstream reference,
