@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/api/generated.ts from the CustomResourceDefinitions in crds/.
+// Generates src/api/generated.ts (or the --out file) from the CustomResourceDefinitions in crds/.
 //
 // The CRD YAML is the single source of truth for the wire format: the API server validates objects against it,
 // so the TypeScript types are derived from the same schemas instead of being written a second time by hand.
@@ -11,6 +11,8 @@
 //
 //   --package-dir DIR  the package whose crds/ and src/api/generated.ts are meant (default: this script's own)
 //   --union NAME       the name of the union of every generated kind (default: NimbusObject)
+//   --out FILE         the generated file, relative to the package directory (default: src/api/generated.ts;
+//                      @nimbus-ts/api, whose whole source is the API, writes src/generated.ts)
 //
 // Each top-level field of a schema besides apiVersion, kind and metadata becomes a `<Kind><Field>` interface:
 // `spec` is always present on the object type, `status` never required (a controller writes it later), and any
@@ -31,8 +33,8 @@ const scriptFile = fileURLToPath(import.meta.url);
 class GenerateError extends Error {}
 
 /** Where one run reads and writes, and how its messages name the package. */
-function targetOf(packageDir, unionName) {
-  const outFile = join(packageDir, 'src', 'api', 'generated.ts');
+function targetOf(packageDir, unionName, out) {
+  const outFile = join(packageDir, out);
   const packageName = packageNameOf(packageDir);
   return {
     packageDir,
@@ -253,7 +255,12 @@ function formatWithBiome({ packageDir, outRel }, source) {
 
 /** The command-line options; see the header of this file. */
 function parseArguments(args) {
-  const options = { check: false, packageDir: dirname(dirname(scriptFile)), unionName: 'NimbusObject' };
+  const options = {
+    check: false,
+    packageDir: dirname(dirname(scriptFile)),
+    unionName: 'NimbusObject',
+    out: join('src', 'api', 'generated.ts'),
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = () => {
@@ -264,7 +271,8 @@ function parseArguments(args) {
     if (arg === '--check') options.check = true;
     else if (arg === '--package-dir') options.packageDir = resolve(value());
     else if (arg === '--union') options.unionName = value();
-    else throw new GenerateError(`unknown argument: ${arg} (--check, --package-dir DIR, --union NAME)`);
+    else if (arg === '--out') options.out = value();
+    else throw new GenerateError(`unknown argument: ${arg} (--check, --package-dir DIR, --union NAME, --out FILE)`);
   }
   if (!/^[A-Z][A-Za-z0-9]*$/.test(options.unionName)) {
     throw new GenerateError(`--union needs a PascalCase type name, got ${options.unionName}`);
@@ -273,8 +281,8 @@ function parseArguments(args) {
 }
 
 async function main() {
-  const { check, packageDir, unionName } = parseArguments(process.argv.slice(2));
-  const target = targetOf(packageDir, unionName);
+  const { check, packageDir, unionName, out } = parseArguments(process.argv.slice(2));
+  const target = targetOf(packageDir, unionName, out);
   const { outFile, outRel, fixCommand } = target;
 
   const crds = readCRDs(target);
