@@ -1,24 +1,27 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { Logger } from '@nimbus-ts/k8s';
-import { RESOURCES } from '@nimbus-ts/api';
 import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
-import type { ApiServerAccess } from '@nimbus-ts/k8s';
-import { Action } from '@nimbus-ts/k8s';
-import { ApiError, isNamespaceTerminating } from '@nimbus-ts/k8s';
-import { type ConditionInput, setCondition } from '@nimbus-ts/k8s';
-import { Controller } from '@nimbus-ts/k8s';
-import { EventRecorder } from '@nimbus-ts/k8s';
-import type { ControllerMetrics } from '@nimbus-ts/k8s';
-import { ObjectClient, ObjectTakenError, type WriteResult } from '@nimbus-ts/k8s';
-import type { ReflectorOptions } from '@nimbus-ts/k8s';
-import { ReflectorPool } from '@nimbus-ts/k8s';
-import { type ObjectRef, type ResourceType, refOf } from '@nimbus-ts/k8s';
-import { updateStatus } from '@nimbus-ts/k8s';
+import { adapterConditionType, bindingOwner, managerName, RESOURCES } from '@nimbus-ts/api';
+import { defaultRegistry } from '@nimbus-ts/idpool';
+import type { ApiServerAccess, ControllerMetrics, Logger, ReflectorOptions } from '@nimbus-ts/k8s';
+import {
+  Action,
+  ApiError,
+  type ConditionInput,
+  Controller,
+  EventRecorder,
+  isNamespaceTerminating,
+  ObjectClient,
+  type ObjectRef,
+  ObjectTakenError,
+  ReflectorPool,
+  type ResourceType,
+  refOf,
+  setCondition,
+  updateStatus,
+  type WriteResult,
+} from '@nimbus-ts/k8s';
 import type { AdapterDeclaration } from './declaration.js';
 import { type DesiredChild, desiredState, statusEntry } from './desired.js';
-import { adapterConditionType, managerName } from '@nimbus-ts/api';
-import { bindingOwner } from '@nimbus-ts/api';
 import {
   ENGINE_OBJECT_REJECTED,
   engineObjectRejectedMessage,

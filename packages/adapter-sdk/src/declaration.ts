@@ -1,7 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterNimbusPolicy, NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
-import type { NimbusRule } from '@nimbus-ts/api';
 import type { ResourceType } from '@nimbus-ts/k8s';
 
 /**

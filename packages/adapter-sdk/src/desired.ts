@@ -1,10 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { defaultRegistry } from '@nimbus-ts/idpool';
 import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
-import { controllerReference } from '@nimbus-ts/k8s';
-import type { ResourceType } from '@nimbus-ts/k8s';
-import type { AdapterDeclaration, DesiredObject, SupportedRule } from './declaration.js';
 import { MANAGED_BY_ANNOTATION, managerName } from '@nimbus-ts/api';
+import { defaultRegistry } from '@nimbus-ts/idpool';
+import type { ResourceType } from '@nimbus-ts/k8s';
+import { controllerReference } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration, DesiredObject, SupportedRule } from './declaration.js';
 import { supportedRules } from './supported-rules.js';
 
 /** One object the adapter wants, with the kind it belongs to. */

@@ -12,7 +12,13 @@
  */
 
 export { type Adapter, type AdapterOptions, createAdapter } from './adapter.js';
-export type { AdapterDeclaration, BuildContext, Builder, DesiredObject, SupportedRule } from './declaration.js';
+export type {
+  AdapterDeclaration,
+  BuildContext,
+  Builder,
+  DesiredObject,
+  SupportedRule,
+} from './declaration.js';
 export { type DesiredChild, type DesiredState, desiredState, statusEntry } from './desired.js';
 export {
   type ChildrenPlan,

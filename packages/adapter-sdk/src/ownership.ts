@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { MANAGED_BY_ANNOTATION, managerName } from '@nimbus-ts/api';
 import { isControlledBy, type Owner } from '@nimbus-ts/k8s';
 import type { DesiredChild } from './desired.js';
-import { MANAGED_BY_ANNOTATION, managerName } from '@nimbus-ts/api';
 
 /**
  * How an existing object stands to one adapter handling one policy:

@@ -1,8 +1,7 @@
+import { adapterLeaseName, announcementMetadata, managerName } from '@nimbus-ts/api';
 import { type Component, type RunComponentOptions, runComponent } from '@nimbus-ts/k8s';
 import { createAdapter } from './adapter.js';
-import { adapterLeaseName, announcementMetadata } from '@nimbus-ts/api';
 import type { AdapterDeclaration } from './declaration.js';
-import { managerName } from '@nimbus-ts/api';
 
 /** Options of {@link runAdapter}. */
 export interface RunAdapterOptions extends Pick<RunComponentOptions, 'argv' | 'env'> {

@@ -1,5 +1,4 @@
-import type { NimbusPolicyStatus } from '@nimbus-ts/api';
-import type { RuleEnforcement } from '@nimbus-ts/api';
+import type { NimbusPolicyStatus, RuleEnforcement } from '@nimbus-ts/api';
 import { type ConditionInput, removeCondition, setCondition } from '@nimbus-ts/k8s';
 
 /** What one adapter reports about one policy. */

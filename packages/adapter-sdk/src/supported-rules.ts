@@ -1,5 +1,5 @@
-import type { IntentRegistry } from '@nimbus-ts/idpool';
 import type { NimbusRule } from '@nimbus-ts/api';
+import type { IntentRegistry } from '@nimbus-ts/idpool';
 import type { SupportedRule } from './declaration.js';
 
 /**

@@ -272,7 +272,10 @@ function parseArguments(args) {
     else if (arg === '--package-dir') options.packageDir = resolve(value());
     else if (arg === '--union') options.unionName = value();
     else if (arg === '--out') options.out = value();
-    else throw new GenerateError(`unknown argument: ${arg} (--check, --package-dir DIR, --union NAME, --out FILE)`);
+    else
+      throw new GenerateError(
+        `unknown argument: ${arg} (--check, --package-dir DIR, --union NAME, --out FILE)`,
+      );
   }
   if (!/^[A-Z][A-Za-z0-9]*$/.test(options.unionName)) {
     throw new GenerateError(`--union needs a PascalCase type name, got ${options.unionName}`);

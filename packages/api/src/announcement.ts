@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { GROUP } from './constants.js';
 import type { ResourceType } from '@nimbus-ts/k8s';
+import { GROUP } from './constants.js';
 
 /** Label on an adapter's Lease naming the adapter; the core operator watches Leases with this label. */
 export const ADAPTER_LABEL = `${GROUP}/adapter`;

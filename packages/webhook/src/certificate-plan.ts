@@ -1,5 +1,4 @@
-import { type CertificateFacts, normalizeHost } from '@nimbus-ts/k8s';
-import { BACKDATE_MS } from '@nimbus-ts/k8s';
+import { BACKDATE_MS, type CertificateFacts, normalizeHost } from '@nimbus-ts/k8s';
 import type { ServingCertificate, StoredCertificates } from './stored-certificates.js';
 
 /**

@@ -28,7 +28,12 @@ export {
   type ServingCertificate,
   type StoredCertificates,
 } from './stored-certificates.js';
-export { type CertificateSource, sameTlsMaterial, type TlsMaterial, type TlsMaterialListener } from './tls-material.js';
+export {
+  type CertificateSource,
+  sameTlsMaterial,
+  type TlsMaterial,
+  type TlsMaterialListener,
+} from './tls-material.js';
 export {
   type ValidatingWebhookConfigurationOptions,
   validatingWebhookConfiguration,
@@ -38,4 +43,7 @@ export {
   type WebhookRule,
   type WebhookTarget,
 } from './validating-webhook-configuration.js';
-export { WebhookConfigurationKeeper, type WebhookConfigurationKeeperOptions } from './webhook-configuration-keeper.js';
+export {
+  WebhookConfigurationKeeper,
+  type WebhookConfigurationKeeperOptions,
+} from './webhook-configuration-keeper.js';

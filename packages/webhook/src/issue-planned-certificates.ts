@@ -1,8 +1,5 @@
-import { createAuthority } from '@nimbus-ts/k8s';
-import { certificateFacts } from '@nimbus-ts/k8s';
-import { issueCertificate } from '@nimbus-ts/k8s';
 import type { KeyPairPem } from '@nimbus-ts/k8s';
-import { validityFrom } from '@nimbus-ts/k8s';
+import { certificateFacts, createAuthority, issueCertificate, validityFrom } from '@nimbus-ts/k8s';
 import type { CertificatePlan } from './certificate-plan.js';
 import { CERTIFICATE_SECRET_KEYS, type StoredCertificates } from './stored-certificates.js';
 

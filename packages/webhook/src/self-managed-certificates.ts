@@ -1,9 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { Logger } from '@nimbus-ts/k8s';
-import { ApiError } from '@nimbus-ts/k8s';
-import { SECRETS } from '@nimbus-ts/k8s';
-import type { ObjectClient } from '@nimbus-ts/k8s';
-import { Reflector, type ReflectorOptions } from '@nimbus-ts/k8s';
+import type { Logger, ObjectClient } from '@nimbus-ts/k8s';
+import { ApiError, Reflector, type ReflectorOptions, SECRETS } from '@nimbus-ts/k8s';
 import { certificatePlan } from './certificate-plan.js';
 import { issuePlannedCertificates } from './issue-planned-certificates.js';
 import { CERTIFICATE_SECRET_KEYS, readStoredCertificates } from './stored-certificates.js';

@@ -1,6 +1,5 @@
 import type { Logger } from '@nimbus-ts/k8s';
-import { Backoff } from '@nimbus-ts/k8s';
-import { WorkQueue } from '@nimbus-ts/k8s';
+import { Backoff, WorkQueue } from '@nimbus-ts/k8s';
 
 /** The one key of a {@link SyncLoop}'s queue. */
 const KEY = 'sync';

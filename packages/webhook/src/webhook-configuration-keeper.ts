@@ -1,9 +1,11 @@
 import type { V1Namespace, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
-import type { Logger } from '@nimbus-ts/k8s';
-import type { Component } from '@nimbus-ts/k8s';
-import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS } from '@nimbus-ts/k8s';
-import type { ObjectClient, WriteResult } from '@nimbus-ts/k8s';
-import { Reflector, type ReflectorOptions } from '@nimbus-ts/k8s';
+import type { Component, Logger, ObjectClient, WriteResult } from '@nimbus-ts/k8s';
+import {
+  NAMESPACES,
+  Reflector,
+  type ReflectorOptions,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from '@nimbus-ts/k8s';
 import { SyncLoop } from './sync-loop.js';
 import {
   type ValidatingWebhookConfigurationOptions,

@@ -1,23 +1,18 @@
 import type { CoreV1Event, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { NimbusPolicy, NimbusRule, SecurityIntentBinding } from '@nimbus-ts/api';
+import { adapterLeaseName, announcementMetadata, managerName, RESOURCES } from '@nimbus-ts/api';
 import type { Logger } from '@nimbus-ts/k8s';
-import { createAdapter } from '../adapter.js';
-import { adapterLeaseName, announcementMetadata } from '@nimbus-ts/api';
-import type { AdapterDeclaration } from '../declaration.js';
-import { desiredState, statusEntry } from '../desired.js';
-import { managerName } from '@nimbus-ts/api';
-import { RESOURCES } from '@nimbus-ts/api';
-import type { NimbusPolicy, SecurityIntentBinding } from '@nimbus-ts/api';
-import type { NimbusRule } from '@nimbus-ts/api';
-import { EVENTS } from '@nimbus-ts/k8s';
-import { LeaderElector } from '@nimbus-ts/k8s';
-import { ObjectClient } from '@nimbus-ts/k8s';
-import { refOf } from '@nimbus-ts/k8s';
+import { EVENTS, LeaderElector, ObjectClient, refOf } from '@nimbus-ts/k8s';
 import {
+  abortable,
   checkLeastPrivilege,
   type LeastPrivilegeOptions,
   type LeastPrivilegeReport,
+  pollUntil,
 } from '@nimbus-ts/k8s/testing';
-import { abortable, pollUntil } from '@nimbus-ts/k8s/testing';
+import { createAdapter } from '../adapter.js';
+import type { AdapterDeclaration } from '../declaration.js';
+import { desiredState, statusEntry } from '../desired.js';
 
 /** Options of {@link exerciseAdapter}. */
 export interface ExerciseAdapterOptions {

@@ -1,14 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { V1Secret } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@nimbus-ts/k8s';
-import { SECRETS } from '@nimbus-ts/k8s';
-import { ObjectClient } from '@nimbus-ts/k8s';
+import { createLogger, ObjectClient, SECRETS, splitPemCertificates } from '@nimbus-ts/k8s';
 import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { pollUntil } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing';
-import { splitPemCertificates } from '@nimbus-ts/k8s';
+import { envtest, pollUntil } from '@nimbus-ts/k8s/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CERTIFICATE_SECRET_LABEL,
   SelfManagedCertificates,

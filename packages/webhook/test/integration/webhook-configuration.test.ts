@@ -1,13 +1,14 @@
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@nimbus-ts/k8s';
-import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS as VWC } from '@nimbus-ts/k8s';
-import { ObjectClient, type WriteResult } from '@nimbus-ts/k8s';
-import { apiWrites } from '@nimbus-ts/k8s/testing';
+import {
+  createLogger,
+  NAMESPACES,
+  ObjectClient,
+  VALIDATING_WEBHOOK_CONFIGURATIONS as VWC,
+  type WriteResult,
+} from '@nimbus-ts/k8s';
 import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { createCertificateAuthority } from '@nimbus-ts/k8s/testing';
-import { pollUntil } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing';
+import { apiWrites, createCertificateAuthority, envtest, pollUntil } from '@nimbus-ts/k8s/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validatingWebhookConfiguration } from '../../src/validating-webhook-configuration.js';
 import {
   WebhookConfigurationKeeper,

@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@nimbus-ts/k8s';
-import { NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS as VWC } from '@nimbus-ts/k8s';
-import { ObjectClient } from '@nimbus-ts/k8s';
+import {
+  createLogger,
+  NAMESPACES,
+  ObjectClient,
+  VALIDATING_WEBHOOK_CONFIGURATIONS as VWC,
+} from '@nimbus-ts/k8s';
 import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { pollUntil } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing';
+import { envtest, pollUntil } from '@nimbus-ts/k8s/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SelfManagedCertificates } from '../../src/self-managed-certificates.js';
 import { WebhookConfigurationKeeper } from '../../src/webhook-configuration-keeper.js';
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import type { CertificateFacts } from '@nimbus-ts/k8s';
 import { BACKDATE_MS } from '@nimbus-ts/k8s';
+import { describe, expect, it } from 'vitest';
 import {
   type CertificatePlan,
   certificatePlan,

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { normalizeHost, splitPemCertificates } from '@nimbus-ts/k8s';
+import { describe, expect, it } from 'vitest';
 import { certificatePlan } from '../../src/certificate-plan.js';
 import { issuePlannedCertificates } from '../../src/issue-planned-certificates.js';
 import { CERTIFICATE_SECRET_KEYS, readStoredCertificates } from '../../src/stored-certificates.js';

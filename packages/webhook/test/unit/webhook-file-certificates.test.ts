@@ -2,10 +2,9 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@nimbus-ts/k8s';
-import { createCertificateAuthority, type KeyPairPem } from '@nimbus-ts/k8s/testing';
-import { pollUntil } from '@nimbus-ts/k8s/testing';
+import { createCertificateAuthority, type KeyPairPem, pollUntil } from '@nimbus-ts/k8s/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileCertificates } from '../../src/file-certificates.js';
 import type { TlsMaterial } from '../../src/tls-material.js';
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import type { ApiServerAccess } from '@nimbus-ts/k8s';
 import { ObjectClient } from '@nimbus-ts/k8s';
+import { describe, expect, it } from 'vitest';
 import {
   SelfManagedCertificates,
   type SelfManagedCertificatesOptions,
