@@ -9,7 +9,8 @@ import {
   type SecurityIntentBinding,
 } from '@nimbus-ts/api';
 import { createLogger, ObjectClient, ObjectTakenError, type ResourceType } from '@nimbus-ts/k8s';
-import { apiWrites, envtest, pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import { apiWrites, pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Adapter, type AdapterDeclaration, createAdapter } from '../../src/index.js';
 

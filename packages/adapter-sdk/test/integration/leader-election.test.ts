@@ -4,7 +4,6 @@ import { LEASES, ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ApiProxy,
   type ComponentProcess,
-  envtest,
   importCertificateAuthority,
   isListRequest,
   pollUntil,
@@ -12,6 +11,7 @@ import {
   startComponentProcess,
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue 15 item 5: leader election that holds. The component under test is a real adapter process (the SDK's

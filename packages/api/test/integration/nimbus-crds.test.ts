@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ObjectClient } from '@nimbus-ts/k8s';
-import { envtest, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import type { TestNamespace } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { dump, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

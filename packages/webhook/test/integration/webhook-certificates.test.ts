@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import type { V1Secret } from '@kubernetes/client-node';
 import { createLogger, ObjectClient, SECRETS, splitPemCertificates } from '@nimbus-ts/k8s';
 import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { envtest, pollUntil } from '@nimbus-ts/k8s/testing';
+import { pollUntil } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CERTIFICATE_SECRET_LABEL,

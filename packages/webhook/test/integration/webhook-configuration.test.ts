@@ -7,7 +7,8 @@ import {
   type WriteResult,
 } from '@nimbus-ts/k8s';
 import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { apiWrites, createCertificateAuthority, envtest, pollUntil } from '@nimbus-ts/k8s/testing';
+import { apiWrites, createCertificateAuthority, pollUntil } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validatingWebhookConfiguration } from '../../src/validating-webhook-configuration.js';
 import {

@@ -8,7 +8,8 @@ import {
   VALIDATING_WEBHOOK_CONFIGURATIONS as VWC,
 } from '@nimbus-ts/k8s';
 import type { TestNamespace } from '@nimbus-ts/k8s/testing';
-import { envtest, pollUntil } from '@nimbus-ts/k8s/testing';
+import { pollUntil } from '@nimbus-ts/k8s/testing';
+import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SelfManagedCertificates } from '../../src/self-managed-certificates.js';
 import { WebhookConfigurationKeeper } from '../../src/webhook-configuration-keeper.js';
