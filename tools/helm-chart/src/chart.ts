@@ -17,7 +17,7 @@ export const CHART_CRD_DIR = join(CHART_DIR, 'files', 'crds');
  * must equal.
  */
 export const CRD_SOURCE_DIRS: readonly string[] = [
-  join(REPOSITORY, 'packages', 'k8s', 'crds'),
+  join(REPOSITORY, 'packages', 'api', 'crds'),
   join(REPOSITORY, 'packages', 'adapter-clair', 'crds'),
   join(REPOSITORY, 'packages', 'adapter-k8tls', 'crds'),
 ];
