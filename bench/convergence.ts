@@ -10,7 +10,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
-import { crdDirectory, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
+import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
+import { ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   type ControlPlane,

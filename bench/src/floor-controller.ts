@@ -14,20 +14,18 @@
 import { parseArgs } from 'node:util';
 import {
   type AdapterDeclaration,
-  adapterConditionType,
   desiredState,
-  loadClusterConnection,
   mergeAdapterReport,
+  statusEntry,
+} from '@nimbus-ts/adapter-sdk';
+import {
+  adapterConditionType,
   type NimbusPolicy,
-  ObjectClient,
   RESOURCES,
-  Reflector,
-  refOf,
   type SecurityIntent,
   type SecurityIntentBinding,
-  setConditions,
-  statusEntry,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { loadClusterConnection, ObjectClient, Reflector, refOf, setConditions } from '@nimbus-ts/k8s';
 import { workQueue } from './work-queue.ts';
 
 type CoreOperator = typeof import('@nimbus-ts/core-operator');

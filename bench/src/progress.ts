@@ -1,8 +1,9 @@
 // What the benchmark waits on: the moment each object shows that a controller has finished with it, as a
 // watch in the benchmark's process sees it, the same for the floor and for nimbus-ts.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type NimbusPolicy, RESOURCES, type SecurityIntentBinding } from '@nimbus-ts/api';
 import { STATUS_CREATED } from '@nimbus-ts/core-operator';
-import { type NimbusPolicy, RESOURCES, Reflector, type SecurityIntentBinding } from '@nimbus-ts/k8s';
+import { Reflector } from '@nimbus-ts/k8s';
 
 /** First-seen times (`performance.now()`) of each stage, by object name. */
 export interface Progress {

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { crdDirectory as clairCrdDirectory } from '@nimbus-ts/adapter-clair';
 import { KUBEARMOR_POLICIES, kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
-import { ApiError, crdDirectory, LEASES, ObjectClient, PODS, RESOURCES, rawRequest } from '@nimbus-ts/k8s';
+import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
+import { ApiError, LEASES, ObjectClient, PODS, rawRequest } from '@nimbus-ts/k8s';
 import {
   apiWrites,
   type ControlPlane,

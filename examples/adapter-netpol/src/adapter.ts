@@ -1,4 +1,5 @@
-import { type AdapterDeclaration, NODES, type ResourceType } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
+import { NODES, type ResourceType } from '@nimbus-ts/k8s';
 import { buildNetworkPolicies, NETPOL_INTENTS } from './build.js';
 
 /** The kind this adapter writes. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
+import { runAdapter } from '@nimbus-ts/adapter-sdk';
+import { exitOnFailure } from '@nimbus-ts/k8s';
 import { netpolAdapter } from './adapter.js';
 
 // The deployable: flags (--help), probes, metrics, leader election and the announcement Lease come with it.

@@ -1,4 +1,5 @@
-import type { AdapterDeclaration, BuildContext, DesiredObject, NimbusPolicy } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration, BuildContext, DesiredObject } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy } from '@nimbus-ts/api';
 import { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from './api/constants.js';
 import { buildImageAdmissionPolicies, CLAIR_ADMISSION_INTENTS } from './build/image-admission-policy.js';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from './build/image-scan-policy.js';

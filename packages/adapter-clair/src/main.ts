@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
+import { runAdapter } from '@nimbus-ts/adapter-sdk';
+import { exitOnFailure } from '@nimbus-ts/k8s';
 import { clairScanDeclaration } from './adapter.js';
 import { ClairClient } from './clair/clair-client.js';
 import { SCANNER_ENV, scannerConfig } from './scanner/config.js';

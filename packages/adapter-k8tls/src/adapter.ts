@@ -1,4 +1,4 @@
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import { buildForNamespacedPolicy, buildK8tlsObjects, K8TLS_INTENTS } from './build.js';
 import { DEFAULT_K8TLS_CONFIG, type K8tlsConfig } from './config.js';
 import { CONFIG_MAPS, CRON_JOBS } from './kinds.js';

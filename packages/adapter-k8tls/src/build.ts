@@ -1,10 +1,6 @@
-import {
-  type BuildContext,
-  boundedName,
-  type ClusterNimbusPolicy,
-  type DesiredObject,
-  type NimbusPolicy,
-} from '@nimbus-ts/k8s';
+import type { BuildContext, DesiredObject } from '@nimbus-ts/adapter-sdk';
+import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
+import { boundedName } from '@nimbus-ts/k8s';
 import type { K8tlsConfig } from './config.js';
 import { CONFIG_MAPS, CRON_JOBS } from './kinds.js';
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
+import { runAdapter } from '@nimbus-ts/adapter-sdk';
+import { exitOnFailure } from '@nimbus-ts/k8s';
 import { createK8tlsAdapter } from './adapter.js';
 import { K8TLS_ENV, k8tlsConfigFromEnv } from './config.js';
 import { createResultsController } from './results-controller.js';

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { MANAGED_BY_ANNOTATION, managerName } from '@nimbus-ts/api';
 import {
   Action,
   type ApiServerAccess,
@@ -7,8 +8,6 @@ import {
   type ControllerMetrics,
   isControlledBy,
   type Logger,
-  MANAGED_BY_ANNOTATION,
-  managerName,
   ObjectClient,
   type ReflectorOptions,
 } from '@nimbus-ts/k8s';

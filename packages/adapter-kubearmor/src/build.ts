@@ -1,5 +1,7 @@
+import type { BuildContext } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { IntentIds, SubPolicyIds } from '@nimbus-ts/idpool';
-import { type BuildContext, boundedName, type NimbusPolicy, type NimbusRule } from '@nimbus-ts/k8s';
+import { boundedName } from '@nimbus-ts/k8s';
 import type { KubeArmorAction, KubeArmorPolicy, KubeArmorPolicySpec } from './kubearmor-policy.js';
 import { kubeArmorSeverity } from './severity.js';
 import {

@@ -1,4 +1,4 @@
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import {
   buildKyvernoClusterPolicies,
   buildKyvernoPolicies,

@@ -1,12 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { BuildContext } from '@nimbus-ts/adapter-sdk';
+import type { ClusterNimbusPolicy, NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { IntentIds } from '@nimbus-ts/idpool';
-import {
-  type BuildContext,
-  boundedName,
-  type ClusterNimbusPolicy,
-  type NimbusPolicy,
-  type NimbusRule,
-} from '@nimbus-ts/k8s';
+import { boundedName } from '@nimbus-ts/k8s';
 import { virtualPatchFor } from './catalogue.js';
 import { cveKnowledge } from './clean-images.js';
 import type { KyvernoPolicy, KyvernoPolicySpec, KyvernoRule } from './kyverno-policy.js';

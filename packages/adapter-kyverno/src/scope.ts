@@ -1,4 +1,4 @@
-import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/k8s';
+import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
 import type { KyvernoMatch, KyvernoResourceFilter } from './kyverno-policy.js';
 
 /** The namespace a cluster binding never reaches, here as in the core operator and upstream. */

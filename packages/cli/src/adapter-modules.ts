@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 
 /**
  * The exports `nimbus` reads an adapter module's declaration(s) from, in this order: the first that holds an

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import { AdapterModuleError, isPathSpecifier, loadAdapterModule } from './adapter-modules.js';
 import { AdapterRegistry } from './adapters.js';
 import { commaList } from './args.js';

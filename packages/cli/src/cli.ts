@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import { defaultRegistry, type IntentRegistry } from '@nimbus-ts/idpool';
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
 import { AdapterRegistry, BUILTIN_ADAPTERS } from './adapters.js';
 import { closeMatches, quotedAlternatives } from './close-matches.js';
 import type { Command, CommandContext } from './command.js';

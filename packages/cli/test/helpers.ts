@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import { type CliIo, type MainOptions, main } from '../src/index.js';
 
 /** A fixture file's path, relative to the package (as a user would type it from there). */

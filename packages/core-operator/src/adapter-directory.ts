@@ -1,13 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  ADAPTER_LABEL,
-  type ApiServerAccess,
-  LEASES,
-  type Logger,
-  liveAdapters,
-  Reflector,
-  type ReflectorOptions,
-} from '@nimbus-ts/k8s';
+import { ADAPTER_LABEL, liveAdapters } from '@nimbus-ts/api';
+import { type ApiServerAccess, LEASES, type Logger, Reflector, type ReflectorOptions } from '@nimbus-ts/k8s';
 
 /**
  * Which adapters are running and which intents they enforce, from the Leases they hold (label

@@ -1,12 +1,13 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import {
+  type ClusterNimbusPolicy,
+  type ClusterSecurityIntentBinding,
+  type NimbusPolicy,
+  RESOURCES,
+  type SecurityIntent,
+  type SecurityIntentBinding,
+} from '@nimbus-ts/api';
 import { defaultRegistry, type IntentRegistry } from '@nimbus-ts/idpool';
-import type {
-  ClusterNimbusPolicy,
-  ClusterSecurityIntentBinding,
-  NimbusPolicy,
-  SecurityIntent,
-  SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
 import {
   type ApiServerAccess,
   type Controller,
@@ -16,7 +17,6 @@ import {
   NAMESPACES,
   ObjectClient,
   PODS,
-  RESOURCES,
   ReflectorPool,
 } from '@nimbus-ts/k8s';
 import { AdapterDirectory } from './adapter-directory.js';

@@ -1,50 +1,17 @@
 /**
  * `@nimbus-ts/k8s` — the Kubernetes plumbing every nimbus-ts component and third-party adapter builds on.
  *
- * The Nimbus API (CRDs and types), structured logging, raw API requests, the controller runtime (reflectors that
- * keep caches in sync, a keyed work queue, `Controller` with `owns`/`watches`, idempotent child writes and owned
- * status updates), the adapter SDK (`createAdapter`, `runAdapter`), the component process (`runComponent`) and
- * webhook support. Test helpers live in the separate `@nimbus-ts/k8s/testing` entry point.
+ * Cluster connections (kubeconfig files, exec credentials, in-cluster), structured logging, raw API requests, the
+ * built-in resource types (`PODS`, `SECRETS`, ...), the controller runtime (reflectors that keep caches in sync, a
+ * keyed work queue, `Controller` with `owns`/`watches`, idempotent child writes and owned status updates, Events,
+ * Lease leader election, probes and metrics), the component process (`runComponent`) and the TLS primitives
+ * (ECDSA P-256 authorities and certificates). It knows nothing of the Nimbus API: that is `@nimbus-ts/api`; the
+ * adapter SDK is `@nimbus-ts/adapter-sdk` and webhook serving support `@nimbus-ts/webhook`. Test helpers live in
+ * the separate `@nimbus-ts/k8s/testing` entry point.
  *
  * @packageDocumentation
  */
 
-export { type Adapter, type AdapterOptions, adapterConditionType, createAdapter } from './adapter/adapter.js';
-export {
-  ADAPTER_LABEL,
-  type AnnouncedAdapter,
-  adapterLeaseName,
-  announcedKinds,
-  announcementMetadata,
-  INTENTS_ANNOTATION,
-  KINDS_ANNOTATION,
-  liveAdapters,
-  liveAnnouncement,
-} from './adapter/announcement.js';
-export type {
-  AdapterDeclaration,
-  BuildContext,
-  Builder,
-  DesiredObject,
-  SupportedRule,
-} from './adapter/declaration.js';
-export { type DesiredChild, type DesiredState, desiredState, statusEntry } from './adapter/desired.js';
-export { MANAGED_BY_ANNOTATION, managerName } from './adapter/managed-by.js';
-export { bindingOwner } from './adapter/owner.js';
-export {
-  type ChildrenPlan,
-  ENGINE_OBJECT_REJECTED,
-  engineObjectRejectedMessage,
-  type Holding,
-  holdingOf,
-  type NameConflict,
-  nameConflictMessage,
-  planChildren,
-} from './adapter/ownership.js';
-export { type RunAdapterOptions, runAdapter } from './adapter/run-adapter.js';
-export { type AdapterReport, type AdapterStatusFields, mergeAdapterReport } from './adapter/status-fields.js';
-export { supportedRules } from './adapter/supported-rules.js';
-export * from './api/index.js';
 export {
   type ApiServerAccess,
   ClusterConnection,
@@ -74,7 +41,6 @@ export {
   type ResolvedContext,
   resolveContext,
 } from './connection/kubeconfig-file.js';
-export { crdDirectory } from './crds.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export {
   type ComponentConfig,
@@ -160,48 +126,15 @@ export { updateStatus, type WithStatus } from './runtime/status.js';
 export { createStore, type Store, type StoreWriter } from './runtime/store.js';
 export { type KeyHandler, WorkQueue, type WorkQueueOptions } from './runtime/work-queue.js';
 export { createAuthority } from './tls/certificate-authority.js';
-export { type CertificateFacts, certificateFacts, normalizeHost } from './tls/certificate-facts.js';
+export {
+  type CertificateFacts,
+  certificateFacts,
+  isP256Key,
+  isSignedBy,
+  keyMatchesCertificate,
+  normalizeHost,
+  splitPemCertificates,
+} from './tls/certificate-facts.js';
 export { type CertificateProfile, issueCertificate } from './tls/issue-certificate.js';
 export type { KeyPairPem } from './tls/key-pair.js';
 export { BACKDATE_MS, type Validity, validityFrom } from './tls/validity.js';
-export {
-  type CaStep,
-  type CertificatePlan,
-  type CertificatePlanOptions,
-  certificatePlan,
-  DEFAULT_ROLLOVER_GRACE_MS,
-  renewalTime,
-  type ServingStep,
-} from './webhook/certificate-plan.js';
-export { FileCertificates, type FileCertificatesOptions } from './webhook/file-certificates.js';
-export {
-  CERTIFICATE_SECRET_LABEL,
-  SelfManagedCertificates,
-  type SelfManagedCertificatesOptions,
-} from './webhook/self-managed-certificates.js';
-export {
-  CERTIFICATE_SECRET_KEYS,
-  type CertificateWithKey,
-  readStoredCertificates,
-  type ServingCertificate,
-  type StoredCertificates,
-} from './webhook/stored-certificates.js';
-export {
-  type CertificateSource,
-  sameTlsMaterial,
-  type TlsMaterial,
-  type TlsMaterialListener,
-} from './webhook/tls-material.js';
-export {
-  type ValidatingWebhookConfigurationOptions,
-  validatingWebhookConfiguration,
-  WEBHOOK_CONFIGURATION_LABEL,
-  type WebhookOperation,
-  type WebhookOptions,
-  type WebhookRule,
-  type WebhookTarget,
-} from './webhook/validating-webhook-configuration.js';
-export {
-  WebhookConfigurationKeeper,
-  type WebhookConfigurationKeeperOptions,
-} from './webhook/webhook-configuration-keeper.js';

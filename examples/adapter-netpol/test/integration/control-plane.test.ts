@@ -1,4 +1,5 @@
-import { crdDirectory, NAMESPACES, ObjectClient } from '@nimbus-ts/k8s';
+import { crdDirectory } from '@nimbus-ts/api';
+import { NAMESPACES, ObjectClient } from '@nimbus-ts/k8s';
 import { startControlPlane } from '@nimbus-ts/k8s/testing';
 import { expect, it } from 'vitest';
 

@@ -1,16 +1,13 @@
 import { Writable } from 'node:stream';
+import { type Adapter, createAdapter } from '@nimbus-ts/adapter-sdk';
 import {
-  type Adapter,
   crdDirectory,
-  createAdapter,
-  createLogger,
   type NimbusPolicy,
   type NimbusRule,
-  NODES,
-  ObjectClient,
   RESOURCES,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { createLogger, NODES, ObjectClient } from '@nimbus-ts/k8s';
 import { apiWrites, pollUntil, pollUntilSteady, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

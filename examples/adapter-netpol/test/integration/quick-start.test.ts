@@ -1,12 +1,6 @@
-import {
-  crdDirectory,
-  createAdapter,
-  createLogger,
-  type NimbusPolicy,
-  ObjectClient,
-  RESOURCES,
-  type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+import { createAdapter } from '@nimbus-ts/adapter-sdk';
+import { crdDirectory, type NimbusPolicy, RESOURCES, type SecurityIntentBinding } from '@nimbus-ts/api';
+import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import type { BuildContext, Builder } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy } from '@nimbus-ts/api';
 import { IntentIds } from '@nimbus-ts/idpool';
-import type { BuildContext, Builder, NimbusPolicy } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { buildNetworkPolicies, NETPOL_INTENTS } from '../../src/build.js';
 import type { NetworkPolicy, Node } from '../../src/network-policy.js';
@@ -261,11 +262,13 @@ describe('public entry points only', () => {
     expect(files).toEqual(expect.arrayContaining(['build.ts', 'network-policy.ts']));
   });
 
-  it.each(files)('%s imports only @nimbus-ts/k8s, @nimbus-ts/idpool and relative paths', (file) => {
+  const PUBLIC = ['@nimbus-ts/adapter-sdk', '@nimbus-ts/api', '@nimbus-ts/k8s', '@nimbus-ts/idpool'];
+
+  it.each(files)('%s imports only the public layer packages and relative paths', (file) => {
     const source = readFileSync(new URL(file, srcDir), 'utf8');
     const specifiers = [...source.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? m[3]);
     const allowed = (s: string | undefined) =>
-      s === '@nimbus-ts/k8s' || s === '@nimbus-ts/idpool' || s?.startsWith('./') || s?.startsWith('../');
+      (s !== undefined && PUBLIC.includes(s)) || s?.startsWith('./') || s?.startsWith('../');
     expect(specifiers.filter((s) => !allowed(s))).toEqual([]);
   });
 

@@ -1,5 +1,7 @@
+import type { BuildContext } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy } from '@nimbus-ts/api';
 import { IntentIds } from '@nimbus-ts/idpool';
-import { type BuildContext, boundedName, type NimbusPolicy } from '@nimbus-ts/k8s';
+import { boundedName } from '@nimbus-ts/k8s';
 import { SCANNING_API_VERSION } from '../api/constants.js';
 import type { ImageScanPolicy } from '../api/generated.js';
 import { scanAction, scanParams } from './params.js';

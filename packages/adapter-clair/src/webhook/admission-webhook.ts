@@ -3,25 +3,27 @@ import type { KubernetesObject, V1LabelSelector } from '@kubernetes/client-node'
 import {
   Action,
   type ApiServerAccess,
-  type CertificateSource,
   type Component,
   type Condition,
   Controller,
   type ControllerMetrics,
   EventRecorder,
-  FileCertificates,
   type Logger,
   ObjectClient,
   type ResourceType,
   SECRETS,
   SERVICE_ACCOUNTS,
-  SelfManagedCertificates,
   setConditions,
-  type TlsMaterial,
   updateStatus,
+} from '@nimbus-ts/k8s';
+import {
+  type CertificateSource,
+  FileCertificates,
+  SelfManagedCertificates,
+  type TlsMaterial,
   WebhookConfigurationKeeper,
   type WebhookOptions,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/webhook';
 import {
   type AdmissionServer,
   createAdmissionHandler,

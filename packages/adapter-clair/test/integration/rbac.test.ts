@@ -2,19 +2,12 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  NAMESPACES,
-  NODES,
-  crdDirectory as nimbusCrds,
-  ObjectClient,
-  PODS,
-  SECRETS,
-  SERVICE_ACCOUNTS,
-} from '@nimbus-ts/k8s';
+import { exerciseAdapter } from '@nimbus-ts/adapter-sdk/testing';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
+import { NAMESPACES, NODES, ObjectClient, PODS, SECRETS, SERVICE_ACCOUNTS } from '@nimbus-ts/k8s';
 import {
   abortable,
   checkLeastPrivilege,
-  exerciseAdapter,
   FORBIDDEN,
   leastPrivilegeProblems,
   parseManifests,

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
-import { createLogger, NODES, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
+import { createLogger, NODES, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { Registry } from 'prom-client';

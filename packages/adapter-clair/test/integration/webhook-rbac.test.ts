@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import {
   EVENTS,
-  crdDirectory as nimbusCrds,
   ObjectClient,
   PODS,
   SECRETS,

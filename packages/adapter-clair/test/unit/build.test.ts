@@ -1,11 +1,7 @@
+import type { BuildContext, Builder } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry, IntentIds } from '@nimbus-ts/idpool';
-import {
-  type BuildContext,
-  type Builder,
-  type NimbusPolicy,
-  type NimbusRule,
-  semanticEqual,
-} from '@nimbus-ts/k8s';
+import { semanticEqual } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import type { ImageScanPolicy } from '../../src/api/index.js';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from '../../src/build/image-scan-policy.js';

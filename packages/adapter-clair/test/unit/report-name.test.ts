@@ -1,4 +1,4 @@
-import { managerName } from '@nimbus-ts/k8s';
+import { managerName } from '@nimbus-ts/api';
 import { describe, expect, it } from 'vitest';
 import {
   DIGEST_LABEL,

@@ -2,17 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  type Adapter,
-  type ClusterNimbusPolicy,
-  crdDirectory,
-  createAdapter,
-  createLogger,
-  ObjectClient,
-  PODS,
-  RESOURCES,
-  SERVICE_ACCOUNTS,
-} from '@nimbus-ts/k8s';
+import { type Adapter, createAdapter } from '@nimbus-ts/adapter-sdk';
+import { type ClusterNimbusPolicy, crdDirectory, RESOURCES } from '@nimbus-ts/api';
+import { createLogger, ObjectClient, PODS, SERVICE_ACCOUNTS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

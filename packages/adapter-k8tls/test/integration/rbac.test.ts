@@ -3,19 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { createAdapter } from '@nimbus-ts/adapter-sdk';
 import {
   adapterLeaseName,
   announcementMetadata,
   type ClusterNimbusPolicy,
   crdDirectory,
-  createAdapter,
-  LeaderElector,
   type NimbusPolicy,
-  ObjectClient,
-  PODS,
   RESOURCES,
-  SERVICE_ACCOUNTS,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { LeaderElector, ObjectClient, PODS, SERVICE_ACCOUNTS } from '@nimbus-ts/k8s';
 import {
   abortable,
   checkLeastPrivilege,

@@ -1,5 +1,5 @@
-import type { ClusterNimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
-import { desiredState } from '@nimbus-ts/k8s';
+import { desiredState } from '@nimbus-ts/adapter-sdk';
+import type { ClusterNimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { describe, expect, it } from 'vitest';
 import {
   ASSESSMENT_LABEL,

@@ -1,15 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { createOperator, type Operator } from '@nimbus-ts/core-operator';
-import { NETWORK_POLICIES } from '@nimbus-ts/example-adapter-netpol';
 import {
   crdDirectory,
-  createLogger,
   type NimbusPolicy,
-  ObjectClient,
   RESOURCES,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { createOperator, type Operator } from '@nimbus-ts/core-operator';
+import { NETWORK_POLICIES } from '@nimbus-ts/example-adapter-netpol';
+import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
 import {
   apiWrites,
   type ComponentProcess,

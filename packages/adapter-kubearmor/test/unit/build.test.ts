@@ -1,5 +1,6 @@
+import type { Builder } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry, IntentIds } from '@nimbus-ts/idpool';
-import type { Builder, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { buildKubeArmorPolicies, KUBEARMOR_INTENTS, kubeArmorAction } from '../../src/build.js';
 import type { KubeArmorPolicy, KubeArmorPolicySpec } from '../../src/kubearmor-policy.js';

@@ -1,8 +1,9 @@
 // Shared inputs for the unit tests: NimbusPolicies as the core operator writes them, and the BuildContext the
 // SDK hands a builder (supported rules only, IDs made canonical by the intent registry).
 
+import { type BuildContext, supportedRules } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import { type BuildContext, type NimbusPolicy, type NimbusRule, supportedRules } from '@nimbus-ts/k8s';
 import { KUBEARMOR_INTENTS } from '../../src/build.js';
 
 /** The name of the NimbusPolicy the fixtures build from. */

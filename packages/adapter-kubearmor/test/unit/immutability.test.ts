@@ -1,4 +1,5 @@
-import type { BuildContext, NimbusPolicy } from '@nimbus-ts/k8s';
+import type { BuildContext } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy } from '@nimbus-ts/api';
 import { describe, expect, it } from 'vitest';
 import { buildKubeArmorPolicies, KUBEARMOR_INTENTS } from '../../src/build.js';
 import { contextFor, nimbusPolicy, rule } from './fixtures.js';

@@ -1,4 +1,5 @@
-import type { Builder, ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/k8s';
+import type { Builder } from '@nimbus-ts/adapter-sdk';
+import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
 import { describe, expect, it } from 'vitest';
 import {
   buildKyvernoClusterPolicies,

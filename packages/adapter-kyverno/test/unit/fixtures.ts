@@ -2,14 +2,9 @@
 // the SDK hands a builder (supported rules only, IDs made canonical by the intent registry).
 
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { type BuildContext, supportedRules } from '@nimbus-ts/adapter-sdk';
+import type { ClusterNimbusPolicy, NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import {
-  type BuildContext,
-  type ClusterNimbusPolicy,
-  type NimbusPolicy,
-  type NimbusRule,
-  supportedRules,
-} from '@nimbus-ts/k8s';
 import { KYVERNO_INTENTS, REPORTS_INPUT } from '../../src/build.js';
 
 /** The name of the policies the fixtures build from. */

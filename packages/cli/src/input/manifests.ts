@@ -8,7 +8,7 @@ import {
   RESOURCES,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
 import type { LocatedObject } from './documents.js';
 
 /** An object of a known shape, with where it was read from. */

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { desiredState } from '@nimbus-ts/k8s';
+import { desiredState } from '@nimbus-ts/adapter-sdk';
 import type { AdapterRegistry } from '../adapters.js';
 import type { PlannedPolicy } from './operator-plan.js';
 import { describeObject, type RenderedObject, type RenderNote } from './rendering.js';

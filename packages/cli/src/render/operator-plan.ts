@@ -1,4 +1,12 @@
 import type { KubernetesObject, V1Namespace } from '@kubernetes/client-node';
+import type {
+  ClusterNimbusPolicy,
+  ClusterSecurityIntentBinding,
+  NimbusPolicy,
+  NimbusRule,
+  SecurityIntent,
+  SecurityIntentBinding,
+} from '@nimbus-ts/api';
 import {
   buildClusterNimbusPolicy,
   buildFanOutPolicy,
@@ -10,14 +18,6 @@ import {
   targetNamespaces,
   validateClusterBinding,
 } from '@nimbus-ts/core-operator';
-import type {
-  ClusterNimbusPolicy,
-  ClusterSecurityIntentBinding,
-  NimbusPolicy,
-  NimbusRule,
-  SecurityIntent,
-  SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
 import type { ManifestSet } from '../input/manifests.js';
 import { describeObject, type RenderNote } from './rendering.js';
 import { withUid } from './synthetic-uid.js';

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/k8s';
+import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
 
 /** An engine object an adapter would create. */
 export interface RenderedObject {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { crdDirectory, GROUP } from '@nimbus-ts/k8s';
+import { crdDirectory, GROUP } from '@nimbus-ts/api';
 import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { parse } from 'yaml';

@@ -1,21 +1,18 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ConditionType, ENFORCED, fanOutPolicyName } from '@nimbus-ts/core-operator';
 import {
   ADAPTER_LABEL,
   adapterConditionType,
   type ClusterNimbusPolicy,
   type ClusterSecurityIntentBinding,
-  isControlledBy,
-  LEASES,
   liveAnnouncement,
   MANAGED_BY_ANNOTATION,
   type NimbusPolicy,
-  type ObjectRef,
   RESOURCES,
-  type ResourceType,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { ConditionType, ENFORCED, fanOutPolicyName } from '@nimbus-ts/core-operator';
+import { isControlledBy, LEASES, type ObjectRef, type ResourceType } from '@nimbus-ts/k8s';
 import type { AdapterKind, AdapterRegistry } from '../adapters.js';
 import { conditionProblems, conditionViews } from './conditions.js';
 import {

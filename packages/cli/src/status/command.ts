@@ -36,7 +36,7 @@ function explain(error: unknown): CliError {
   const message = (error as Error).message;
   if ((error as { code?: unknown }).code === 404) {
     return new CliError(
-      `${message}. The Nimbus CRDs are not installed in this cluster; install them with kubectl apply -k packages/k8s/crds/`,
+      `${message}. The Nimbus CRDs are not installed in this cluster; install them with kubectl apply -k packages/api/crds/`,
     );
   }
   return new CliError(`cannot read the cluster: ${message}`);

@@ -1,4 +1,4 @@
-import type { NimbusCondition } from '@nimbus-ts/k8s';
+import type { NimbusCondition } from '@nimbus-ts/api';
 import type { ConditionView } from './model.js';
 
 /** The conditions of an object as views, marked stale when computed for an older generation. */

@@ -1,4 +1,4 @@
-import type { NimbusCondition } from '@nimbus-ts/k8s';
+import type { NimbusCondition } from '@nimbus-ts/api';
 import { conditionViews } from './conditions.js';
 import type { ConditionView } from './model.js';
 

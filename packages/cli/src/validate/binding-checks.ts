@@ -1,5 +1,5 @@
+import type { ClusterSecurityIntentBinding, SecurityIntentBinding } from '@nimbus-ts/api';
 import { compileCelSelector, describeCelError, validateClusterBinding } from '@nimbus-ts/core-operator';
-import type { ClusterSecurityIntentBinding, SecurityIntentBinding } from '@nimbus-ts/k8s';
 import { leadingFieldPath } from '../field-path.js';
 import type { Manifest } from '../input/manifests.js';
 import { type Diagnostic, diagnosticAt } from './diagnostic.js';

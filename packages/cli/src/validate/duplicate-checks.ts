@@ -1,4 +1,4 @@
-import { RESOURCES } from '@nimbus-ts/k8s';
+import { RESOURCES } from '@nimbus-ts/api';
 import type { LocatedObject } from '../input/documents.js';
 import { nimbusKind } from '../input/manifests.js';
 import { type Diagnostic, diagnosticAt } from './diagnostic.js';

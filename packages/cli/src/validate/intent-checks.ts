@@ -1,5 +1,5 @@
+import type { SecurityIntent } from '@nimbus-ts/api';
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { SecurityIntent } from '@nimbus-ts/k8s';
 import type { AdapterRegistry } from '../adapters.js';
 import { closeMatches, quotedAlternatives } from '../close-matches.js';
 import type { Manifest } from '../input/manifests.js';

@@ -1,5 +1,5 @@
+import { GROUP } from '@nimbus-ts/api';
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import { GROUP } from '@nimbus-ts/k8s';
 import type { AdapterRegistry } from '../adapters.js';
 import { classifyManifests, type Manifest } from '../input/manifests.js';
 import type { SourceText } from '../input/sources.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
-import { crdDirectory } from '@nimbus-ts/k8s';
+import { crdDirectory } from '@nimbus-ts/api';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,23 +5,19 @@ import {
   kubearmorAdapter,
   kubearmorCrdDirectory,
 } from '@nimbus-ts/adapter-kubearmor';
-import { createOperator, type Operator } from '@nimbus-ts/core-operator';
+import { type Adapter, createAdapter } from '@nimbus-ts/adapter-sdk';
 import {
-  type Adapter,
   adapterLeaseName,
   announcementMetadata,
   type ClusterSecurityIntentBinding,
   crdDirectory,
-  createAdapter,
-  createLogger,
-  LEASES,
-  LeaderElector,
   type NimbusPolicy,
-  ObjectClient,
   RESOURCES,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { createOperator, type Operator } from '@nimbus-ts/core-operator';
+import { createLogger, LEASES, LeaderElector, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,19 +1,14 @@
-import { createOperator, type Operator } from '@nimbus-ts/core-operator';
+import { type Adapter, type AdapterDeclaration, createAdapter } from '@nimbus-ts/adapter-sdk';
 import {
-  type Adapter,
-  type AdapterDeclaration,
   adapterLeaseName,
   announcementMetadata,
   crdDirectory,
-  createAdapter,
-  createLogger,
-  LEASES,
-  LeaderElector,
-  ObjectClient,
   RESOURCES,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { createOperator, type Operator } from '@nimbus-ts/core-operator';
+import { createLogger, LEASES, LeaderElector, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

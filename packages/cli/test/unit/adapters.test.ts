@@ -1,4 +1,5 @@
-import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
+import type { ResourceType } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { AdapterRegistry } from '../../src/index.js';
 import { netpolDeclaration } from '../helpers.js';

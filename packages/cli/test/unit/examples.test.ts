@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NimbusPolicy } from '@nimbus-ts/api';
 import { BUILTIN_INTENTS, defaultRegistry } from '@nimbus-ts/idpool';
-import type { NimbusPolicy } from '@nimbus-ts/k8s';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { AdapterRegistry, BUILTIN_ADAPTERS, type Diagnostic, type Rendering } from '../../src/index.js';

@@ -5,11 +5,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   announcementMetadata,
   type NimbusPolicy,
-  type ObjectRef,
-  type ResourceType,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import type { ObjectRef, ResourceType } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import {
   AdapterRegistry,

@@ -1,5 +1,5 @@
-import type { NimbusPolicy, NimbusRule, SecurityIntentBinding } from '@nimbus-ts/k8s';
-import { API_VERSION, controllerReference } from '@nimbus-ts/k8s';
+import { API_VERSION, type NimbusPolicy, type NimbusRule, type SecurityIntentBinding } from '@nimbus-ts/api';
+import { controllerReference } from '@nimbus-ts/k8s';
 
 /**
  * The NimbusPolicy a SecurityIntentBinding asks for: same name and namespace, the binding's labels, the

@@ -1,13 +1,14 @@
 import type { V1Namespace } from '@kubernetes/client-node';
-import type {
-  ClusterNimbusPolicy,
-  ClusterNimbusPolicySpec,
-  ClusterSecurityIntentBinding,
-  ClusterSecurityIntentBindingSpec,
-  NimbusPolicy,
-  NimbusRule,
-} from '@nimbus-ts/k8s';
-import { API_VERSION, boundedName, controllerReference } from '@nimbus-ts/k8s';
+import {
+  API_VERSION,
+  type ClusterNimbusPolicy,
+  type ClusterNimbusPolicySpec,
+  type ClusterSecurityIntentBinding,
+  type ClusterSecurityIntentBindingSpec,
+  type NimbusPolicy,
+  type NimbusRule,
+} from '@nimbus-ts/api';
+import { boundedName, controllerReference } from '@nimbus-ts/k8s';
 
 /** The name prefix of a binding's fan-out NimbusPolicies; upstream's, so tooling written for it still matches. */
 export const FAN_OUT_PREFIX = 'nimbus-ctlr-gen-';

@@ -1,14 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { adapterConditionType, bindingOwner, type NimbusRule } from '@nimbus-ts/api';
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import {
-  adapterConditionType,
-  bindingOwner,
-  type Condition,
-  type ConditionInput,
-  findCondition,
-  type NimbusRule,
-  type ObjectRef,
-} from '@nimbus-ts/k8s';
+import { type Condition, type ConditionInput, findCondition, type ObjectRef } from '@nimbus-ts/k8s';
 
 /** The condition type on (Cluster)NimbusPolicies that says whether every rule has a running adapter. */
 export const ENFORCED = 'Enforced';

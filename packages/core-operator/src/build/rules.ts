@@ -1,4 +1,4 @@
-import type { NimbusRule, SecurityIntent } from '@nimbus-ts/k8s';
+import type { NimbusRule, SecurityIntent } from '@nimbus-ts/api';
 
 /**
  * Two or more SecurityIntents of one binding that ask for the same intent ID with different actions. The

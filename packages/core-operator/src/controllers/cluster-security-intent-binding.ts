@@ -1,12 +1,13 @@
 import type { V1Namespace } from '@kubernetes/client-node';
-import type {
-  ClusterNimbusPolicy,
-  ClusterSecurityIntentBinding,
-  ClusterSecurityIntentBindingStatus,
-  NimbusPolicy,
-  NimbusRule,
-  SecurityIntent,
-} from '@nimbus-ts/k8s';
+import {
+  type ClusterNimbusPolicy,
+  type ClusterSecurityIntentBinding,
+  type ClusterSecurityIntentBindingStatus,
+  type NimbusPolicy,
+  type NimbusRule,
+  RESOURCES,
+  type SecurityIntent,
+} from '@nimbus-ts/api';
 import {
   Action,
   type ApiServerAccess,
@@ -18,7 +19,6 @@ import {
   isNamespaceTerminating,
   NAMESPACES,
   type ObjectClient,
-  RESOURCES,
   refOf,
   removeCondition,
   type Store,

@@ -1,14 +1,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { type ClusterNimbusPolicy, type NimbusPolicy, RESOURCES } from '@nimbus-ts/api';
 import {
   Action,
   type ApiServerAccess,
-  type ClusterNimbusPolicy,
   type Condition,
   Controller,
   type ControllerOptions,
-  type NimbusPolicy,
   type ObjectRef,
-  RESOURCES,
   type ResourceType,
   refOf,
   setCondition,

@@ -1,10 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type {
-  NimbusPolicy,
-  SecurityIntent,
-  SecurityIntentBinding,
-  SecurityIntentBindingStatus,
-} from '@nimbus-ts/k8s';
+import {
+  type NimbusPolicy,
+  RESOURCES,
+  type SecurityIntent,
+  type SecurityIntentBinding,
+  type SecurityIntentBindingStatus,
+} from '@nimbus-ts/api';
 import {
   Action,
   type ApiServerAccess,
@@ -14,7 +15,6 @@ import {
   isControlledBy,
   isNamespaceTerminating,
   PODS,
-  RESOURCES,
   refOf,
   removeCondition,
   type Store,

@@ -1,10 +1,9 @@
-import type { SecurityIntent, SecurityIntentStatus } from '@nimbus-ts/k8s';
+import { RESOURCES, type SecurityIntent, type SecurityIntentStatus } from '@nimbus-ts/api';
 import {
   Action,
   type ApiServerAccess,
   Controller,
   type ControllerOptions,
-  RESOURCES,
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';

@@ -1,15 +1,14 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
 import {
   adapterLeaseName,
   announcementMetadata,
   crdDirectory,
-  createLogger,
-  LEASES,
-  LeaderElector,
-  ObjectClient,
+  type NimbusPolicy,
   RESOURCES,
-} from '@nimbus-ts/k8s';
+  type SecurityIntent,
+  type SecurityIntentBinding,
+} from '@nimbus-ts/api';
+import { createLogger, LEASES, LeaderElector, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,10 +1,12 @@
-import type {
-  ClusterNimbusPolicy,
-  ClusterSecurityIntentBinding,
-  NimbusPolicy,
-  SecurityIntent,
-} from '@nimbus-ts/k8s';
-import { crdDirectory, createLogger, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
+import {
+  type ClusterNimbusPolicy,
+  type ClusterSecurityIntentBinding,
+  crdDirectory,
+  type NimbusPolicy,
+  RESOURCES,
+  type SecurityIntent,
+} from '@nimbus-ts/api';
+import { createLogger, ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { crdDirectory, ObjectClient } from '@nimbus-ts/k8s';
+import { crdDirectory } from '@nimbus-ts/api';
+import { ObjectClient } from '@nimbus-ts/k8s';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

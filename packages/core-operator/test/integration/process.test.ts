@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import type { NimbusPolicy, SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
-import { crdDirectory, ObjectClient, RESOURCES } from '@nimbus-ts/k8s';
+import {
+  crdDirectory,
+  type NimbusPolicy,
+  RESOURCES,
+  type SecurityIntent,
+  type SecurityIntentBinding,
+} from '@nimbus-ts/api';
+import { ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   pollUntil,

@@ -4,15 +4,12 @@ import {
   type ClusterNimbusPolicy,
   type ClusterSecurityIntentBinding,
   crdDirectory,
-  EVENTS,
-  LeaderElector,
   type NimbusPolicy,
-  ObjectClient,
-  PODS,
   RESOURCES,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { EVENTS, LeaderElector, ObjectClient, PODS } from '@nimbus-ts/k8s';
 import {
   abortable,
   checkLeastPrivilege,

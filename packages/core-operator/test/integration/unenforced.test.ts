@@ -1,26 +1,17 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type {
-  Adapter,
-  AdapterDeclaration,
-  ClusterNimbusPolicy,
-  ClusterSecurityIntentBinding,
-  NimbusPolicy,
-  ResourceType,
-  SecurityIntent,
-  SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+import { type Adapter, type AdapterDeclaration, createAdapter } from '@nimbus-ts/adapter-sdk';
 import {
-  ApiError,
   adapterLeaseName,
   announcementMetadata,
+  type ClusterNimbusPolicy,
+  type ClusterSecurityIntentBinding,
   crdDirectory,
-  createAdapter,
-  createLogger,
-  LeaderElector,
-  ObjectClient,
-  PODS,
+  type NimbusPolicy,
   RESOURCES,
-} from '@nimbus-ts/k8s';
+  type SecurityIntent,
+  type SecurityIntentBinding,
+} from '@nimbus-ts/api';
+import { ApiError, createLogger, LeaderElector, ObjectClient, PODS, type ResourceType } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import type { SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/k8s';
+import type { SecurityIntent, SecurityIntentBinding } from '@nimbus-ts/api';
 import { semanticEqual } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import { buildNimbusPolicy } from '../../src/build/binding.js';

@@ -1,5 +1,5 @@
 import type { V1Namespace } from '@kubernetes/client-node';
-import type { ClusterSecurityIntentBinding, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
+import type { ClusterSecurityIntentBinding, NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { describe, expect, it } from 'vitest';
 import {
   buildClusterNimbusPolicy,

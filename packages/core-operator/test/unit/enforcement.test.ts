@@ -1,5 +1,6 @@
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { Condition, NimbusPolicy, NimbusRule } from '@nimbus-ts/k8s';
+import type { Condition } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
 import {
   type BindingOwnership,

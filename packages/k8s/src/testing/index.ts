@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const cp = await startControlPlane();
- * await cp.installCRDs([crdDirectory()]); // crdDirectory from @nimbus-ts/k8s
+ * await cp.installCRDs([crdDirectory()]); // crdDirectory from @nimbus-ts/api
  * const core = cp.kubeConfig.makeApiClient(CoreV1Api);
  * // ...
  * await cp.stop();
@@ -57,12 +57,6 @@ export {
 } from './control-plane.js';
 export { type CrdSchema, structuralSchemaProblems, unboundedFields, walkSchema } from './crd-schema.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
-export {
-  type AdapterLeastPrivilegeOptions,
-  checkAdapterLeastPrivilege,
-  type ExerciseAdapterOptions,
-  exerciseAdapter,
-} from './exercise-adapter.js';
 export {
   cacheRoot,
   ensureGoBinaries,

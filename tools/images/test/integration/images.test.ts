@@ -7,7 +7,7 @@ import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
 import { ensureScanBinaries, type Registry, startRegistry } from '@nimbus-ts/adapter-clair/testing';
 import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
-import { crdDirectory as nimbusCrds } from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import {
   cacheRoot,
   freeLoopbackPorts,
