@@ -134,7 +134,9 @@ export {
 export { EVENTS, EventRecorder } from './runtime/events.js';
 export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
 export { ControllerMetrics } from './runtime/metrics.js';
+export type { KubeClient } from './runtime/kube-client.js';
 export {
+  createOrUpdateWith,
   ObjectClient,
   ObjectTakenError,
   ownedFieldsEqual,

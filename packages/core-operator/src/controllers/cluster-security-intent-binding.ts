@@ -17,7 +17,7 @@ import {
   isControlledBy,
   isNamespaceTerminating,
   NAMESPACES,
-  type ObjectClient,
+  type KubeClient,
   RESOURCES,
   refOf,
   removeCondition,
@@ -70,7 +70,7 @@ type StatusFields = Partial<ClusterSecurityIntentBindingStatus>;
  * the API server refuses is collected in `refusals` and the others are still written.
  */
 async function fanOut(
-  client: ObjectClient,
+  client: KubeClient,
   csib: ClusterSecurityIntentBinding,
   rules: NimbusRule[],
   ctx: Ctx,
