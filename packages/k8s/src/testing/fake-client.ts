@@ -55,7 +55,7 @@ type Obj = KubernetesObject & Record<string, unknown>;
  *
  * - every write bumps a cluster-wide `resourceVersion`; a write carrying a stale one is a 409 `Conflict`,
  *   a no-op write changes nothing;
- * - `create` of an existing name is a 409 `AlreadyExists`; reading, writing or patching a missing object a 404;
+ * - `create` of an existing name is a 409 `AlreadyExists`, and `generateName` makes a fresh name; reading, writing or patching a missing object a 404;
  * - `metadata.generation` starts at 1 and grows when anything but metadata and status changes;
  * - with a status subresource, `create`, `replace` and `patch` ignore `status` and `patchStatus` changes only it;
  * - `list` filters by namespace and label selector (`a=b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x,y)`);
@@ -73,6 +73,7 @@ export class FakeClient implements KubeClient {
   private revision = 0;
   private readonly hasStatus: (resource: ResourceType) => boolean;
   private readonly now: () => Date;
+  private readonly failures = new Map<string, unknown>();
 
   constructor(options: FakeClientOptions = {}) {
     this.fieldManager = options.fieldManager ?? 'fake';
@@ -99,6 +100,23 @@ export class FakeClient implements KubeClient {
       this.table(resource).set(this.keyOf(resource, refOf(copy)), copy);
     }
     return this;
+  }
+
+  /**
+   * Makes every `verb` write to `resource` fail with `error` (an `ApiError` the API server would send, say a
+   * 422 or a 403 from admission) until called again with `undefined`: what controller-runtime's interceptor
+   * functions are for. Nothing is stored or recorded by a failed write.
+   */
+  failWrites(verb: FakeWrite['verb'], resource: ResourceType, error: unknown): this {
+    const key = `${verb} ${resource.apiVersion}/${resource.kind}`;
+    if (error === undefined) this.failures.delete(key);
+    else this.failures.set(key, error);
+    return this;
+  }
+
+  private injected(verb: FakeWrite['verb'], resource: ResourceType): void {
+    const key = `${verb} ${resource.apiVersion}/${resource.kind}`;
+    if (this.failures.has(key)) throw this.failures.get(key);
   }
 
   /** A read-only cache view of one resource's objects, always current, as a reflector's store would be. */
@@ -134,6 +152,16 @@ export class FakeClient implements KubeClient {
   }
 
   async create<T extends KubernetesObject>(resource: ResourceType, obj: T): Promise<T> {
+    const generateName = obj.metadata?.generateName;
+    if (!obj.metadata?.name && generateName) {
+      // The API server appends five random characters to generateName.
+      const suffix = randomUUID().replaceAll('-', '').slice(0, 5);
+      return this.create(resource, {
+        ...obj,
+        metadata: { ...obj.metadata, name: `${generateName}${suffix}` },
+      });
+    }
+    this.injected('create', resource);
     const ref = refOf(obj);
     this.checkRef(resource, ref);
     const key = this.keyOf(resource, ref);
@@ -163,6 +191,7 @@ export class FakeClient implements KubeClient {
 
   async replace<T extends KubernetesObject>(resource: ResourceType, obj: T): Promise<T> {
     const ref = refOf(obj);
+    this.injected('update', resource);
     const operation = `update ${describeRef(resource, ref)}`;
     const current = this.existing(resource, ref, operation);
     this.checkVersion(operation, resource, current, obj.metadata?.resourceVersion);
@@ -179,6 +208,7 @@ export class FakeClient implements KubeClient {
     ref: ObjectRef,
     patch: unknown,
   ): Promise<T> {
+    this.injected('patch', resource);
     const operation = `patch ${describeRef(resource, ref)}`;
     const current = this.existing(resource, ref, operation);
     const body = clone(patch) as Obj;
@@ -192,6 +222,7 @@ export class FakeClient implements KubeClient {
     ref: ObjectRef,
     patch: unknown,
   ): Promise<T> {
+    this.injected('patchStatus', resource);
     const operation = `patch status of ${describeRef(resource, ref)}`;
     if (!this.hasStatus(resource)) {
       throw apiError(operation, 404, 'NotFound', `${resource.plural} has no status subresource`);
@@ -207,6 +238,7 @@ export class FakeClient implements KubeClient {
   }
 
   async delete(resource: ResourceType, ref: ObjectRef, preconditionUid?: string): Promise<boolean> {
+    this.injected('delete', resource);
     this.checkRef(resource, ref);
     const key = this.keyOf(resource, ref);
     const current = this.table(resource).get(key);

@@ -56,6 +56,14 @@ export function clientContract(label: string, subject: () => Promise<ContractSub
       expect(isConflict(again)).toBe(false);
     });
 
+    it('create with generateName makes a name from the prefix', async () => {
+      const { client, namespace } = await subject();
+      const { metadata: _unused, ...rest } = binding(namespace, '');
+      const created = await client.create(SIB, { ...rest, metadata: { namespace, generateName: 'gen-' } });
+      expect(created.metadata?.name).toMatch(/^gen-.{5}$/);
+      expect(await client.get(SIB, { namespace, name: created.metadata?.name ?? '' })).toBeDefined();
+    });
+
     it('a missing object: get is undefined, replace and patches are 404, delete is false', async () => {
       const { client, namespace } = await subject();
       const ref = { namespace, name: 'absent' };
