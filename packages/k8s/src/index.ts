@@ -110,10 +110,16 @@ export {
   backoffErrorPolicy,
   Controller,
   type ControllerOptions,
-  type ErrorPolicy,
   type Mapper,
   type Reconciler,
+  retryDelayOf,
 } from './runtime/controller.js';
+export {
+  defaultErrorPolicy,
+  ErrorOutcome,
+  type ErrorPolicy,
+  TerminalError,
+} from './runtime/error-outcome.js';
 export {
   DEPLOYMENTS,
   NAMESPACES,
