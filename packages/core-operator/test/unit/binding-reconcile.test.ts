@@ -24,7 +24,7 @@ function setup() {
   const client = new FakeClient({ fieldManager: 'nimbus-core-operator', now: NOW });
   const ctx = {
     client,
-    logger: createLogger('test', { level: 'error' }),
+    logger: Object.assign(createLogger('test'), { silent: true }),
     now: NOW,
     resyncMs: 600_000,
     events: new EventRecorder(client, 'nimbus-core-operator', 'test'),

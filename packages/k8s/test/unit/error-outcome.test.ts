@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/runtime/api-error.js';
 import { backoffErrorPolicy, retryDelayOf } from '../../src/runtime/controller.js';
 import { defaultErrorPolicy, ErrorOutcome, TerminalError } from '../../src/runtime/error-outcome.js';
-import { ApiError } from '../../src/runtime/api-error.js';
 
 describe('error policies decide typed outcomes', () => {
   it.each([
