@@ -115,12 +115,6 @@ export {
   retryDelayOf,
 } from './runtime/controller.js';
 export {
-  defaultErrorPolicy,
-  ErrorOutcome,
-  type ErrorPolicy,
-  TerminalError,
-} from './runtime/error-outcome.js';
-export {
   DEPLOYMENTS,
   NAMESPACES,
   NODES,
@@ -130,6 +124,12 @@ export {
   VALIDATING_WEBHOOK_CONFIGURATIONS,
 } from './runtime/core-resources.js';
 export {
+  defaultErrorPolicy,
+  ErrorOutcome,
+  type ErrorPolicy,
+  TerminalError,
+} from './runtime/error-outcome.js';
+export {
   EventCorrelator,
   type EventCorrelatorOptions,
   type EventOccurrence,
@@ -138,9 +138,9 @@ export {
   type InvolvedObject,
 } from './runtime/event-correlator.js';
 export { EVENTS, EventRecorder } from './runtime/events.js';
+export type { KubeClient } from './runtime/kube-client.js';
 export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
 export { ControllerMetrics } from './runtime/metrics.js';
-export type { KubeClient } from './runtime/kube-client.js';
 export {
   createOrUpdateWith,
   ObjectClient,

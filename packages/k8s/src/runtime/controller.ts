@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { ApiServerAccess } from '../cluster-connection.js';
-import { Action } from './action.js';
+import type { Action } from './action.js';
 import { Backoff } from './backoff.js';
 import { defaultErrorPolicy, type ErrorOutcome, type ErrorPolicy } from './error-outcome.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';

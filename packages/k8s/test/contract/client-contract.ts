@@ -59,7 +59,10 @@ export function clientContract(label: string, subject: () => Promise<ContractSub
     it('create with generateName makes a name from the prefix', async () => {
       const { client, namespace } = await subject();
       const { metadata: _unused, ...rest } = binding(namespace, '');
-      const created = await client.create(SIB, { ...rest, metadata: { namespace, generateName: 'gen-' } });
+      const created: SecurityIntentBinding = await client.create(SIB, {
+        ...rest,
+        metadata: { namespace, generateName: 'gen-' },
+      });
       expect(created.metadata?.name).toMatch(/^gen-.{5}$/);
       expect(await client.get(SIB, { namespace, name: created.metadata?.name ?? '' })).toBeDefined();
     });
