@@ -99,7 +99,9 @@ export interface ScanPolicyContext {
   readonly scanner: Pick<ImageScanner, 'scan'>;
   readonly slack: Pick<SlackSender, 'send'>;
   readonly logger: Logger;
+  /** The clock of reports, messages and conditions. */
   readonly now: () => Date;
+  /** The namespaces scanned. */
   readonly namespaces: NamespaceFilter;
   /** Its ServiceAccount as `<namespace>:<name>`, for the fix a refused Secret read names. */
   readonly serviceAccount: string;
