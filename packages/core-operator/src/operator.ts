@@ -13,6 +13,7 @@ import {
   type Controller,
   type ControllerMetrics,
   EventRecorder,
+  type KubeClient,
   type Logger,
   NAMESPACES,
   ObjectClient,
@@ -49,6 +50,13 @@ export interface OperatorOptions {
   readonly intentPool?: IntentRegistry;
   /** This replica's name on the Events it records; default `nimbus-core-operator`. */
   readonly identity?: string;
+  /**
+   * The client of every write (Events included); default an `ObjectClient` with field manager
+   * `nimbus-core-operator`. The one-line seam of docs/adr/0009-composition-seam.md.
+   */
+  readonly client?: KubeClient;
+  /** The clock of conditions and `lastUpdated`; default the system clock. */
+  readonly now?: () => Date;
 }
 
 /** A running core operator. */
@@ -83,12 +91,12 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
       },
     };
   };
-  const client = new ObjectClient(kc, FIELD_MANAGER);
+  const client = options.client ?? new ObjectClient(kc, FIELD_MANAGER);
   const ctx: OperatorContext = {
     client,
     events: new EventRecorder(client, FIELD_MANAGER, options.identity ?? FIELD_MANAGER, options.logger),
     logger: options.logger,
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
     resyncMs: options.resyncMs ?? 5 * 60_000,
     intentPool: options.intentPool ?? defaultRegistry,
   };

@@ -76,9 +76,9 @@ export {
   backoffErrorPolicy,
   Controller,
   type ControllerOptions,
-  type ErrorPolicy,
   type Mapper,
   type Reconciler,
+  retryDelayOf,
 } from './runtime/controller.js';
 export {
   DEPLOYMENTS,
@@ -90,6 +90,12 @@ export {
   VALIDATING_WEBHOOK_CONFIGURATIONS,
 } from './runtime/core-resources.js';
 export {
+  defaultErrorPolicy,
+  ErrorOutcome,
+  type ErrorPolicy,
+  TerminalError,
+} from './runtime/error-outcome.js';
+export {
   EventCorrelator,
   type EventCorrelatorOptions,
   type EventOccurrence,
@@ -98,9 +104,11 @@ export {
   type InvolvedObject,
 } from './runtime/event-correlator.js';
 export { EVENTS, EventRecorder } from './runtime/events.js';
+export type { KubeClient } from './runtime/kube-client.js';
 export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
 export { ControllerMetrics } from './runtime/metrics.js';
 export {
+  createOrUpdateWith,
   ObjectClient,
   ObjectTakenError,
   ownedFieldsEqual,

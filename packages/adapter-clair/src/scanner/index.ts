@@ -38,9 +38,21 @@ export {
 export { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.js';
 export {
   createScanController,
-  NOTIFYING,
-  SCANNED,
+  reconcileScanPolicy,
   type ScanController,
   type ScanControllerOptions,
+  type ScanPolicyContext,
 } from './scan-controller.js';
+export { ScanFailedError, scanErrorPolicy } from './scan-error-policy.js';
+export {
+  excludedStatusFields,
+  type ImageResult,
+  NOTIFYING,
+  PENDING_RETRY_MS,
+  planScanStatus,
+  SCANNED,
+  type ScanStatusInput,
+  type ScanStatusPlan,
+  scanStatusFields,
+} from './scan-status.js';
 export { SingleFlight } from './single-flight.js';

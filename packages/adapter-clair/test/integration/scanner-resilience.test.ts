@@ -214,6 +214,7 @@ describe('the scanner through outages, restarts and scoping', () => {
     const before = await reportOf(ns.name, api);
     expect(before?.report.summary).toMatchObject({ critical: 2, high: 1, medium: 1 });
 
+    const failedReconciles = controller?.reconciles.error ?? 0;
     await stack.clair.pause();
     let worker: PushedImage;
     try {
@@ -223,6 +224,10 @@ describe('the scanner through outages, restarts and scoping', () => {
       await pollUntil('a ScanFailed condition', 60_000, async () => {
         const condition = await ready(ns.name, 'shop-scan');
         return condition?.status === 'False' && condition.reason === 'ScanFailed';
+      });
+      // A failed scan is a failed reconcile: the runtime's metrics and backoff see it, not a private retry map.
+      await pollUntil('the failed scan counted as a failed reconcile', 30_000, () => {
+        return (controller?.reconciles.error ?? 0) > failedReconciles;
       });
       const condition = await ready(ns.name, 'shop-scan');
       expect(condition?.message).toContain('could not be scanned');

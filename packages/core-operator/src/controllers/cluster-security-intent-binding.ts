@@ -4,46 +4,29 @@ import {
   type ClusterSecurityIntentBinding,
   type ClusterSecurityIntentBindingStatus,
   type NimbusPolicy,
-  type NimbusRule,
   RESOURCES,
   type SecurityIntent,
 } from '@nimbus-ts/api';
 import {
   Action,
   type ApiServerAccess,
-  type Condition,
-  type ConditionInput,
   Controller,
   type ControllerOptions,
-  isControlledBy,
   isNamespaceTerminating,
   NAMESPACES,
-  type ObjectClient,
   refOf,
-  removeCondition,
   type Store,
-  semanticEqual,
-  setCondition,
-  setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
+import { namespaceAffectsBinding } from '../build/cluster-binding.js';
 import {
-  buildClusterNimbusPolicy,
-  buildFanOutPolicy,
-  namespaceAffectsBinding,
-  planFanOut,
-  targetNamespaces,
-  validateClusterBinding,
-} from '../build/cluster-binding.js';
-import {
-  actionsConsistent,
-  ConditionType,
-  intentsResolved,
-  policyRejected,
-  ready,
-} from '../build/conditions.js';
-import { resolveRules } from '../build/rules.js';
-import { STATUS_CREATED, STATUS_VALIDATION_FAIL, withLastUpdated } from '../build/status.js';
+  type ClusterBindingOutcome,
+  type ClusterBindingReport,
+  clusterBindingReport,
+  clusterBindingStatus,
+  planClusterBinding,
+} from '../build/cluster-binding-plan.js';
+import { policyRejected } from '../build/conditions.js';
 import { announceReady, announceWrite } from './announce.js';
 import type { OperatorContext } from './context.js';
 import { markCreated } from './mark-created.js';
@@ -58,64 +41,12 @@ export interface ClusterBindingStores {
 
 type Ctx = OperatorContext & { stores: ClusterBindingStores };
 
-/** A policy write the API server refused: the policy (e.g. `NimbusPolicy shop/x`) and the error. */
-interface Refusal {
-  readonly policy: string;
-  readonly error: unknown;
-}
-type StatusFields = Partial<ClusterSecurityIntentBindingStatus>;
-
-/**
- * Writes the namespaced NimbusPolicies of a binding: every targeted namespace, all of them in one pass. A policy
- * the API server refuses is collected in `refusals` and the others are still written.
- */
-async function fanOut(
-  client: ObjectClient,
-  csib: ClusterSecurityIntentBinding,
-  rules: NimbusRule[],
-  ctx: Ctx,
-  refusals: Refusal[],
-) {
-  const existing = ctx.stores.policies
-    .list()
-    .filter((np) => isControlledBy(np.metadata.ownerReferences, csib));
-  const targets = rules.length > 0 ? targetNamespaces(csib, ctx.stores.namespaces.list()) : [];
-  const plan = planFanOut(targets, existing);
-  for (const np of plan.remove) await client.delete(RESOURCES.NimbusPolicy, refOf(np), np.metadata.uid);
-  const namespaces: string[] = [];
-  const desiredNamespaces = [...plan.create, ...plan.keep.map((np) => np.metadata.namespace ?? '')].sort();
-  // Unlike upstream, which returned after the first changed policy, every namespace is brought up to date.
-  for (const namespace of desiredNamespaces) {
-    const desired = buildFanOutPolicy(csib, namespace, rules);
-    const live = plan.keep.find((np) => np.metadata.namespace === namespace);
-    const policy = `NimbusPolicy ${namespace}/${desired.metadata.name}`;
-    const result = await client
-      .createOrUpdate(RESOURCES.NimbusPolicy, desired, live)
-      .catch((err: unknown) => {
-        // A namespace that started terminating after the cache saw it: skip it, its event re-queues us.
-        if (isNamespaceTerminating(err)) return undefined;
-        if (!policyRejected(err, policy, undefined)) throw err;
-        refusals.push({ policy, error: err });
-        return undefined;
-      });
-    if (!result) continue;
-    const { object } = result;
-    await markCreated(
-      client,
-      RESOURCES.NimbusPolicy,
-      object,
-      ctx.now,
-      `ClusterSecurityIntentBinding ${csib.metadata.name}`,
-    );
-    namespaces.push(namespace);
-  }
-  return namespaces;
-}
-
 /**
  * Reconciles a ClusterSecurityIntentBinding into its ClusterNimbusPolicy and one NimbusPolicy per target
  * namespace. An invalid selector is reported as `ValidationFail` with a message, re-checked on every
- * reconcile (upstream made it permanent), and leaves existing outputs untouched until it is fixed.
+ * reconcile (upstream made it permanent), and leaves existing outputs untouched until it is fixed. It only
+ * sequences: cache reads, {@link planClusterBinding}, the writes it plans, {@link clusterBindingReport} and
+ * the status write.
  */
 export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding, ctx: Ctx): Promise<Action> {
   const { client, stores, now } = ctx;
@@ -123,64 +54,46 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
   if (csib.metadata.deletionTimestamp) return Action.awaitChange();
   const generation = csib.metadata.generation;
   const name = csib.metadata.name ?? '';
-  const setStatus = (compute: (s: ClusterSecurityIntentBindingStatus | undefined) => StatusFields) =>
+  const live = stores.clusterPolicies.get({ name });
+  const plan = planClusterBinding({
+    binding: csib,
+    intent: (n) => stores.intents.get({ name: n }),
+    clusterPolicy: live,
+    policies: stores.policies.list(),
+    namespaces: stores.namespaces.list(),
+  });
+  const writeStatus = (report: ClusterBindingReport | undefined) =>
     updateStatus<ClusterSecurityIntentBindingStatus>(
       client,
       RESOURCES.ClusterSecurityIntentBinding,
       csib,
-      (s) => withLastUpdated<ClusterSecurityIntentBindingStatus>(compute(s), s, semanticEqual, now),
+      (s) => clusterBindingStatus(csib, plan, report, s, now),
     );
-
-  const invalid = validateClusterBinding(csib);
-  if (invalid) {
-    await announceReady(
-      ctx,
-      csib,
-      csib.status?.conditions,
-      ready(false, 'InvalidSelector', invalid, generation),
-    );
-    await setStatus((s) => ({
-      status: STATUS_VALIDATION_FAIL,
-      conditions: setCondition(s?.conditions, ready(false, 'InvalidSelector', invalid, generation), now),
-    }));
+  if (plan.kind === 'invalid') {
+    await announceReady(ctx, csib, csib.status?.conditions, plan.ready);
+    await writeStatus(undefined);
     return Action.requeue(ctx.resyncMs);
   }
 
-  const resolved = resolveRules(csib.spec.intents, (n) => stores.intents.get({ name: n }));
-  const live = stores.clusterPolicies.get({ name });
-  const foreign = live !== undefined && !isControlledBy(live.metadata.ownerReferences, csib);
-  let readyCondition = ready(
-    false,
-    'NoSecurityIntents',
-    'none of the SecurityIntents in spec.intents exists, so there is no ClusterNimbusPolicy; create one of them',
-    generation,
-  );
-  let clusterPolicy = '';
   // Policy writes the API server refused: reported on the binding, then retried with backoff.
-  const refusals: Refusal[] = [];
-  if (foreign) {
-    readyCondition = ready(
-      false,
-      'ClusterNimbusPolicyNotOwned',
-      `ClusterNimbusPolicy ${name} exists but is not controlled by this binding; delete it or rename the binding`,
-      generation,
-    );
-  } else if (resolved.rules.length === 0) {
-    if (live && (await client.delete(RESOURCES.ClusterNimbusPolicy, { name }, live.metadata.uid))) {
-      await announceWrite(ctx, csib, 'deleted', `ClusterNimbusPolicy ${name}`);
+  const refusals: { policy: string; error: unknown }[] = [];
+  const cluster = plan.clusterPolicy;
+  const clusterRef = `ClusterNimbusPolicy ${name}`;
+  let clusterPolicyRefused = false;
+  if (cluster.kind === 'delete') {
+    if (await client.delete(RESOURCES.ClusterNimbusPolicy, { name }, cluster.uid)) {
+      await announceWrite(ctx, csib, 'deleted', clusterRef);
     }
-  } else {
-    const desired = buildClusterNimbusPolicy(csib, resolved.rules);
-    const policy = `ClusterNimbusPolicy ${name}`;
+  } else if (cluster.kind === 'apply') {
     const written = await client
-      .createOrUpdate(RESOURCES.ClusterNimbusPolicy, desired, live)
-      .catch((err: unknown) => {
-        if (!policyRejected(err, policy, generation)) throw err;
-        refusals.push({ policy, error: err });
+      .createOrUpdate(RESOURCES.ClusterNimbusPolicy, cluster.desired, live)
+      .catch((error: unknown) => {
+        if (!policyRejected(error, clusterRef, generation)) throw error;
+        refusals.push({ policy: clusterRef, error });
         return undefined;
       });
     if (written) {
-      await announceWrite(ctx, csib, written.result, policy);
+      await announceWrite(ctx, csib, written.result, clusterRef);
       await markCreated(
         client,
         RESOURCES.ClusterNimbusPolicy,
@@ -188,53 +101,39 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
         now,
         `ClusterSecurityIntentBinding ${name}`,
       );
-    }
-    // Refused: the binding keeps naming the policy it had, if any.
-    clusterPolicy = written || live ? name : '';
+    } else clusterPolicyRefused = true;
   }
-  const namespaces = foreign ? [] : await fanOut(client, csib, resolved.rules, ctx, refusals);
-  const [firstRefusal] = refusals;
-  if (firstRefusal) {
-    readyCondition =
-      policyRejected(firstRefusal.error, refusals.map((r) => r.policy).join(', '), generation) ??
-      readyCondition;
-  } else if (clusterPolicy) {
-    readyCondition = ready(
-      true,
-      'PoliciesUpToDate',
-      `ClusterNimbusPolicy ${name} and ${namespaces.length} NimbusPolicies have ${resolved.rules.length} rule(s)`,
-      generation,
-    );
-  }
-  await announceReady(ctx, csib, csib.status?.conditions, readyCondition);
-  await setStatus((s) => ({
-    status: STATUS_CREATED,
-    // Intents sharing an ID share a rule, so count the intents, as upstream does, not the rules.
-    numberOfBoundIntents: clusterPolicy ? resolved.bound.length : 0,
-    boundIntents: clusterPolicy ? resolved.bound : undefined,
-    clusterNimbusPolicy: clusterPolicy,
-    numberOfNimbusPolicies: namespaces.length,
-    nimbusPolicyNamespaces: namespaces.length > 0 ? namespaces : undefined,
-    conditions: withActionsConsistent(
-      setConditions(s?.conditions, [intentsResolved(resolved.missing, generation), readyCondition], now),
-      actionsConsistent(resolved.conflicts, generation),
+  for (const np of plan.remove) await client.delete(RESOURCES.NimbusPolicy, refOf(np), np.metadata.uid);
+  // Unlike upstream, which returned after the first changed policy, every namespace is brought up to date.
+  const namespaces: string[] = [];
+  for (const { namespace, desired, live: current } of plan.apply) {
+    const policy = `NimbusPolicy ${namespace}/${desired.metadata.name}`;
+    const result = await client
+      .createOrUpdate(RESOURCES.NimbusPolicy, desired, current)
+      .catch((error: unknown) => {
+        // A namespace that started terminating after the cache saw it: skip it, its event re-queues us.
+        if (isNamespaceTerminating(error)) return undefined;
+        if (!policyRejected(error, policy, undefined)) throw error;
+        refusals.push({ policy, error });
+        return undefined;
+      });
+    if (!result) continue;
+    await markCreated(
+      client,
+      RESOURCES.NimbusPolicy,
+      result.object,
       now,
-    ),
-  }));
+      `ClusterSecurityIntentBinding ${name}`,
+    );
+    namespaces.push(namespace);
+  }
+  const outcome: ClusterBindingOutcome = { clusterPolicyRefused, namespaces, refusals };
+  const report = clusterBindingReport(plan, outcome, csib, live !== undefined);
+  await announceReady(ctx, csib, csib.status?.conditions, report.ready);
+  await writeStatus(report);
   // Rethrown once the binding says why, so the writes are retried with the controller's per-key backoff.
-  if (firstRefusal) throw firstRefusal.error;
+  if (refusals[0]) throw refusals[0].error;
   return Action.requeue(ctx.resyncMs);
-}
-
-// The ActionsConsistent condition is present only while intents conflict.
-function withActionsConsistent(
-  conditions: Condition[],
-  actions: ConditionInput | undefined,
-  now: () => Date,
-): Condition[] {
-  return actions
-    ? setCondition(conditions, actions, now)
-    : removeCondition(conditions, ConditionType.ActionsConsistent);
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { EventRecorder, Logger, ObjectClient } from '@nimbus-ts/k8s';
+import type { EventRecorder, KubeClient, Logger } from '@nimbus-ts/k8s';
 
 /** What every core-operator reconciler gets besides the object. */
 export interface OperatorContext {
   /** Writes to the API server (field manager `nimbus-core-operator`). */
-  readonly client: ObjectClient;
+  readonly client: KubeClient;
   readonly logger: Logger;
   /** The clock; tests may pin it. */
   readonly now: () => Date;

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { type ObjectClient, type ResourceType, updateStatus, type WriteResult } from '@nimbus-ts/k8s';
+import { type KubeClient, type ResourceType, updateStatus, type WriteResult } from '@nimbus-ts/k8s';
 import { type CreatedPolicyStatus, createdPolicyStatus } from '../build/status.js';
 
 /**
@@ -12,7 +12,7 @@ import { type CreatedPolicyStatus, createdPolicyStatus } from '../build/status.j
  * @param builtFrom - the binding the policy was built from, e.g. `SecurityIntentBinding shop/web`.
  */
 export function markCreated(
-  client: ObjectClient,
+  client: KubeClient,
   resource: ResourceType,
   policy: KubernetesObject & { status?: CreatedPolicyStatus },
   now: () => Date,

@@ -1,8 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { ApiServerAccess } from '../cluster-connection.js';
-import { Action } from './action.js';
+import type { Action } from './action.js';
 import { Backoff } from './backoff.js';
+import { defaultErrorPolicy, type ErrorOutcome, type ErrorPolicy } from './error-outcome.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
 import type { ReflectorPool } from './reflector-pool.js';
 import { describeRef, type ObjectRef, parseKey, type ResourceType, refKey, refOf } from './resource.js';
@@ -11,17 +12,6 @@ import { WorkQueue } from './work-queue.js';
 
 /** Reconciles one existing object towards its desired state; throw to report a failure. */
 export type Reconciler<T extends KubernetesObject, C> = (obj: T, ctx: C) => Promise<Action>;
-
-/**
- * Decides what happens after a failed reconcile. `attempt` counts consecutive failures of this key,
- * starting at 1, so a policy can grow its delay.
- */
-export type ErrorPolicy<T extends KubernetesObject, C> = (
-  obj: T,
-  error: unknown,
-  ctx: C,
-  attempt: number,
-) => Action;
 
 /** Maps a watched object to the keys of primary objects to reconcile. */
 export type Mapper<U extends KubernetesObject> = (obj: U) => readonly ObjectRef[];
@@ -45,22 +35,38 @@ export interface ControllerOptions {
 }
 
 /**
- * An error policy with per-key exponential backoff: 800 ms doubling to 5 min, with jitter.
- * This is the default of {@link Controller.start}.
+ * An error policy that retries every failure with the controller's per-key exponential backoff (800 ms
+ * doubling to 5 min, with jitter). {@link Controller.start}'s default, `defaultErrorPolicy`, also stops at a
+ * `TerminalError`.
  */
 export function backoffErrorPolicy<T extends KubernetesObject, C>(): ErrorPolicy<T, C> {
-  return (_obj, _error, _ctx, attempt) => {
-    const backoff = new Backoff({ maxMs: 300_000 });
-    let delay = 0;
-    for (let i = 0; i < attempt; i++) delay = backoff.next();
-    return Action.requeue(delay);
-  };
+  return () => ({ kind: 'retry' });
+}
+
+/** The delay of the `attempt`th consecutive failure under the controller's backoff. */
+export function retryDelayOf(attempt: number): number {
+  const backoff = new Backoff({ maxMs: 300_000 });
+  let delay = 0;
+  for (let i = 0; i < attempt; i++) delay = backoff.next();
+  return delay;
+}
+
+/** The requeue delay of an {@link ErrorOutcome}, or undefined for none. */
+function delayOf(outcome: ErrorOutcome, attempt: number): number | undefined {
+  switch (outcome.kind) {
+    case 'retry':
+      return retryDelayOf(attempt);
+    case 'requeueAfter':
+      return outcome.ms;
+    case 'terminal':
+      return undefined;
+  }
 }
 
 /**
  * Runs a level-triggered reconcile loop for one primary resource:
  * `const c = new Controller(kc, SIB, opts).owns(NP).watches(SI, mapper); await c.start(reconcile, ctx)` (an
- * {@link ErrorPolicy} as the third argument replaces the default backoff), and `await c.stop()` to end it.
+ * {@link ErrorPolicy} as the third argument replaces the default one), and `await c.stop()` to end it.
  *
  * Each resource is mirrored by one {@link Reflector}; every change maps to primary keys on a
  * {@link WorkQueue}; the reconciler gets the current cached primary object (a missing object is not
@@ -164,7 +170,7 @@ export class Controller<T extends KubernetesObject> {
   async start<C>(
     reconcile: Reconciler<T, C>,
     ctx: C,
-    errorPolicy: ErrorPolicy<T, C> = backoffErrorPolicy<T, C>(),
+    errorPolicy: ErrorPolicy<T, C> = defaultErrorPolicy<T, C>(),
   ): Promise<void> {
     const reflectors = [...this.byResource.values()];
     for (const r of reflectors) r.start();
@@ -205,13 +211,15 @@ export class Controller<T extends KubernetesObject> {
       const attempt = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, attempt);
       this.options.onReconciled?.('error', performance.now() - started);
-      const action = errorPolicy(obj, error, ctx, attempt);
+      const outcome = errorPolicy(obj, error, ctx, attempt);
+      const delay = delayOf(outcome, attempt);
       log.error('reconcile failed', {
         error: error instanceof Error ? error.message : String(error),
         attempt,
-        retryInMs: action.requeueAfterMs,
+        outcome: outcome.kind,
+        retryInMs: delay,
       });
-      if (action.requeueAfterMs !== undefined) this.queue.addAfter(key, action.requeueAfterMs);
+      if (delay !== undefined) this.queue.addAfter(key, delay);
     }
   }
 }

@@ -8,7 +8,7 @@ import {
   type EventType,
   type EventWrite,
 } from './event-correlator.js';
-import type { ObjectClient } from './object-client.js';
+import type { KubeClient } from './kube-client.js';
 import type { ResourceType } from './resource.js';
 
 export type { EventType } from './event-correlator.js';
@@ -51,7 +51,7 @@ export class EventRecorder {
    * @param correlation - the aggregation's window, rate limit and clock; the defaults are client-go's.
    */
   constructor(
-    private readonly client: ObjectClient,
+    private readonly client: KubeClient,
     private readonly component: string,
     private readonly instance: string,
     private readonly logger?: Logger,

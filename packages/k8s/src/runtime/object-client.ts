@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ApiServerAccess } from '../cluster-connection.js';
 import { rawRequest } from '../raw-request.js';
 import { ApiError, isConflict, isNotFound } from './api-error.js';
+import type { KubeClient, WriteResult } from './kube-client.js';
 import {
   collectionPath,
   describeRef,
@@ -12,8 +13,7 @@ import {
 } from './resource.js';
 import { semanticEqual } from './semantic-equal.js';
 
-/** What a write did. */
-export type WriteResult = 'unchanged' | 'created' | 'updated';
+export type { WriteResult } from './kube-client.js';
 
 /**
  * Thrown by {@link ObjectClient.createOrUpdate} when the object it would update fails the caller's `mayUpdate`
@@ -37,7 +37,7 @@ const CONFLICT_RETRIES = 5;
  * Plain-JSON CRUD for any resource type. It bypasses client-node's typed serializer, which renames or drops
  * fields of objects it does not know, so custom objects round-trip exactly.
  */
-export class ObjectClient {
+export class ObjectClient implements KubeClient {
   /**
    * @param kc - credentials and cluster.
    * @param fieldManager - recorded in managedFields for every write, e.g. `nimbus-core-operator`.
@@ -161,48 +161,60 @@ export class ObjectClient {
     );
   }
 
-  /**
-   * Makes the object match `desired` in the fields the caller owns — labels, annotations given in desired,
-   * owner references and the content (`spec`, `data`, …) — writing only when they differ.
-   *
-   * @param live - the current object as the caller's cache sees it (may be stale or undefined). On a
-   *   conflict the object is re-read from the API server and the comparison repeated.
-   * @param mayUpdate - whether the caller may update this existing object (e.g. it is its own); asked of every
-   *   version it would update, including one found only because the create met an existing object.
-   * @throws ObjectTakenError when `mayUpdate` refuses the existing object.
-   */
-  async createOrUpdate<T extends KubernetesObject>(
+  /** Makes the object match `desired` in the fields the caller owns, writing only on a difference: {@link createOrUpdateWith}. */
+  createOrUpdate<T extends KubernetesObject>(
     resource: ResourceType,
     desired: T,
     live: T | undefined,
     mayUpdate: (current: T) => boolean = () => true,
   ): Promise<{ result: WriteResult; object: T }> {
-    let current = live;
-    for (let attempt = 0; ; attempt++) {
-      if (!current) {
-        try {
-          return { result: 'created', object: await this.create(resource, desired) };
-        } catch (err) {
-          if (!(err instanceof ApiError && err.code === 409)) throw err;
-          // Created by someone else, or our cache was behind: compare with the real thing.
-          current = await this.get<T>(resource, refOf(desired));
-          if (!current) throw err;
-        }
-      }
-      if (!mayUpdate(current)) {
-        throw new ObjectTakenError(
-          current,
-          `${describeRef(resource, refOf(desired))} exists and may not be updated by ${this.fieldManager}`,
-        );
-      }
-      if (ownedFieldsEqual(desired, current)) return { result: 'unchanged', object: current };
+    return createOrUpdateWith(this, resource, desired, live, mayUpdate);
+  }
+}
+
+/**
+ * `createOrUpdate` on any {@link KubeClient}'s get, create and replace: makes the object match `desired` in the
+ * fields the caller owns — labels, annotations given in desired, owner references and the content (`spec`,
+ * `data`, …) — writing only when they differ.
+ *
+ * @param live - the current object as the caller's cache sees it (may be stale or undefined). On a
+ *   conflict the object is re-read from the API server and the comparison repeated.
+ * @param mayUpdate - whether the caller may update this existing object (e.g. it is its own); asked of every
+ *   version it would update, including one found only because the create met an existing object.
+ * @throws ObjectTakenError when `mayUpdate` refuses the existing object.
+ */
+export async function createOrUpdateWith<T extends KubernetesObject>(
+  client: Pick<KubeClient, 'get' | 'create' | 'replace' | 'fieldManager'>,
+  resource: ResourceType,
+  desired: T,
+  live: T | undefined,
+  mayUpdate: (current: T) => boolean = () => true,
+): Promise<{ result: WriteResult; object: T }> {
+  let current = live;
+  for (let attempt = 0; ; attempt++) {
+    if (!current) {
       try {
-        const merged = withOwnedFields(current, desired);
-        return { result: 'updated', object: await this.replace(resource, merged) };
+        return { result: 'created', object: await client.create(resource, desired) };
       } catch (err) {
-        if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
-        current = await this.get<T>(resource, refOf(desired));
+        if (!(err instanceof ApiError && err.code === 409)) throw err;
+        // Created by someone else, or our cache was behind: compare with the real thing.
+        current = await client.get<T>(resource, refOf(desired));
+        if (!current) throw err;
       }
+    }
+    if (!mayUpdate(current)) {
+      throw new ObjectTakenError(
+        current,
+        `${describeRef(resource, refOf(desired))} exists and may not be updated by ${client.fieldManager}`,
+      );
+    }
+    if (ownedFieldsEqual(desired, current)) return { result: 'unchanged', object: current };
+    try {
+      const merged = withOwnedFields(current, desired);
+      return { result: 'updated', object: await client.replace(resource, merged) };
+    } catch (err) {
+      if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
+      current = await client.get<T>(resource, refOf(desired));
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './api-error.js';
-import type { ObjectClient, WriteResult } from './object-client.js';
+import type { KubeClient, WriteResult } from './kube-client.js';
 import { type ResourceType, refOf } from './resource.js';
 import { semanticEqual } from './semantic-equal.js';
 
@@ -18,7 +18,7 @@ export type WithStatus<S> = KubernetesObject & { status?: S };
  * @returns `unchanged` (also when the object no longer exists), or `updated`; never `created`.
  */
 export async function updateStatus<S extends object>(
-  client: ObjectClient,
+  client: Pick<KubeClient, 'get' | 'patchStatus'>,
   resource: ResourceType,
   live: WithStatus<S>,
   compute: (status: S | undefined) => Partial<S>,

@@ -57,6 +57,7 @@ export {
 } from './control-plane.js';
 export { type CrdSchema, structuralSchemaProblems, unboundedFields, walkSchema } from './crd-schema.js';
 export { type CRDSource, installCRDs, readCRDs } from './crds.js';
+export { FakeClient, type FakeClientOptions, type FakeWrite } from './fake-client.js';
 export {
   cacheRoot,
   ensureGoBinaries,
