@@ -22,6 +22,8 @@ export default defineConfig({
             'packages/*/test/integration/**/*.test.ts',
             'examples/*/test/integration/**/*.test.ts',
             'tools/*/test/integration/**/*.test.ts',
+            // System tests that span components (the fault suite beside them has a project of its own, below).
+            'e2e/test/integration/**/*.test.ts',
           ],
           // The netpol example runs under its own configuration, the one its README shows (below).
           exclude: ['examples/adapter-netpol/**'],
