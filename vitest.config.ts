@@ -4,6 +4,20 @@ const k8sTesting = './packages/k8s/src/testing';
 
 export default defineConfig({
   test: {
+    // Line and branch coverage of the code the test processes run (`--coverage`; ./scripts/test passes it). Components
+    // the tests start as child processes (startComponentProcess, the fault suite's stack) are not measured: V8
+    // collects coverage per process and only vitest's own workers report.
+    coverage: {
+      provider: 'v8',
+      // Sources only. Workspace packages import each other through their built dist/, which tsc maps back to src/.
+      include: ['{packages,examples,tools}/*/src/**/*.ts', 'e2e/src/**/*.ts'],
+      exclude: ['**/*.d.ts', '**/src/api/generated.ts'],
+      // coverage/ is ignored by git and biome; coverage/index.html is the browsable report.
+      reportsDirectory: './coverage',
+      reporter: ['text-summary', 'html'],
+      // A failing run still says how much of the code it exercised.
+      reportOnFailure: true,
+    },
     projects: [
       {
         test: {
