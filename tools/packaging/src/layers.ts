@@ -30,6 +30,24 @@ export const LAYERING_DOCUMENT = 'docs/ARCHITECTURE.md';
 /** The comment that precedes the layering table in {@link LAYERING_DOCUMENT}. */
 export const LAYERING_MARKER = '<!-- layering -->';
 
+/**
+ * Component-on-component dependencies still there for a reason that is going away, as `[from, to]` package names.
+ * {@link kindProblems} still reports them; `pnpm layers` and the unit test let these through, and the test fails
+ * once one is no longer needed, so an entry cannot outlive its reason. Each has a sentence in
+ * {@link LAYERING_DOCUMENT} below the table.
+ */
+export const PENDING_COMPONENT_DEPENDENCIES: ReadonlyMap<string, string> = new Map([
+  // The Clair adapter is being split; its cross-component tests move to e2e/ with it.
+  ['@nimbus-ts/adapter-clair', '@nimbus-ts/core-operator'],
+]);
+
+/** Whether a problem of {@link kindProblems} is one of {@link PENDING_COMPONENT_DEPENDENCIES}. */
+export function isPendingProblem(problem: string): boolean {
+  return [...PENDING_COMPONENT_DEPENDENCIES].some(
+    ([from, to]) => problem.startsWith(`${from} (`) && problem.includes(`the component ${to} `),
+  );
+}
+
 const ALL_DEPENDENCY_FIELDS = [
   'dependencies',
   'optionalDependencies',

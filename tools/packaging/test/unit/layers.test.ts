@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type DeclaredLayer,
   formatLayerRow,
+  isPendingProblem,
   kindProblems,
   layeringProblems,
+  PENDING_COMPONENT_DEPENDENCIES,
   parseLayering,
   workspaceDependencies,
 } from '../../src/layers.js';
@@ -182,5 +184,20 @@ describe('kindProblems', () => {
         /^@x\/sdk \(packages\/sdk\) is a library but depends on the component @x\/operator/,
       ),
     ]);
+  });
+});
+
+describe('isPendingProblem', () => {
+  it('recognises exactly the pending component dependencies', () => {
+    const [from, to] = [...PENDING_COMPONENT_DEPENDENCIES][0] ?? ['', ''];
+    expect(
+      isPendingProblem(`${from} (packages/x) depends on the component ${to} in devDependencies, but …`),
+    ).toBe(true);
+    expect(
+      isPendingProblem(`${from} (packages/x) depends on the component @x/other in devDependencies`),
+    ).toBe(false);
+    expect(isPendingProblem(`@x/other (packages/x) depends on the component ${to} in devDependencies`)).toBe(
+      false,
+    );
   });
 });
