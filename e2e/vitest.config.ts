@@ -8,6 +8,8 @@ export default defineConfig({
     name: 'faults',
     root: import.meta.dirname,
     include: ['test/**/*.test.ts'],
+    // The system tests that share the integration project's control plane run there (root vitest.config.ts).
+    exclude: ['test/integration/**'],
     fileParallelism: false,
     pool: 'forks',
     testTimeout: 600_000,

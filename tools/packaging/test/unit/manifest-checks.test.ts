@@ -3,11 +3,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  isPendingProblem,
+  kindProblems,
+  LAYERING_DOCUMENT,
+  layeringProblems,
+  PENDING_COMPONENT_DEPENDENCIES,
+  parseLayering,
+} from '../../src/layers.js';
+import {
   PROJECT_URL,
   privateDependencyProblems,
   publishMetadataProblems,
 } from '../../src/manifest-checks.js';
-import { type PackageManifest, publicPackages, readWorkspacePackages } from '../../src/workspace.js';
+import { binNames, type PackageManifest, publicPackages, readWorkspacePackages } from '../../src/workspace.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -105,6 +113,39 @@ describe('the workspace', () => {
   // that loads adapters with `--adapter <module>` removes that dependency.
   it('has no public package depending on a private one', () => {
     expect(privateDependencyProblems(workspace)).toEqual([]);
+  });
+
+  // The layering declared in docs/ARCHITECTURE.md, with the kinds the doc gives each package.
+  const declared = parseLayering(readFileSync(join(ROOT, LAYERING_DOCUMENT), 'utf8'));
+
+  it('has the dependency graph docs/ARCHITECTURE.md declares (`pnpm layers` prints both)', () => {
+    expect(layeringProblems(workspace, declared)).toEqual([]);
+  });
+
+  const componentProblems = kindProblems(workspace, declared);
+
+  it('has no adapter or core operator depending on another component, devDependencies included', () => {
+    expect(componentProblems.filter((problem) => !isPendingProblem(problem))).toEqual([]);
+  });
+
+  it.each([...PENDING_COMPONENT_DEPENDENCIES])('still needs the pending exception %s → %s', (from, to) => {
+    expect(
+      componentProblems.some((problem) => isPendingProblem(problem) && problem.startsWith(`${from} (`)),
+      `${from} no longer depends on ${to}: delete its entry in PENDING_COMPONENT_DEPENDENCIES ` +
+        `(tools/packaging/src/layers.ts) and its sentence in ${LAYERING_DOCUMENT}`,
+    ).toBe(true);
+  });
+
+  it('classifies the core operator and every adapter as a component', () => {
+    const kinds = new Map(declared.map((row) => [row.name, row.kind]));
+    // A deployable runs a process, so it has a bin; the adapter SDK is named like an adapter but is a library.
+    const deployables = workspace
+      .filter((p) => binNames(p.manifest).length > 0)
+      .map((p) => p.manifest.name)
+      .filter((name) => /^@nimbus-ts\/(core-operator|(example-)?adapter-[a-z0-9]+)$/.test(name));
+    expect(deployables.length).toBeGreaterThan(1);
+    for (const name of deployables)
+      expect(kinds.get(name), `${name} in ${LAYERING_DOCUMENT}`).toBe('component');
   });
 
   it('gives every public package the repository, homepage and bugs of the project', () => {

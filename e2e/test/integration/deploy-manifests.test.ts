@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Every manifest in deploy/ is accepted by a real API server (server-side dry run: schema, defaulting and admission,
 // pod security included), whole and per component.
 
-const DEPLOY = fileURLToPath(new URL('../../../../deploy', import.meta.url));
+const DEPLOY = fileURLToPath(new URL('../../../deploy', import.meta.url));
 const NAMESPACES = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
 
 describe('deploy/ manifests', () => {

@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import {
+  KUBEARMOR_POLICIES,
+  type KubeArmorPolicy,
+  kubearmorCrdDirectory,
+} from '@nimbus-ts/adapter-kubearmor';
+import {
   crdDirectory,
   type NimbusPolicy,
   RESOURCES,
@@ -19,7 +24,6 @@ import {
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBEARMOR_POLICIES, type KubeArmorPolicy, kubearmorCrdDirectory } from '../../src/index.js';
 
 // The whole chain on a real control plane: the core operator in this process, and both adapters as the real
 // processes they are deployed as (their dist/main.js), writing to the same NimbusPolicy statuses at once.
@@ -34,10 +38,10 @@ type StoredPolicy = KubeArmorPolicy & {
 };
 
 const API = 'intent.security.nimbus.com/v1alpha1';
-const KUBEARMOR_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-const NETPOL_MAIN = fileURLToPath(
-  new URL('../../../../examples/adapter-netpol/dist/main.js', import.meta.url),
+const KUBEARMOR_MAIN = fileURLToPath(
+  new URL('../../../packages/adapter-kubearmor/dist/main.js', import.meta.url),
 );
+const NETPOL_MAIN = fileURLToPath(new URL('../../../examples/adapter-netpol/dist/main.js', import.meta.url));
 // Writes that count for "nothing changed": engine policies and Nimbus objects (Leases and Events do not).
 const WATCHED_GROUPS = ['security.kubearmor.com', 'networking.k8s.io', 'intent.security.nimbus.com'];
 
