@@ -15,7 +15,12 @@ import {
   privateDependencyProblems,
   publishMetadataProblems,
 } from '../../src/manifest-checks.js';
-import { binNames, type PackageManifest, publicPackages, readWorkspacePackages } from '../../src/workspace.js';
+import {
+  binNames,
+  type PackageManifest,
+  publicPackages,
+  readWorkspacePackages,
+} from '../../src/workspace.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
