@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 const k8sTesting = './packages/k8s/src/testing';
+const scanTesting = './packages/adapter-clair/src/testing';
 
 export default defineConfig({
   test: {
@@ -44,8 +45,9 @@ export default defineConfig({
           ],
           // The netpol example runs under its own configuration, the one its README shows (below).
           exclude: ['examples/adapter-netpol/**'],
-          // One real control plane per run, started before any test file and stopped after the last.
-          globalSetup: [`${k8sTesting}/vitest-global-setup.ts`],
+          // One real control plane per run, started before any test file and stopped after the last; one scan
+          // stack (PostgreSQL + Clair) per run, started when the first file asks for it (sharedScanStack()).
+          globalSetup: [`${k8sTesting}/vitest-global-setup.ts`, `${scanTesting}/vitest-global-setup.ts`],
           setupFiles: [`${k8sTesting}/vitest-setup.ts`],
           // Two cores: files run one after another so a slow apiserver never turns into a flaky timeout.
           fileParallelism: false,

@@ -19,7 +19,16 @@ export interface PushTarget {
   readonly host: string;
   /** Credentials for registries that require a login. */
   readonly credentials?: RegistryCredentials;
+  /**
+   * Content every image pushed here carries in {@link IMAGE_MARKER_PATH}. Clair indexes each layer once per
+   * database, so on a Clair shared by several test files two files pushing equal content would share layers: the
+   * second would see no fetch and an old index report. A marker per file keeps their layers apart.
+   */
+  readonly imageMarker?: string;
 }
+
+/** Where {@link PushTarget.imageMarker} is written in each pushed image's layer. */
+export const IMAGE_MARKER_PATH = 'etc/nimbus-test-image-marker';
 
 /** What {@link pushTestImage} pushes. */
 export interface TestImageSpec extends TestImageContent {
@@ -128,7 +137,13 @@ export async function pushTestImage(target: PushTarget, spec: TestImageSpec): Pr
   }
   const client = new RegistryClient(target.url, target.credentials);
   const platforms = spec.platforms?.length ? spec.platforms : [LINUX_AMD64];
-  const images = platforms.map((platform) => buildImage(spec, platform));
+  const content = target.imageMarker
+    ? {
+        ...spec,
+        files: [...(spec.files ?? []), { path: IMAGE_MARKER_PATH, content: `${target.imageMarker}\n` }],
+      }
+    : spec;
+  const images = platforms.map((platform) => buildImage(content, platform));
   const multi = images.length > 1;
   for (const image of images) {
     for (const layer of image.layers) await pushBlob(client, spec.repository, layer);

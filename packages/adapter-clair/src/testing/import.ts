@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type JsonblobRecord, toNdjson } from './vulnerabilities.js';
+import { type JsonblobRecord, parseNdjson, toNdjson, uuidFrom } from './vulnerabilities.js';
 
 const run = promisify(execFile);
 
@@ -12,6 +13,13 @@ export interface ImportTarget {
   readonly configPath: string;
   /** Working directory; the NDJSON files are written to `<dir>/imports/`. */
   readonly dir: string;
+  /**
+   * Import every operation as a new one, whatever was imported before: set on a Clair shared by the test files
+   * of a run (see `sharedScanStack`). clairctl skips an operation whose fingerprint is stored already, so after
+   * one file imported OP1 then OP2, a later file's OP1 would be skipped and the matcher would go on reading OP2;
+   * with fresh operations what a file imported last is what its reports show, in whatever order files run.
+   */
+  readonly freshOperations?: boolean;
 }
 
 let imports = 0;
@@ -46,14 +54,44 @@ export async function importVulnerabilityFile(
   file: string,
 ): Promise<void> {
   const clair = 'clair' in target ? target.clair : target;
+  const imported = clair.freshOperations ? await withFreshOperations(clair, file) : file;
   try {
-    await run(clair.clairctl, ['-c', clair.configPath, 'import-updaters', file], { timeout: 60_000 });
+    await run(clair.clairctl, ['-c', clair.configPath, 'import-updaters', imported], { timeout: 60_000 });
   } catch (err) {
     const e = err as Error & { stderr?: string; stdout?: string };
     throw new Error(
-      `clairctl import-updaters ${file} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}\n` +
+      `clairctl import-updaters ${imported} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}\n` +
         'Fix: a JSON error names the bad field (severities must be Clair names such as "High"); a connection ' +
         `error means the matcher database in ${clair.configPath} is unreachable.`,
     );
   }
+}
+
+/**
+ * Copies an NDJSON import with a new fingerprint and Ref for each operation (the same records otherwise), so
+ * clairctl stores it as the latest operation of its updater even when the original was imported before.
+ */
+async function withFreshOperations(clair: ImportTarget, file: string): Promise<string> {
+  if (!file.endsWith('.ndjson') && !file.endsWith('.json')) {
+    throw new Error(
+      `${file}: a Clair shared by several test files imports uncompressed NDJSON only (it rewrites each ` +
+        "operation's fingerprint). Fix: decompress the file, or start a Clair of your own with startScanStack().",
+    );
+  }
+  const salt = `${process.pid}-${++imports}-${randomBytes(4).toString('hex')}`;
+  const refs = new Map<string, string>();
+  const records = parseNdjson(await readFile(file, 'utf8')).map((record): JsonblobRecord => {
+    const Fingerprint = `${record.Fingerprint}+${salt}`;
+    let Ref = refs.get(record.Ref);
+    if (Ref === undefined) {
+      Ref = uuidFrom(`${record.Ref}+${salt}`);
+      refs.set(record.Ref, Ref);
+    }
+    return { ...record, Fingerprint, Ref };
+  });
+  const dir = join(clair.dir, 'imports');
+  await mkdir(dir, { recursive: true });
+  const fresh = join(dir, `${String(imports).padStart(3, '0')}-${process.pid}-fresh.ndjson`);
+  await writeFile(fresh, toNdjson(records));
+  return fresh;
 }

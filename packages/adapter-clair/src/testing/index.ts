@@ -77,6 +77,7 @@ export {
   type TestImageContent,
 } from './image-build.js';
 export {
+  IMAGE_MARKER_PATH,
   type PushedImage,
   type PushedManifest,
   type PushTarget,

@@ -21,8 +21,8 @@ import {
   type PushedImage,
   pushTestImage,
   type ScanStack,
-  startScanStack,
 } from '../../src/testing/index.js';
+import { sharedScanStack } from '../../src/testing/vitest.js';
 import { type AdmissionWebhook, createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
@@ -77,7 +77,7 @@ describe('the image admission webhook, through the API server', () => {
     tags = await env.namespace('adm-tags');
     audit = await env.namespace('adm-audit');
     vuln = await env.namespace('adm-vuln');
-    stack = await startScanStack({
+    stack = await sharedScanStack({
       registryAuth: { username: 'puller', password: 'admission-test-password' },
     });
     await importVulnerabilityFile(stack, OP1_FILE);

@@ -71,6 +71,8 @@ describe('the production registry and Clair clients', () => {
   /** The manifest the index test indexed; the notification test expects to hear about it. */
 
   beforeAll(async () => {
+    // A Clair of its own, not the run's shared one (sharedScanStack): the index test checks the client's answer
+    // to a matcher that holds no vulnerability data yet, which a Clair other files imported into never is again.
     stack = await startScanStack({ registryAuth: CREDENTIALS });
     if (!stack.authRegistry) throw new Error('the stack was started with registryAuth');
     registry = stack.authRegistry;

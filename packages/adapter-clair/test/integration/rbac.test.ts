@@ -31,8 +31,8 @@ import {
   pushTestImage,
   runningPodStatus,
   type ScanStack,
-  startScanStack,
 } from '../../src/testing/index.js';
+import { sharedScanStack } from '../../src/testing/vitest.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
 import { bindSecretReader, SECRET_READER } from './secret-reader.js';
 
@@ -89,7 +89,7 @@ describe('the Clair adapter’s RBAC (deploy/adapter-clair)', () => {
     );
     home = await env.namespace('rbac-clair');
     work = await env.namespace('rbac-clair-work');
-    stack = await startScanStack({ registryAuth: CREDENTIALS });
+    stack = await sharedScanStack({ registryAuth: CREDENTIALS });
     if (!stack.authRegistry) throw new Error('the stack was started with registryAuth');
     multiArch = await pushTestImage(stack.registry, {
       repository: 'shop/web',

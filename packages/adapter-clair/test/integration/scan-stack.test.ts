@@ -163,7 +163,9 @@ describe('the scan test stack (Clair v4 + PostgreSQL + OCI registry)', () => {
   };
 
   beforeAll(async () => {
-    // The first run on a machine builds clair, clairctl and crane (minutes; progress goes to stderr).
+    // The first run on a machine builds clair, clairctl and crane (minutes; progress goes to stderr). A stack of
+    // its own, not the run's shared one (sharedScanStack): this file tests startScanStack, and its advisory test
+    // needs clairctl's skipping of a stored fingerprint, which the shared Clair turns off.
     stack = await startScanStack({ registryAuth: CREDENTIALS });
   }, 15 * 60_000);
   stopKeepingLogsOnFailure(() => stack);

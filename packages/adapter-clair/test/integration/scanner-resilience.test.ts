@@ -180,6 +180,7 @@ describe('the scanner through outages, restarts and scoping', () => {
   beforeAll(async () => {
     await env.installCRDs([nimbusCrds(), crdDirectory()]);
     excluded = await namespace('resilience-excluded');
+    // A Clair of its own, not the run's shared one (sharedScanStack): these tests stop and restart Clair.
     stack = await startScanStack();
     fixture.stack = stack;
     clair = new ClairClient({
@@ -376,6 +377,8 @@ describe('the scanner with Clair’s notifier', () => {
       refresh: (digests) => controller?.refresh(digests) ?? 0,
     });
     await receiver.start();
+    // A Clair of its own, not the run's shared one (sharedScanStack): its notifier posts to this block's
+    // receiver, and notifies about every manifest the Clair indexed, which on a shared one would be other files'.
     stack = await startScanStack({ notifierWebhook: receiver.url, pskKey: PSK });
     fixture.stack = stack;
     clair = new ClairClient({ url: stack.clair.url, auth: { key: PSK, issuer: stack.clair.issuer } });

@@ -20,8 +20,8 @@ import {
   pushTestImage,
   runningPodStatus,
   type ScanStack,
-  startScanStack,
 } from '../../src/testing/index.js';
+import { sharedScanStack } from '../../src/testing/vitest.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../fixtures/bookworm.js';
 import { rescan as rescanPolicy } from './rescan.js';
 
@@ -140,7 +140,7 @@ describe('the image scanner', () => {
     await env.installCRDs([nimbusCrds(), crdDirectory()]);
     ns = await env.namespace('scanner');
     scanning.state.ns = ns;
-    stack = await startScanStack({ registryAuth: CREDENTIALS });
+    stack = await sharedScanStack({ registryAuth: CREDENTIALS });
     for (const repository of ['shop/cart', 'shop/checkout', 'shop/search']) {
       images.push(
         await pushTestImage(stack.registry, {
@@ -408,8 +408,9 @@ describe('the image scanner', () => {
   });
 });
 
-// A new advisory changes what Clair reports for every image from then on, so the test that imports one has a scan
-// stack of its own: the tests above count findings of the first advisories only, whatever ran before them.
+// A new advisory changes what Clair reports for every image from then on. On the run's shared Clair each import is
+// a fresh update operation, so this block's import of the second advisories lasts until the next file (or block)
+// imports what it needs in its beforeAll: the tests above count the first advisories, whatever ran before them.
 describe('the image scanner’s Slack notifications', () => {
   const env = envtest();
   const scanning = scanningFixture(env);
@@ -423,7 +424,7 @@ describe('the image scanner’s Slack notifications', () => {
     await env.installCRDs([nimbusCrds(), crdDirectory()]);
     ns = await env.namespace('scanner-slack');
     scanning.state.ns = ns;
-    stack = await startScanStack();
+    stack = await sharedScanStack();
     await importVulnerabilityFile(stack, OP1_FILE);
     ({ controller } = await startScanner(env, stack, scanMetrics));
   }, 15 * 60_000);

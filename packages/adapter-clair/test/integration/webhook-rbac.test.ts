@@ -30,8 +30,8 @@ import {
   type PushedImage,
   pushTestImage,
   type ScanStack,
-  startScanStack,
 } from '../../src/testing/index.js';
+import { sharedScanStack } from '../../src/testing/vitest.js';
 import { createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
@@ -109,7 +109,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
   beforeAll(async () => {
     await env.installCRDs([nimbusCrds(), crdDirectory()]);
     home = await env.namespace('rbac-webhook');
-    stack = await startScanStack({ registryAuth: CREDENTIALS });
+    stack = await sharedScanStack({ registryAuth: CREDENTIALS });
     if (!stack.authRegistry) throw new Error('the stack was started with registryAuth');
     privateImage = await pushTestImage(stack.authRegistry, {
       repository: 'private/payments',

@@ -62,6 +62,8 @@ describe('the core operator with nimbus-clair', () => {
     await env.installCRDs([nimbusCrds(), crdDirectory()]);
     ns = await env.namespace('clair-operator');
     [notifierPort = 0] = await freeLoopbackPorts(1);
+    // A Clair of its own, not the run's shared one (sharedScanStack): its notifier posts to this test's adapter,
+    // and notifies about every manifest the Clair indexed, which on a shared one would be other files'.
     stack = await startScanStack({
       pskKey: PSK,
       notifierWebhook: `http://127.0.0.1:${notifierPort}/clair/notifications`,
