@@ -1,6 +1,6 @@
 import type { AdapterDeclaration, BuildContext, DesiredObject, NimbusPolicy } from '@nimbus-ts/k8s';
-import { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from './api/constants.js';
-import { buildImageAdmissionPolicies, CLAIR_ADMISSION_INTENTS } from './build/image-admission-policy.js';
+import { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
+import { buildImageAdmissionPolicies, CLAIR_ADMISSION_INTENTS } from '@nimbus-ts/adapter-admission';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from './build/image-scan-policy.js';
 
 /**

@@ -9,7 +9,7 @@
 import { clairScanDeclaration } from './adapter.js';
 
 export { buildClairPolicies, clairScanDeclaration } from './adapter.js';
-export { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from './api/constants.js';
+export { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
 
 /** The Clair adapter's declaration (the same object as {@link clairScanDeclaration}). */
 export default clairScanDeclaration;

@@ -10,8 +10,8 @@
  * @packageDocumentation
  */
 export { buildClairPolicies, clairScanDeclaration } from './adapter.js';
-export * from './admission/index.js';
-export * from './api/index.js';
+export * from '@nimbus-ts/adapter-admission';
+export * from '@nimbus-ts/scan-api';
 export * from './build/index.js';
 // The Clair client and the wire types its methods use, since ImageScanner takes one; the rest of src/clair
 // stays internal. Clair's VulnerabilityReport is renamed: the entry point's VulnerabilityReport is the CRD.
@@ -39,7 +39,7 @@ export {
   type NotificationVulnerability,
   type VulnerabilityReport as ClairVulnerabilityReport,
   type VulnerabilityReportResult,
-} from './clair/index.js';
+} from '@nimbus-ts/clair-client';
 export * from './notify/index.js';
 // The registry types that the scanner's and the webhook's public signatures use, and the error they throw;
 // the rest of src/registry stays internal. ResolvedImage is renamed: admission has its own.
@@ -59,7 +59,7 @@ export {
   type ResolvedLayer,
   type SecretLike,
   type SkippedImage,
-} from './registry/index.js';
+} from '@nimbus-ts/registry';
 export * from './report/index.js';
 export * from './scanner/index.js';
-export * from './webhook/index.js';
+export * from '@nimbus-ts/adapter-admission';

@@ -1,7 +1,7 @@
 import { IntentIds } from '@nimbus-ts/idpool';
 import { type BuildContext, boundedName, type NimbusPolicy } from '@nimbus-ts/k8s';
-import { SCANNING_API_VERSION } from '../api/constants.js';
-import type { ImageScanPolicy } from '../api/generated.js';
+import { SCANNING_API_VERSION } from '@nimbus-ts/scan-api';
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
 import { scanAction, scanParams } from './params.js';
 
 /** The canonical intent IDs the Clair adapter builds ImageScanPolicies for. */

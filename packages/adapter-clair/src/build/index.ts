@@ -14,12 +14,12 @@ export {
   normalizeRegistry,
   REGISTRY_PATTERN,
   scanTimeoutSeconds,
-} from './admission-params.js';
+} from '@nimbus-ts/adapter-admission';
 export {
   buildImageAdmissionPolicies,
   CLAIR_ADMISSION_INTENTS,
   IMAGE_ADMISSION_POLICY_SUFFIX,
-} from './image-admission-policy.js';
+} from '@nimbus-ts/adapter-admission';
 export { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from './image-scan-policy.js';
 export {
   DEFAULT_RESCAN_INTERVAL,

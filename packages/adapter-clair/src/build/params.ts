@@ -1,8 +1,8 @@
 // The parameters of a vulnerabilityScanning rule, read and checked. Each parameter of a NimbusPolicy rule is a
 // list of strings; these take one value each, and an empty list counts as absent (as the ID pool says).
 
-import type { ScanAction, SeverityThreshold } from '../api/types.js';
-import { DEFAULT_SEVERITY_THRESHOLD, SEVERITY_THRESHOLDS } from '../report/severity.js';
+import type { ScanAction, SeverityThreshold } from '@nimbus-ts/scan-api';
+import { DEFAULT_SEVERITY_THRESHOLD, SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
 
 /** How often images are rescanned when the rule does not say: Clair's vulnerability data updates every 6h. */
 export const DEFAULT_RESCAN_INTERVAL = '6h';

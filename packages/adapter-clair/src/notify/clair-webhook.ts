@@ -12,8 +12,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { decodePskKey } from '../clair/jwt.js';
-import { listen } from '../http/listen.js';
+import { decodePskKey } from '@nimbus-ts/clair-client';
+import { listen } from '@nimbus-ts/adapter-admission';
 import { bearerToken, CLAIR_JWT_LEEWAY_SECONDS, CLAIR_NOTIFIER_ISSUER, verifyClairJwt } from './clair-jwt.js';
 
 /** An accepted delivery. */

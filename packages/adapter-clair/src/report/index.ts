@@ -32,7 +32,7 @@ export {
   SEVERITY_THRESHOLDS,
   type Severity,
   severityRank,
-} from './severity.js';
+} from '@nimbus-ts/scan-api';
 export {
   type ClairPackageInput,
   type ClairVulnerabilityInput,
@@ -46,4 +46,4 @@ export {
   MAX_VULNERABILITIES_LIMIT,
   type SummarizeOptions,
   summarizeReport,
-} from './summarize.js';
+} from '@nimbus-ts/scan-api';

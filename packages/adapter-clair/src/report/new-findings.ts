@@ -2,9 +2,9 @@
 // before. A notification is about one (digest, vulnerability) pair, so a vulnerability affecting two packages of
 // an image is one notification, and the same vulnerability in another image is another.
 
-import type { ReportedVulnerability, ScanReport } from '../api/types.js';
+import type { ReportedVulnerability, ScanReport } from '@nimbus-ts/scan-api';
 import { findingOrder } from './findings.js';
-import { atLeast, moreSevere, type Severity } from './severity.js';
+import { atLeast, moreSevere, type Severity } from '@nimbus-ts/scan-api';
 
 /** The parts of a VulnerabilityReport read here. */
 export interface ReportOfImage {

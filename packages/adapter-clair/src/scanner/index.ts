@@ -7,8 +7,8 @@ export {
   type ScanOutcome,
   type ScanTarget,
   type TagTarget,
-} from './image-scanner.js';
-export { ConcurrencyLimiter } from './limiter.js';
+} from '@nimbus-ts/clair-client';
+export { ConcurrencyLimiter } from '@nimbus-ts/clair-client';
 export { type ReportedImage, ScanMetrics } from './metrics.js';
 export {
   DEFAULT_EXCLUDED_NAMESPACES,
@@ -43,4 +43,4 @@ export {
   type ScanController,
   type ScanControllerOptions,
 } from './scan-controller.js';
-export { SingleFlight } from './single-flight.js';
+export { SingleFlight } from '@nimbus-ts/clair-client';

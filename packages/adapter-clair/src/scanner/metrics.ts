@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ReportSummary } from '../api/types.js';
+import type { ReportSummary } from '@nimbus-ts/scan-api';
 
 const SEVERITY_KEYS = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
 

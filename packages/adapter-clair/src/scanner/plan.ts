@@ -1,6 +1,6 @@
-import type { ImageScanPolicy } from '../api/generated.js';
-import { nodePlatform, normalizePlatform, type Platform } from '../registry/platform.js';
-import { type PodLike, podImages, type SkippedImage } from '../registry/pod-images.js';
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
+import { nodePlatform, normalizePlatform, type Platform } from '@nimbus-ts/registry';
+import { type PodLike, podImages, type SkippedImage } from '@nimbus-ts/registry';
 
 /** A pod as the scanner reads it: identity, labels, and what `podImages` needs. */
 export interface ScannedPod extends PodLike {

@@ -18,8 +18,8 @@ import {
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../api/constants.js';
-import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '../api/generated.js';
+import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
+import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '@nimbus-ts/scan-api';
 import { rescanIntervalSeconds } from '../build/params.js';
 import {
   decodeLedger,
@@ -31,11 +31,11 @@ import {
 } from '../notify/notified-ledger.js';
 import { findingsMessage } from '../notify/slack-message.js';
 import { SlackSender } from '../notify/slack-sender.js';
-import { type SecretLike, selectCredentials } from '../registry/credentials.js';
-import { secretAccessError } from '../registry/secret-access.js';
+import { type SecretLike, selectCredentials } from '@nimbus-ts/registry';
+import { secretAccessError } from '@nimbus-ts/registry';
 import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.js';
-import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
-import type { ImageScanner, ScanOutcome } from './image-scanner.js';
+import { inclusiveOptions, summarizeReport } from '@nimbus-ts/scan-api';
+import type { ImageScanner, ScanOutcome } from '@nimbus-ts/clair-client';
 import type { ScanMetrics } from './metrics.js';
 import { DEFAULT_NAMESPACE_FILTER, type NamespaceFilter, namespaceVerdict } from './namespace-filter.js';
 import {

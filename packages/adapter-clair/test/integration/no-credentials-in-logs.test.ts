@@ -17,10 +17,10 @@ import {
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from '../../src/api/constants.js';
-import { crdDirectory } from '../../src/api/crds.js';
-import type { ImageAdmissionPolicy, ImageScanPolicy } from '../../src/api/generated.js';
-import { runningPodStatus } from '../../src/testing/index.js';
+import { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
+import { crdDirectory } from '@nimbus-ts/scan-api';
+import type { ImageAdmissionPolicy, ImageScanPolicy } from '@nimbus-ts/scan-api';
+import { runningPodStatus } from '@nimbus-ts/scan-testenv';
 
 // Every component, run as deployed (its dist/main.js, configured by its environment), with credentials planted
 // where they can reach a log line: a pull Secret's password, a password in CLAIR_URL (a start-up error), and a

@@ -25,11 +25,11 @@ import {
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clairScanDeclaration } from '../../src/adapter.js';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
-import { crdDirectory } from '../../src/api/crds.js';
-import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
-import { ClairClient } from '../../src/clair/clair-client.js';
-import { ImageScanner } from '../../src/scanner/image-scanner.js';
+import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
+import { crdDirectory } from '@nimbus-ts/scan-api';
+import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
+import { ClairClient } from '@nimbus-ts/clair-client';
+import { ImageScanner } from '@nimbus-ts/clair-client';
 import { createScanController } from '../../src/scanner/scan-controller.js';
 import {
   importVulnerabilityFile,
@@ -39,8 +39,8 @@ import {
   runningPodStatus,
   type ScanStack,
   startScanStack,
-} from '../../src/testing/index.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '../fixtures/bookworm.js';
+} from '@nimbus-ts/scan-testenv';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 import { bindSecretReader, SECRET_READER } from './secret-reader.js';
 
 // The shipped RBAC of deploy/adapter-clair, proven on the RBAC-enforcing control plane against a real Clair,

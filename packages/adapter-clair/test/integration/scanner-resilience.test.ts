@@ -3,11 +3,11 @@ import { createLogger, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS }
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
-import { crdDirectory } from '../../src/api/crds.js';
-import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
-import { ClairClient } from '../../src/clair/clair-client.js';
-import { ImageScanner } from '../../src/scanner/image-scanner.js';
+import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
+import { crdDirectory } from '@nimbus-ts/scan-api';
+import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
+import { ClairClient } from '@nimbus-ts/clair-client';
+import { ImageScanner } from '@nimbus-ts/clair-client';
 import {
   createNotificationReceiver,
   type NotificationReceiver,
@@ -23,8 +23,8 @@ import {
   runningPodStatus,
   type ScanStack,
   startScanStack,
-} from '../../src/testing/index.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../fixtures/bookworm.js';
+} from '@nimbus-ts/scan-testenv';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 import { rescan } from './rescan.js';
 
 // The scanner through the failures users meet, on the real control plane with real Clair, PostgreSQL and

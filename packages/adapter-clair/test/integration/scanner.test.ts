@@ -5,11 +5,11 @@ import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
-import { crdDirectory } from '../../src/api/crds.js';
-import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
-import { ClairClient } from '../../src/clair/clair-client.js';
-import { ImageScanner } from '../../src/scanner/image-scanner.js';
+import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
+import { crdDirectory } from '@nimbus-ts/scan-api';
+import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
+import { ClairClient } from '@nimbus-ts/clair-client';
+import { ImageScanner } from '@nimbus-ts/clair-client';
 import { ScanMetrics } from '../../src/scanner/metrics.js';
 import { createScanController } from '../../src/scanner/scan-controller.js';
 import {
@@ -20,8 +20,8 @@ import {
   runningPodStatus,
   type ScanStack,
   startScanStack,
-} from '../../src/testing/index.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../fixtures/bookworm.js';
+} from '@nimbus-ts/scan-testenv';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 import { rescan as rescanPolicy } from './rescan.js';
 
 // The scanner on the real control plane with real Clair, PostgreSQL and registry: pods (whose status the test

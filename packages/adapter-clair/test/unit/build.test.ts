@@ -7,10 +7,10 @@ import {
   semanticEqual,
 } from '@nimbus-ts/k8s';
 import { describe, expect, it } from 'vitest';
-import type { ImageScanPolicy } from '../../src/api/index.js';
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from '../../src/build/image-scan-policy.js';
 import { rescanIntervalSeconds, SCAN_PARAMS, scanAction, scanParams } from '../../src/build/params.js';
-import { SEVERITY_THRESHOLDS } from '../../src/report/severity.js';
+import { SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
 import { prunedFields, storageSchema, validate } from './scanning-schema.js';
 import { buildContext, nimbusPolicy, rule } from './support/nimbus-policy.js';
 

@@ -22,15 +22,15 @@ import {
   type ScanningObject,
   type SeverityThreshold,
   type VulnerabilityReport,
-} from '../../src/api/index.js';
+} from '@nimbus-ts/scan-api';
 import { DEFAULT_RESCAN_INTERVAL, RESCAN_INTERVAL_PATTERN } from '../../src/build/params.js';
 import {
   DEFAULT_SEVERITY_THRESHOLD,
   SEVERITIES,
   SEVERITY_THRESHOLDS,
   type Severity,
-} from '../../src/report/severity.js';
-import { FINDING_LIMITS, MAX_VULNERABILITIES_LIMIT } from '../../src/report/summarize.js';
+} from '@nimbus-ts/scan-api';
+import { FINDING_LIMITS, MAX_VULNERABILITIES_LIMIT } from '@nimbus-ts/scan-api';
 import {
   crdFiles,
   crdOf,
