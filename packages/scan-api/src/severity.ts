@@ -11,7 +11,7 @@
 // Negligible is a rating (Debian's "unimportant", for instance) and ranks below Low, so it meets no threshold
 // a policy can set.
 
-import type { SeverityThreshold } from './types.js';
+import type { SeverityThreshold } from './api/types.js';
 
 /** Clair's normalized severities, lowest rank first. */
 export const SEVERITIES = ['Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'] as const;

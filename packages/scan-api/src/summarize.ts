@@ -3,15 +3,15 @@
 // Clair's maps, so a rescan that finds the same writes nothing.
 
 import { semanticEqual } from '@nimbus-ts/k8s';
-import type { ImageScanPolicySpec } from './generated.js';
+import type { ImageScanPolicySpec } from './api/generated.js';
 import type {
   ReportedVulnerability,
   ReportSummary,
   ScanReport,
   SeverityCounts,
   SeverityThreshold,
-} from './types.js';
-import { compareText, findingOrder } from '@nimbus-ts/adapter-clair';
+} from './api/types.js';
+import { compareText, findingOrder } from './findings.js';
 import {
   DEFAULT_SEVERITY_THRESHOLD,
   moreSevere,

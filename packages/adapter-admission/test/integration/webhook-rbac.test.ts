@@ -35,7 +35,7 @@ import {
 import { createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
-import { bindSecretReader, SECRET_READER } from '@nimbus-ts/adapter-clair';
+import { bindSecretReader, SECRET_READER } from '@nimbus-ts/scan-testenv';
 
 // The shipped RBAC of the image admission webhook (deploy/adapter-clair/webhook-rbac.yaml), proven on the
 // RBAC-enforcing control plane against a real Clair, PostgreSQL and registry: the webhook keeps its certificate

@@ -33,7 +33,7 @@ import {
   schemaAt,
   storageSchema,
   validate,
-} from '@nimbus-ts/adapter-clair';
+} from '@nimbus-ts/scan-api/testing';
 
 // The ImageAdmissionPolicy CRD is the contract between the Clair adapter's builder and the admission webhook,
 // held to it without a cluster: names and columns against tables, the schema against the API server's

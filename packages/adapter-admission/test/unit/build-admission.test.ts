@@ -30,8 +30,8 @@ import {
 } from '../../src/build/image-admission-policy.js';
 import { CLAIR_SCAN_INTENTS } from '@nimbus-ts/adapter-clair';
 import { SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
-import { prunedFields, storageSchema, validate } from '@nimbus-ts/adapter-clair';
-import { buildContext, nimbusPolicy, rule } from '@nimbus-ts/adapter-clair';
+import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
+import { buildContext, nimbusPolicy, rule } from './support/nimbus-policy.js';
 
 // Compile-time checks: both builders fit the SDK's contract for an adapter declaration.
 const asBuilder: Builder<NimbusPolicy> = buildImageAdmissionPolicies;

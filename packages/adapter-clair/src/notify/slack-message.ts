@@ -3,7 +3,7 @@
  * clients show) and Block Kit `blocks`. Pure, so the wording and Slack's limits are tested without Slack.
  */
 import type { SeverityCounts, SeverityThreshold } from '@nimbus-ts/scan-api';
-import { findingOrder } from '../report/findings.js';
+import { findingOrder } from '@nimbus-ts/scan-api';
 import { SHORT_DIGEST_LENGTH } from '../report/report-name.js';
 import type { NotifiableFinding } from './finding.js';
 

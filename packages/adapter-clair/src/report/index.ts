@@ -1,6 +1,6 @@
 // The pure parts of reporting: severities, report content, report names and which findings are new.
 
-export { compareText, type FindingOrderKey, findingOrder } from './findings.js';
+export { compareText, type FindingOrderKey, findingOrder } from '@nimbus-ts/scan-api';
 export {
   findingKey,
   type NewFinding,

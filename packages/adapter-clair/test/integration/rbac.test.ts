@@ -41,7 +41,7 @@ import {
   startScanStack,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
-import { bindSecretReader, SECRET_READER } from './secret-reader.js';
+import { bindSecretReader, SECRET_READER } from '@nimbus-ts/scan-testenv';
 
 // The shipped RBAC of deploy/adapter-clair, proven on the RBAC-enforcing control plane against a real Clair,
 // PostgreSQL and registry: the adapter's SDK part and its scanner do everything they do with exactly those rules

@@ -11,7 +11,7 @@ import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from '../../src/build/image-scan-policy.js';
 import { rescanIntervalSeconds, SCAN_PARAMS, scanAction, scanParams } from '../../src/build/params.js';
 import { SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
-import { prunedFields, storageSchema, validate } from './scanning-schema.js';
+import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
 import { buildContext, nimbusPolicy, rule } from './support/nimbus-policy.js';
 
 // Compile-time check: the builder fits the SDK's contract for an adapter declaration.

@@ -40,7 +40,7 @@ import {
   schemaAt,
   storageSchema,
   validate,
-} from './scanning-schema.js';
+} from '@nimbus-ts/scan-api';
 
 // The CRDs in crds/ are the contract with users and with the scanner, held to it without a cluster: names and
 // columns against tables, the schemas against the API server's structural-schema rules, and example objects

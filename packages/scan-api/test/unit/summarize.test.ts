@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ScanReport, VulnerabilityReport } from '../../src/index.js';
+import type { ScanReport, VulnerabilityReport } from '../../src/api/index.js';
 import type { VulnerabilityReport as ClairApiVulnerabilityReport } from '@nimbus-ts/clair-client';
-import { findingOrder } from '@nimbus-ts/adapter-clair';
+import { findingOrder } from '../../src/findings.js';
 import { SEVERITY_THRESHOLDS } from '../../src/severity.js';
 import {
   type ClairVulnerabilityInput,
@@ -14,7 +14,7 @@ import {
   summarizeReport,
 } from '../../src/summarize.js';
 import type { ClairVulnerabilityRecord } from '@nimbus-ts/scan-testenv';
-import { prunedFields, storageSchema, validate } from '@nimbus-ts/adapter-clair';
+import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
 
 // The input types must accept what the Clair client and the test harness produce: each line is a type error
 // (and tsc fails) if they drift apart.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type CrdSchema, readCRDs } from '@nimbus-ts/k8s/testing';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import { crdDirectory } from '@nimbus-ts/scan-api';
+import { crdDirectory } from '../api/crds.js';
 
 /** A CustomResourceDefinition as written in its YAML file (client-node's models rename schema keywords). */
 export interface CustomResourceDefinition {

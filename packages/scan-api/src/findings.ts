@@ -1,8 +1,8 @@
 // The order of findings in a VulnerabilityReport, shared by the summary (which keeps a prefix of it) and the
 // new-finding check (which must know what such a prefix can have left out).
 
-import type { ReportedVulnerability } from '@nimbus-ts/scan-api';
-import { atLeast, type Severity, severityRank } from '@nimbus-ts/scan-api';
+import type { ReportedVulnerability } from './api/types.js';
+import { atLeast, type Severity, severityRank } from './severity.js';
 
 /** The fields of a finding its place in the order depends on. */
 export type FindingOrderKey = Pick<

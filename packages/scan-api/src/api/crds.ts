@@ -10,5 +10,5 @@ import { fileURLToPath } from 'node:url';
  * as `dist/api/crds.js`, so it is right wherever the package is installed.
  */
 export function crdDirectory(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', 'crds');
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'crds');
 }
