@@ -22,10 +22,8 @@ import {
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
 import {
   generatePskKey,
   importVulnerabilityFile,
@@ -37,6 +35,7 @@ import {
   startScanStack,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The product path for scanning, on the real control plane with real Clair: a SecurityIntent and a binding, the
 // core operator (in this process) making the NimbusPolicy, and `nimbus-clair` as the process it is deployed as

@@ -3,7 +3,6 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { crdDirectory as clairCrdDirectory } from '@nimbus-ts/adapter-clair';
 import { KUBEARMOR_POLICIES, kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { ApiError, crdDirectory, LEASES, ObjectClient, PODS, RESOURCES, rawRequest } from '@nimbus-ts/k8s';
 import {
@@ -16,6 +15,7 @@ import {
   startControlPlane,
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
+import { crdDirectory as clairCrdDirectory } from '@nimbus-ts/scan-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDelayingProxy } from '../src/delaying-proxy.js';
 import { deployedMemoryLimitMiB } from '../src/deployed-limits.js';

@@ -3,7 +3,6 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
 import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { type CliIo, main as nimbus, type StatusReport } from '@nimbus-ts/cli';
@@ -15,6 +14,7 @@ import {
   SERVICE_ACCOUNTS,
 } from '@nimbus-ts/k8s';
 import { type ControlPlane, freeLoopbackPorts, startControlPlane } from '@nimbus-ts/k8s/testing';
+import { crdDirectory as scanningCrds } from '@nimbus-ts/scan-api';
 import { convergence } from './convergence.js';
 import { startKubeletStandIn } from './kubelet.js';
 import { type DemoKyverno, startDemoKyverno } from './kyverno.js';
@@ -239,7 +239,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     progress(`starting the image admission webhook on https://127.0.0.1:${port}`);
     const webhook = startNodeProcess({
       name: 'nimbus-clair-webhook',
-      main: binOf('@nimbus-ts/adapter-clair', 'nimbus-clair-webhook'),
+      main: binOf('@nimbus-ts/adapter-admission', 'nimbus-admission-webhook'),
       args: [
         `--kubeconfig=${cp.kubeconfigPath}`,
         '--leader-elect=false',

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
 import { clairScanDeclaration } from './adapter.js';
-import { ClairClient } from '@nimbus-ts/clair-client';
 import { SCANNER_ENV, scannerConfig } from './scanner/config.js';
-import { ImageScanner } from '@nimbus-ts/clair-client';
 import { ScanMetrics } from './scanner/metrics.js';
 import { createNotificationReceiver } from './scanner/notification-receiver.js';
 import { createScanController } from './scanner/scan-controller.js';

@@ -1,18 +1,29 @@
 import type { Logger } from '@nimbus-ts/k8s';
+import type { DockerCredential, Platform } from '@nimbus-ts/registry';
+import {
+  layerAccess,
+  RegistryClient,
+  RegistryError,
+  type ResolvedImage,
+  resolveImage,
+  TokenCache,
+} from '@nimbus-ts/registry';
 import type { VulnerabilityReport } from './api-types.js';
 import type { ClairClient } from './clair-client.js';
 import { ClairError } from './clair-error.js';
-import { buildClairManifest } from './manifest.js';
-import type { DockerCredential } from '@nimbus-ts/registry';
-import { layerAccess } from '@nimbus-ts/registry';
-import type { Platform } from '@nimbus-ts/registry';
-import { RegistryClient } from '@nimbus-ts/registry';
-import { RegistryError } from '@nimbus-ts/registry';
-import { type ResolvedImage, resolveImage } from '@nimbus-ts/registry';
-import { TokenCache } from '@nimbus-ts/registry';
 import { ConcurrencyLimiter } from './limiter.js';
-import type { ScanMetrics } from '@nimbus-ts/adapter-clair';
+import { buildClairManifest } from './manifest.js';
 import { SingleFlight } from './single-flight.js';
+
+/** What an {@link ImageScanner} reports as it works, e.g. to Prometheus metrics. */
+export interface ImageScanMetrics {
+  /** A scan failed, by where: the registry, Clair, or anything else. */
+  failed(kind: 'registry' | 'clair' | 'other'): void;
+  /** A scan ended (either way) after `seconds`. */
+  scanned(seconds: number): void;
+  /** An index request was sent to Clair. */
+  indexed(): void;
+}
 
 /** One image to scan, as a running pod pulled it. */
 export interface ScanTarget {
@@ -71,7 +82,7 @@ export interface ImageScannerOptions {
   /** Registries (`host[:port]`) reached over plain http. Loopback registries always are. */
   readonly insecureRegistries?: readonly string[];
   /** Records index requests, durations and errors, when given. */
-  readonly metrics?: ScanMetrics;
+  readonly metrics?: ImageScanMetrics;
 }
 
 /**

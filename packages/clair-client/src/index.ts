@@ -1,6 +1,8 @@
 /**
- * Clair v4 API access: wire types, PSK JWTs, the index Manifest, and a client for the indexer, matcher
- * and notifier.
+ * `@nimbus-ts/clair-client`: Clair v4 API access — wire types, PSK JWTs, the index Manifest, a client for the
+ * indexer, matcher and notifier, the connection settings read from the environment, and the ImageScanner, which
+ * resolves an image through its registry (`@nimbus-ts/registry`), has Clair index it once, and fetches its
+ * vulnerability report.
  *
  * @packageDocumentation
  */
@@ -35,6 +37,16 @@ export {
   ClairIndexError,
   layerFetchStatus,
 } from './clair-error.js';
+export { CLAIR_ENV, type ClairConfig, clairConfig } from './config.js';
+export {
+  type ImageScanMetrics,
+  ImageScanner,
+  type ImageScannerOptions,
+  type ScannerCounters,
+  type ScanOutcome,
+  type ScanTarget,
+  type TagTarget,
+} from './image-scanner.js';
 export {
   decodePskKey,
   generatePskKey,
@@ -42,4 +54,6 @@ export {
   type MintTokenOptions,
   mintClairToken,
 } from './jwt.js';
+export { ConcurrencyLimiter } from './limiter.js';
 export { buildClairManifest } from './manifest.js';
+export { SingleFlight } from './single-flight.js';

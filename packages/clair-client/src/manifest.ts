@@ -2,8 +2,7 @@
  * The Manifest Clair's indexer takes, built from a resolved image and the access to its layers — what
  * `clairctl manifest` produces, minus its habit of recording a redirect's pre-signed URL.
  */
-import type { LayerAccess } from '@nimbus-ts/registry';
-import type { ResolvedImage } from '@nimbus-ts/registry';
+import type { LayerAccess, ResolvedImage } from '@nimbus-ts/registry';
 import type { ClairManifest } from './api-types.js';
 
 /**

@@ -26,7 +26,16 @@ export {
   type SecretLike,
   selectCredentials,
 } from './credentials.js';
-export { type FetchLike, isLoopbackHost, parseRetryAfter } from './http.js';
+// The HTTP helpers the registry client is built on, which the Clair client and the Slack sender reuse.
+export {
+  type FetchLike,
+  isLoopbackHost,
+  isTimeoutError,
+  networkErrorText,
+  parseRetryAfter,
+  readLimited,
+  readTextForMessage,
+} from './http.js';
 export {
   DEFAULT_TAG,
   DOCKER_HUB,
@@ -78,6 +87,7 @@ export {
   registryOrigin,
 } from './registry-client.js';
 export {
+  afterImage,
   parseRegistryErrors,
   RegistryError,
   type RegistryErrorDetail,

@@ -30,20 +30,27 @@
 
 // The registry and Clair protocol code is the adapter's own (src/registry, src/clair); the harness uses it
 // and re-exports what it always offered, so tests keep one import.
-export { generatePskKey, InvalidPskKeyError, type MintTokenOptions, mintClairToken } from '@nimbus-ts/clair-client';
-export { type BearerChallenge, parseBearerChallenge } from '@nimbus-ts/registry';
+export {
+  generatePskKey,
+  InvalidPskKeyError,
+  type MintTokenOptions,
+  mintClairToken,
+} from '@nimbus-ts/clair-client';
 export type { RegistryCredentials } from '@nimbus-ts/registry';
 export {
   type AuthorizationOptions,
+  type BearerChallenge,
   type FetchedManifest,
   type ForRegistryOptions,
+  fetchRegistryToken,
+  parseBearerChallenge,
   RegistryClient,
   type RegistryClientOptions,
+  RegistryError,
   type RegistryRequest,
   registryOrigin,
+  type TokenRequestOptions,
 } from '@nimbus-ts/registry';
-export { RegistryError } from '@nimbus-ts/registry';
-export { fetchRegistryToken, type TokenRequestOptions } from '@nimbus-ts/registry';
 export {
   CLAIR_VERSION,
   CRANE_VERSION,
@@ -101,6 +108,7 @@ export {
   type ScopeEntry,
   startRegistryFront,
 } from './registry-front.js';
+export { bindSecretReader, SECRET_READER } from './secret-reader.js';
 export { type ScanStack, type ScanStackOptions, startScanStack } from './stack.js';
 export { parentDirectories, splitUstarPath, type TarEntry, writeTar } from './tar.js';
 export { FALLBACK_USER, postgresRunAs, type SystemUser } from './unprivileged-user.js';

@@ -2,11 +2,7 @@
  * Parses each reviewed image once, so that the rules, the scanner request and the cache key all work from
  * the same normalised reference (`nginx` is `docker.io/library/nginx:latest`).
  */
-import {
-  type ImageReference,
-  InvalidImageReferenceError,
-  parseImageReference,
-} from '@nimbus-ts/registry';
+import { type ImageReference, InvalidImageReferenceError, parseImageReference } from '@nimbus-ts/registry';
 import type { ReviewedImage } from './admission-input.js';
 
 /** A reviewed image with its parsed reference, or why it has none. */

@@ -3,8 +3,7 @@
 // counts as absent, values are case-sensitive, and every problem of a rule is reported at once.
 
 import type { SeverityThreshold, UnscannedImages } from '@nimbus-ts/scan-api';
-import { DEFAULT_SEVERITY_THRESHOLD, SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
-import { rescanIntervalSeconds } from '@nimbus-ts/adapter-clair';
+import { DEFAULT_SEVERITY_THRESHOLD, rescanIntervalSeconds, SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
 
 /** What admission does with an image whose scan is not ready in time when the rule does not say: fail closed. */
 export const DEFAULT_UNSCANNED_IMAGES: UnscannedImages = 'Deny';

@@ -1,23 +1,22 @@
 import { IntentIds } from '@nimbus-ts/idpool';
 import { type BuildContext, boundedName, type NimbusPolicy, type NimbusRule } from '@nimbus-ts/k8s';
-import { SCANNING_API_VERSION } from '@nimbus-ts/scan-api';
 import type { ImageAdmissionPolicy, ImageAdmissionPolicySpec } from '@nimbus-ts/scan-api';
+import { SCANNING_API_VERSION, scanAction } from '@nimbus-ts/scan-api';
 import {
   allowedRegistriesParams,
   blockVulnerableImagesParams,
   disallowLatestTagParams,
 } from './admission-params.js';
-import { scanAction } from '@nimbus-ts/adapter-clair';
 
 /** The canonical intent IDs the Clair adapter builds ImageAdmissionPolicies for, in the spec's field order. */
-export const CLAIR_ADMISSION_INTENTS = Object.freeze([
+export const ADMISSION_INTENTS = Object.freeze([
   IntentIds.disallowLatestTag,
   IntentIds.allowedRegistries,
   IntentIds.blockVulnerableImages,
 ] as const);
 
-/** One of {@link CLAIR_ADMISSION_INTENTS}; each names the spec field its rule becomes. */
-type AdmissionIntent = (typeof CLAIR_ADMISSION_INTENTS)[number];
+/** One of {@link ADMISSION_INTENTS}; each names the spec field its rule becomes. */
+type AdmissionIntent = (typeof ADMISSION_INTENTS)[number];
 
 /** What follows the NimbusPolicy's name in the name of its ImageAdmissionPolicy. */
 export const IMAGE_ADMISSION_POLICY_SUFFIX = '-imageadmission';
@@ -48,11 +47,11 @@ function checkFor(
 }
 
 const isAdmissionIntent = (id: string): id is AdmissionIntent =>
-  (CLAIR_ADMISSION_INTENTS as readonly string[]).includes(id);
+  (ADMISSION_INTENTS as readonly string[]).includes(id);
 
 /**
  * Builds the ImageAdmissionPolicy for one NimbusPolicy: one object, named `<policy>-imageadmission`, when the
- * policy has a rule of at least one of {@link CLAIR_ADMISSION_INTENTS}, with one spec field per such rule; none
+ * policy has a rule of at least one of {@link ADMISSION_INTENTS}, with one spec field per such rule; none
  * otherwise.
  *
  * Every field the CRD defaults is written, so that the object the API server stores equals the built one and a
@@ -96,6 +95,6 @@ export function buildImageAdmissionPolicies(
   const spec: ImageAdmissionPolicySpec = {
     selector: { matchLabels: { ...policy.spec.selector.matchLabels } },
   };
-  for (const id of CLAIR_ADMISSION_INTENTS) Object.assign(spec, checks.get(id));
+  for (const id of ADMISSION_INTENTS) Object.assign(spec, checks.get(id));
   return [{ apiVersion: SCANNING_API_VERSION, kind: 'ImageAdmissionPolicy', metadata: { name }, spec }];
 }

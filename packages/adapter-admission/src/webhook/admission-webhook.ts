@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { KubernetesObject, V1LabelSelector } from '@kubernetes/client-node';
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import {
   Action,
   type ApiServerAccess,
@@ -22,6 +23,10 @@ import {
   WebhookConfigurationKeeper,
   type WebhookOptions,
 } from '@nimbus-ts/k8s';
+import type { SecretLike } from '@nimbus-ts/registry';
+import { secretAccessError } from '@nimbus-ts/registry';
+import type { ImageAdmissionPolicy, ImageAdmissionPolicyStatus } from '@nimbus-ts/scan-api';
+import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
 import {
   type AdmissionServer,
   createAdmissionHandler,
@@ -29,12 +34,6 @@ import {
   startAdmissionServer,
   type VerdictSource,
 } from '../admission/index.js';
-import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
-import type { ImageAdmissionPolicy, ImageAdmissionPolicyStatus } from '@nimbus-ts/scan-api';
-import { ClairClient } from '@nimbus-ts/clair-client';
-import type { SecretLike } from '@nimbus-ts/registry';
-import { secretAccessError } from '@nimbus-ts/registry';
-import { ImageScanner } from '@nimbus-ts/clair-client';
 import { auditEventRecorder } from './audit-events.js';
 import type { WebhookConfig } from './config.js';
 import { coveredNamespaceSelector, coveredNamespaces } from './covered-namespaces.js';

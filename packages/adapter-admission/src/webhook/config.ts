@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { type ClairConfig, clairConfig } from '@nimbus-ts/clair-client';
 import type { Platform } from '@nimbus-ts/registry';
-import { type ScannerConfig, scannerConfig } from '@nimbus-ts/adapter-clair';
 
 /** Where the webhook's serving certificate comes from. */
 export type WebhookTls =
@@ -41,7 +41,7 @@ export interface WebhookConfig {
   /** Absent when the configuration is managed by someone else (`WEBHOOK_MANAGE_CONFIGURATION=false`). */
   readonly configuration?: WebhookConfigurationSettings;
   /** Clair, for blockVulnerableImages; without it every image counts as unscanned. */
-  readonly clair?: ScannerConfig;
+  readonly clair?: ClairConfig;
   /** The platform whose manifest of a multi-arch image is judged. */
   readonly platform: Platform;
   /** The most admission waits for scans: the webhook timeout less two seconds to answer. */
@@ -67,7 +67,7 @@ export const WEBHOOK_ENV = `Webhook environment:
   WEBHOOK_FAILURE_POLICY         Fail (refuse while the webhook is down; default) or Ignore
   WEBHOOK_TIMEOUT_SECONDS        how long the apiserver waits, 3-30 (default 10); scans get 2 s less
   ADMISSION_PLATFORM             os/arch[/variant] judged for multi-arch images (default linux/amd64)
-  CLAIR_URL and the other scanner variables: for blockVulnerableImages (without CLAIR_URL, images are unscanned)`;
+  CLAIR_URL and the other Clair variables (CLAIR_PSK_*, INSECURE_REGISTRIES, SCAN_CONCURRENCY): for blockVulnerableImages (without CLAIR_URL, images are unscanned)`;
 
 /**
  * Reads the webhook's configuration.
@@ -176,7 +176,7 @@ export function webhookConfig(
           },
         }
       : {}),
-    ...(env.CLAIR_URL ? { clair: scannerConfig(env, readFile) } : {}),
+    ...(env.CLAIR_URL ? { clair: clairConfig(env, readFile) } : {}),
     platform: { os, architecture, ...(variant ? { variant } : {}) },
     maxScanBudgetMs: (timeoutSeconds - 2) * 1000,
   };

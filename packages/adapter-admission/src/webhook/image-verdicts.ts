@@ -1,13 +1,17 @@
-import type { Logger } from '@nimbus-ts/k8s';
-import type { VerdictContext, VerdictSource, VulnerabilityVerdict } from '../admission/index.js';
-import { ClairError } from '@nimbus-ts/clair-client';
-import { type SecretLike, selectCredentials } from '@nimbus-ts/registry';
-import { parseImageReference } from '@nimbus-ts/registry';
-import { DEFAULT_PLATFORM, type Platform } from '@nimbus-ts/registry';
-import { afterImage, RegistryError } from '@nimbus-ts/registry';
-import { SEVERITIES, type Severity } from '@nimbus-ts/scan-api';
-import { summarizeReport } from '@nimbus-ts/scan-api';
 import type { ImageScanner } from '@nimbus-ts/clair-client';
+import { ClairError } from '@nimbus-ts/clair-client';
+import type { Logger } from '@nimbus-ts/k8s';
+import {
+  afterImage,
+  DEFAULT_PLATFORM,
+  type Platform,
+  parseImageReference,
+  RegistryError,
+  type SecretLike,
+  selectCredentials,
+} from '@nimbus-ts/registry';
+import { SEVERITIES, type Severity, summarizeReport } from '@nimbus-ts/scan-api';
+import type { VerdictContext, VerdictSource, VulnerabilityVerdict } from '../admission/index.js';
 
 /** Reads the objects of a namespace that pulling an image takes: pull Secrets and ServiceAccounts. */
 export interface PullSecretReader {

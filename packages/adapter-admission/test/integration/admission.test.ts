@@ -12,10 +12,8 @@ import {
 } from '@nimbus-ts/k8s';
 import { freeLoopbackPorts, pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageAdmissionPolicy } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
 import {
   importVulnerabilityFile,
   type PushedImage,
@@ -23,9 +21,10 @@ import {
   type ScanStack,
   startScanStack,
 } from '@nimbus-ts/scan-testenv';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdmissionWebhook, createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 
 // Image admission through the real kube-apiserver: the webhook (certificates in a Secret it keeps, its own
 // ValidatingWebhookConfiguration pointing at it by URL) decides Pods and Deployments that the API server sends it,

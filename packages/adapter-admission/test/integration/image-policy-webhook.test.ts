@@ -8,10 +8,9 @@ import {
   freeLoopbackPorts,
   startControlPlane,
 } from '@nimbus-ts/k8s/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageAdmissionPolicy } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdmissionWebhook, createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 

@@ -15,10 +15,9 @@ import {
   startComponentProcess,
   startControlPlane,
 } from '@nimbus-ts/k8s/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageAdmissionPolicy } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The webhook authenticates the API server: kube-apiserver is started with an admission configuration whose
 // kubeConfigFile gives it a client certificate for the webhook's host (what self-managed control planes such as

@@ -9,10 +9,9 @@ import {
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageAdmissionPolicy } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Admission that fails safe without failing the cluster: the webhook, run as deployed (dist/webhook-main.js), keeps
 // its ValidatingWebhookConfiguration's namespaceSelector equal to the namespaces an ImageAdmissionPolicy covers. Once

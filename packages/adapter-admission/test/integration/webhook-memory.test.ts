@@ -10,9 +10,9 @@ import {
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import { crdDirectory } from '@nimbus-ts/scan-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JSON_SHAPE_LIMITS } from '../../src/admission/json-shape.js';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 
 // Hostile bodies against the webhook as it is deployed: dist/webhook-main.js as its own process, configured by its
 // environment, serving HTTPS. Its peak RSS (VmHWM) after a flood of 32 concurrent hostile requests must stay under

@@ -21,21 +21,21 @@ import {
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageAdmissionPolicy } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
 import {
+  bindSecretReader,
   importVulnerabilityFile,
   type PushedImage,
   pushTestImage,
   type ScanStack,
+  SECRET_READER,
   startScanStack,
 } from '@nimbus-ts/scan-testenv';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
-import { bindSecretReader, SECRET_READER } from '@nimbus-ts/scan-testenv';
 
 // The shipped RBAC of the image admission webhook (deploy/adapter-clair/webhook-rbac.yaml), proven on the
 // RBAC-enforcing control plane against a real Clair, PostgreSQL and registry: the webhook keeps its certificate

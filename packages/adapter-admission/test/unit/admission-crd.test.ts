@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crdDirectory as nimbusCrdDirectory } from '@nimbus-ts/k8s';
 import { type CrdSchema, readCRDs, structuralSchemaProblems, walkSchema } from '@nimbus-ts/k8s/testing';
-import { describe, expect, it } from 'vitest';
 import {
   crdDirectory,
+  DEFAULT_SEVERITY_THRESHOLD,
   type ImageAdmissionAction,
   type ImageAdmissionPolicy,
   type ImageAdmissionThreshold,
@@ -12,19 +12,11 @@ import {
   SCANNING_GROUP,
   SCANNING_RESOURCES,
   SCANNING_VERSION,
+  SEVERITIES,
+  SEVERITY_THRESHOLDS,
   type SeverityThreshold,
   type UnscannedImages,
 } from '@nimbus-ts/scan-api';
-import {
-  DEFAULT_SCAN_TIMEOUT_SECONDS,
-  DEFAULT_UNSCANNED_IMAGES,
-  MAX_REGISTRIES,
-  MAX_REGISTRY_LENGTH,
-  MAX_SCAN_TIMEOUT_SECONDS,
-  MIN_SCAN_TIMEOUT_SECONDS,
-  REGISTRY_PATTERN,
-} from '../../src/build/admission-params.js';
-import { DEFAULT_SEVERITY_THRESHOLD, SEVERITIES, SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
 import {
   crdOf,
   crds,
@@ -34,6 +26,16 @@ import {
   storageSchema,
   validate,
 } from '@nimbus-ts/scan-api/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SCAN_TIMEOUT_SECONDS,
+  DEFAULT_UNSCANNED_IMAGES,
+  MAX_REGISTRIES,
+  MAX_REGISTRY_LENGTH,
+  MAX_SCAN_TIMEOUT_SECONDS,
+  MIN_SCAN_TIMEOUT_SECONDS,
+  REGISTRY_PATTERN,
+} from '../../src/build/admission-params.js';
 
 // The ImageAdmissionPolicy CRD is the contract between the Clair adapter's builder and the admission webhook,
 // held to it without a cluster: names and columns against tables, the schema against the API server's

@@ -1,3 +1,4 @@
+import { parseImageReference } from '@nimbus-ts/registry';
 import { describe, expect, it } from 'vitest';
 import {
   type BlockVulnerableImagesRule,
@@ -11,7 +12,6 @@ import {
   type VulnerabilityVerdict,
   verdictRequest,
 } from '../../src/admission/index.js';
-import { parseImageReference } from '@nimbus-ts/registry';
 import { policy } from './admission-fixtures.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;

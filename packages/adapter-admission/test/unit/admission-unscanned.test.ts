@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { type BlockVulnerableImagesRule, judgeVulnerabilities } from '../../src/admission/index.js';
 import { ClairError } from '@nimbus-ts/clair-client';
 import { RegistryClient } from '@nimbus-ts/registry';
-import { unscannedVerdict } from '../../src/webhook/image-verdicts.js';
 import { fakeRegistry } from '@nimbus-ts/registry/testing';
+import { describe, expect, it } from 'vitest';
+import { type BlockVulnerableImagesRule, judgeVulnerabilities } from '../../src/admission/index.js';
+import { unscannedVerdict } from '../../src/webhook/image-verdicts.js';
 
 // What a denial says about an image the webhook could not judge, from the errors the real registry client raises
 // against a fake registry: the image is named once (the denial names it already), and an image the registry

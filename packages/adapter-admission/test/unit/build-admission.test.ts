@@ -7,14 +7,16 @@ import {
   type NimbusRule,
   semanticEqual,
 } from '@nimbus-ts/k8s';
-import { describe, expect, it } from 'vitest';
-import { buildClairPolicies, clairScanDeclaration } from '@nimbus-ts/adapter-clair';
 import {
   IMAGE_ADMISSION_POLICIES,
   IMAGE_SCAN_POLICIES,
   type ImageAdmissionPolicy,
+  SEVERITY_THRESHOLDS,
   type VulnerabilityCheck,
 } from '@nimbus-ts/scan-api';
+import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
+import { describe, expect, it } from 'vitest';
+import { admissionDeclaration } from '../../src/adapter.js';
 import {
   ADMISSION_PARAMS,
   allowedRegistriesParams,
@@ -24,25 +26,19 @@ import {
   normalizeRegistry,
   scanTimeoutSeconds,
 } from '../../src/build/admission-params.js';
-import {
-  buildImageAdmissionPolicies,
-  CLAIR_ADMISSION_INTENTS,
-} from '../../src/build/image-admission-policy.js';
-import { CLAIR_SCAN_INTENTS } from '@nimbus-ts/adapter-clair';
-import { SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
-import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
+import { ADMISSION_INTENTS, buildImageAdmissionPolicies } from '../../src/build/image-admission-policy.js';
 import { buildContext, nimbusPolicy, rule } from './support/nimbus-policy.js';
 
 // Compile-time checks: both builders fit the SDK's contract for an adapter declaration.
 const asBuilder: Builder<NimbusPolicy> = buildImageAdmissionPolicies;
-const asClairBuilder: Builder<NimbusPolicy> = buildClairPolicies;
+const asAdmissionBuilder: Builder<NimbusPolicy> = buildImageAdmissionPolicies;
 
 const LATEST = IntentIds.disallowLatestTag;
 const REGISTRIES = IntentIds.allowedRegistries;
 const VULNERABLE = IntentIds.blockVulnerableImages;
 
 /** The context the SDK gives these builders. */
-const contextFor = (policy: NimbusPolicy) => buildContext(policy, clairScanDeclaration.intents);
+const contextFor = (policy: NimbusPolicy) => buildContext(policy, admissionDeclaration.intents);
 
 function build(...rules: NimbusRule[]): ImageAdmissionPolicy[] {
   const policy = nimbusPolicy(rules);
@@ -492,13 +488,13 @@ describe('the parameter readers', () => {
   });
 });
 
-describe('clairScanDeclaration', () => {
-  it('declares the Clair adapter: the scan and admission intents, both kinds and the combined builder', () => {
-    expect(clairScanDeclaration).toEqual({
-      name: 'clair',
-      intents: ['vulnerabilityScanning', 'disallowLatestTag', 'allowedRegistries', 'blockVulnerableImages'],
-      kinds: [IMAGE_SCAN_POLICIES, IMAGE_ADMISSION_POLICIES],
-      build: asClairBuilder,
+describe('admissionDeclaration', () => {
+  it('declares the admission adapter: engine admission, the admission intents, its kind and its builder', () => {
+    expect(admissionDeclaration).toEqual({
+      name: 'admission',
+      intents: ['disallowLatestTag', 'allowedRegistries', 'blockVulnerableImages'],
+      kinds: [IMAGE_ADMISSION_POLICIES],
+      build: asAdmissionBuilder,
     });
     expect(IMAGE_ADMISSION_POLICIES).toEqual({
       apiVersion: 'scanning.nimbus-ts.io/v1alpha1',
@@ -508,7 +504,7 @@ describe('clairScanDeclaration', () => {
     });
   });
 
-  it('builds, through the SDK, both kinds for a policy with scan and admission rules, owned by the policy', () => {
+  it('builds, through the SDK, the ImageAdmissionPolicy of a policy with scan and admission rules, owned by the policy', () => {
     const policy = nimbusPolicy([
       rule(IntentIds.dnsManipulation),
       rule(LATEST, undefined, 'Block'),
@@ -524,13 +520,10 @@ describe('clairScanDeclaration', () => {
         controller: true,
       },
     ];
-    const { children } = desiredState(clairScanDeclaration, policy);
+    const { children } = desiredState(admissionDeclaration, policy);
     expect(
       children.map((c) => [c.resource.kind, c.object.metadata?.namespace, c.object.metadata?.name]),
-    ).toEqual([
-      ['ImageScanPolicy', 'shop', 'web-vulnerabilityscanning'],
-      ['ImageAdmissionPolicy', 'shop', 'web-imageadmission'],
-    ]);
+    ).toEqual([['ImageAdmissionPolicy', 'shop', 'web-imageadmission']]);
     for (const { object } of children) {
       expect(object.metadata?.ownerReferences).toEqual([
         expect.objectContaining({ kind: 'NimbusPolicy', name: 'web' }),
@@ -538,21 +531,21 @@ describe('clairScanDeclaration', () => {
     }
   });
 
-  it('fails the whole build when an admission rule is invalid, naming the rule', () => {
+  it('fails the build when an admission rule is invalid, naming the rule', () => {
     const policy = nimbusPolicy([rule(IntentIds.vulnerabilityScanning), rule(REGISTRIES)]);
-    expect(() => buildClairPolicies(policy, contextFor(policy))).toThrow(
+    expect(() => admissionDeclaration.build(policy, contextFor(policy))).toThrow(
       'NimbusPolicy shop/web, rule allowedRegistries: parameter "registries" needs at least one value',
     );
   });
 
   it('declares only canonical intent IDs of the ID pool, each once', () => {
-    const intents = clairScanDeclaration.intents;
+    const intents = admissionDeclaration.intents;
     expect(intents.map((id) => defaultRegistry.canonicalId(id))).toEqual([...intents]);
     expect(new Set(intents).size).toBe(intents.length);
-    expect([...intents]).toEqual([...CLAIR_SCAN_INTENTS, ...CLAIR_ADMISSION_INTENTS]);
+    expect([...intents]).toEqual([...ADMISSION_INTENTS]);
   });
 
-  it.each(CLAIR_ADMISSION_INTENTS.map((id) => [id] as const))(
+  it.each(ADMISSION_INTENTS.map((id) => [id] as const))(
     "agrees with the ID pool on %s: the parameters, their values, and the pool's examples build",
     (id) => {
       const definition = defaultRegistry.resolve(id);

@@ -1,8 +1,8 @@
 import { IntentIds } from '@nimbus-ts/idpool';
 import { type BuildContext, boundedName, type NimbusPolicy } from '@nimbus-ts/k8s';
-import { SCANNING_API_VERSION } from '@nimbus-ts/scan-api';
 import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
-import { scanAction, scanParams } from './params.js';
+import { SCANNING_API_VERSION, scanAction } from '@nimbus-ts/scan-api';
+import { scanParams } from './params.js';
 
 /** The canonical intent IDs the Clair adapter builds ImageScanPolicies for. */
 export const CLAIR_SCAN_INTENTS = Object.freeze([IntentIds.vulnerabilityScanning] as const);

@@ -13,8 +13,8 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { decodePskKey } from '@nimbus-ts/clair-client';
-import { listen } from './listen.js';
 import { bearerToken, CLAIR_JWT_LEEWAY_SECONDS, CLAIR_NOTIFIER_ISSUER, verifyClairJwt } from './clair-jwt.js';
+import { listen } from './listen.js';
 
 /** An accepted delivery. */
 export interface ClairDelivery {

@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SeverityThreshold } from '@nimbus-ts/scan-api';
-import { compareText, findingOrder } from '@nimbus-ts/scan-api';
-import { atLeast } from '@nimbus-ts/scan-api';
+import { atLeast, compareText, findingOrder } from '@nimbus-ts/scan-api';
 import type { NotifiableFinding } from './finding.js';
 
 /**

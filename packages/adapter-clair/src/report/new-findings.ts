@@ -3,8 +3,7 @@
 // an image is one notification, and the same vulnerability in another image is another.
 
 import type { ReportedVulnerability, ScanReport } from '@nimbus-ts/scan-api';
-import { findingOrder } from '@nimbus-ts/scan-api';
-import { atLeast, moreSevere, type Severity } from '@nimbus-ts/scan-api';
+import { atLeast, findingOrder, moreSevere, type Severity } from '@nimbus-ts/scan-api';
 
 /** The parts of a VulnerabilityReport read here. */
 export interface ReportOfImage {

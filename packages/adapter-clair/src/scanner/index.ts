@@ -1,14 +1,5 @@
 // The scanner: ImageScanPolicies → scans of running pods' images through Clair → VulnerabilityReports.
 export { SCANNER_ENV, type ScannerConfig, scannerConfig } from './config.js';
-export {
-  ImageScanner,
-  type ImageScannerOptions,
-  type ScannerCounters,
-  type ScanOutcome,
-  type ScanTarget,
-  type TagTarget,
-} from '@nimbus-ts/clair-client';
-export { ConcurrencyLimiter } from '@nimbus-ts/clair-client';
 export { type ReportedImage, ScanMetrics } from './metrics.js';
 export {
   DEFAULT_EXCLUDED_NAMESPACES,
@@ -43,4 +34,3 @@ export {
   type ScanController,
   type ScanControllerOptions,
 } from './scan-controller.js';
-export { SingleFlight } from '@nimbus-ts/clair-client';

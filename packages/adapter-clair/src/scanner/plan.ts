@@ -1,6 +1,12 @@
+import {
+  nodePlatform,
+  normalizePlatform,
+  type Platform,
+  type PodLike,
+  podImages,
+  type SkippedImage,
+} from '@nimbus-ts/registry';
 import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
-import { nodePlatform, normalizePlatform, type Platform } from '@nimbus-ts/registry';
-import { type PodLike, podImages, type SkippedImage } from '@nimbus-ts/registry';
 
 /** A pod as the scanner reads it: identity, labels, and what `podImages` needs. */
 export interface ScannedPod extends PodLike {

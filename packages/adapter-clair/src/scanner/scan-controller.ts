@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ImageScanner, ScanOutcome } from '@nimbus-ts/clair-client';
 import {
   Action,
   type ApiServerAccess,
@@ -18,9 +19,15 @@ import {
   setConditions,
   updateStatus,
 } from '@nimbus-ts/k8s';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
+import { type SecretLike, secretAccessError, selectCredentials } from '@nimbus-ts/registry';
 import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '@nimbus-ts/scan-api';
-import { rescanIntervalSeconds } from '../build/params.js';
+import {
+  IMAGE_SCAN_POLICIES,
+  inclusiveOptions,
+  rescanIntervalSeconds,
+  summarizeReport,
+  VULNERABILITY_REPORTS,
+} from '@nimbus-ts/scan-api';
 import {
   decodeLedger,
   encodeLedger,
@@ -31,11 +38,7 @@ import {
 } from '../notify/notified-ledger.js';
 import { findingsMessage } from '../notify/slack-message.js';
 import { SlackSender } from '../notify/slack-sender.js';
-import { type SecretLike, selectCredentials } from '@nimbus-ts/registry';
-import { secretAccessError } from '@nimbus-ts/registry';
 import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.js';
-import { inclusiveOptions, summarizeReport } from '@nimbus-ts/scan-api';
-import type { ImageScanner, ScanOutcome } from '@nimbus-ts/clair-client';
 import type { ScanMetrics } from './metrics.js';
 import { DEFAULT_NAMESPACE_FILTER, type NamespaceFilter, namespaceVerdict } from './namespace-filter.js';
 import {

@@ -16,11 +16,10 @@ import {
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageAdmissionPolicy, ImageScanPolicy } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
 import { runningPodStatus } from '@nimbus-ts/scan-testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Every component, run as deployed (its dist/main.js, configured by its environment), with credentials planted
 // where they can reach a log line: a pull Secret's password, a password in CLAIR_URL (a start-up error), and a

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import {
   NAMESPACES,
   NODES,
@@ -23,25 +24,23 @@ import {
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clairScanDeclaration } from '../../src/adapter.js';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
-import { ClairClient } from '@nimbus-ts/clair-client';
-import { ImageScanner } from '@nimbus-ts/clair-client';
-import { createScanController } from '../../src/scanner/scan-controller.js';
+import { crdDirectory, IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
 import {
+  bindSecretReader,
   importVulnerabilityFile,
   LINUX_AMD64,
   type PushedImage,
   pushTestImage,
   runningPodStatus,
   type ScanStack,
+  SECRET_READER,
   startScanStack,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
-import { bindSecretReader, SECRET_READER } from '@nimbus-ts/scan-testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clairScanDeclaration } from '../../src/adapter.js';
+import { createScanController } from '../../src/scanner/scan-controller.js';
 
 // The shipped RBAC of deploy/adapter-clair, proven on the RBAC-enforcing control plane against a real Clair,
 // PostgreSQL and registry: the adapter's SDK part and its scanner do everything they do with exactly those rules

@@ -1,19 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import { createLogger, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
-import { ClairClient } from '@nimbus-ts/clair-client';
-import { ImageScanner } from '@nimbus-ts/clair-client';
-import {
-  createNotificationReceiver,
-  type NotificationReceiver,
-} from '../../src/scanner/notification-receiver.js';
-import { IGNORE_UNFIXED_ANNOTATION } from '../../src/scanner/plan.js';
-import { createScanController, type ScanController } from '../../src/scanner/scan-controller.js';
+import { crdDirectory, IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
 import {
   generatePskKey,
   importVulnerabilityFile,
@@ -25,6 +16,13 @@ import {
   startScanStack,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '@nimbus-ts/scan-testenv/bookworm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createNotificationReceiver,
+  type NotificationReceiver,
+} from '../../src/scanner/notification-receiver.js';
+import { IGNORE_UNFIXED_ANNOTATION } from '../../src/scanner/plan.js';
+import { createScanController, type ScanController } from '../../src/scanner/scan-controller.js';
 import { rescan } from './rescan.js';
 
 // The scanner through the failures users meet, on the real control plane with real Clair, PostgreSQL and

@@ -1,17 +1,11 @@
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import { createLogger, NODES, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
-import { crdDirectory } from '@nimbus-ts/scan-api';
 import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
-import { ClairClient } from '@nimbus-ts/clair-client';
-import { ImageScanner } from '@nimbus-ts/clair-client';
-import { ScanMetrics } from '../../src/scanner/metrics.js';
-import { createScanController } from '../../src/scanner/scan-controller.js';
+import { crdDirectory, IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
 import {
   importVulnerabilityFile,
   LINUX_AMD64,
@@ -22,6 +16,10 @@ import {
   startScanStack,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '@nimbus-ts/scan-testenv/bookworm';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ScanMetrics } from '../../src/scanner/metrics.js';
+import { createScanController } from '../../src/scanner/scan-controller.js';
 import { rescan as rescanPolicy } from './rescan.js';
 
 // The scanner on the real control plane with real Clair, PostgreSQL and registry: pods (whose status the test

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { decodePskKey } from '@nimbus-ts/clair-client';
-import { bearerToken, type ClairJwtRejection, verifyClairJwt } from '../../src/index.js';
 import { generatePskKey, mintClairToken } from '@nimbus-ts/scan-testenv';
+import { describe, expect, it } from 'vitest';
+import { bearerToken, type ClairJwtRejection, verifyClairJwt } from '../../src/index.js';
 
 const PSK = generatePskKey();
 const KEY = decodePskKey(PSK);

@@ -10,9 +10,12 @@ import {
   unboundedFields,
   walkSchema,
 } from '@nimbus-ts/k8s/testing';
-import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_SEVERITY_THRESHOLD,
+  FINDING_LIMITS,
   type ImageScanPolicy,
+  MAX_VULNERABILITIES_LIMIT,
+  RESCAN_INTERVAL_PATTERN,
   type ReportedVulnerability,
   SCANNING_API_VERSION,
   SCANNING_GROUP,
@@ -20,17 +23,12 @@ import {
   SCANNING_VERSION,
   type ScanAction,
   type ScanningObject,
-  type SeverityThreshold,
-  type VulnerabilityReport,
-} from '@nimbus-ts/scan-api';
-import { DEFAULT_RESCAN_INTERVAL, RESCAN_INTERVAL_PATTERN } from '../../src/build/params.js';
-import {
-  DEFAULT_SEVERITY_THRESHOLD,
   SEVERITIES,
   SEVERITY_THRESHOLDS,
   type Severity,
+  type SeverityThreshold,
+  type VulnerabilityReport,
 } from '@nimbus-ts/scan-api';
-import { FINDING_LIMITS, MAX_VULNERABILITIES_LIMIT } from '@nimbus-ts/scan-api';
 import {
   crdFiles,
   crdOf,
@@ -40,7 +38,9 @@ import {
   schemaAt,
   storageSchema,
   validate,
-} from '@nimbus-ts/scan-api';
+} from '@nimbus-ts/scan-api/testing';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RESCAN_INTERVAL } from '../../src/build/params.js';
 
 // The CRDs in crds/ are the contract with users and with the scanner, held to it without a cluster: names and
 // columns against tables, the schemas against the API server's structural-schema rules, and example objects

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { layerAccess } from '../../src/layer-access.js';
-import {
-  type Descriptor,
-  MANIFEST_MEDIA_TYPES,
-  parseManifest,
-} from '../../src/manifest-document.js';
+import { type Descriptor, MANIFEST_MEDIA_TYPES, parseManifest } from '../../src/manifest-document.js';
 import {
   formatPlatform,
   nodePlatform,

@@ -4,8 +4,8 @@ import { MANIFEST_MEDIA_TYPES } from '../../src/manifest-document.js';
 import { blobUrl, RegistryClient, registryOrigin } from '../../src/registry-client.js';
 import { RegistryError } from '../../src/registry-error.js';
 import { fetchTokenGrant } from '../../src/registry-token.js';
-import { credentialIdentity, TokenCache, tokenCacheKey } from '../../src/token-cache.js';
 import { fakeRegistry, sha256 } from '../../src/testing/fake-registry.js';
+import { credentialIdentity, TokenCache, tokenCacheKey } from '../../src/token-cache.js';
 
 const CREDS = { username: 'user', password: 'pass' };
 const IMAGE_MANIFEST = {

@@ -1,6 +1,8 @@
+import type { VulnerabilityReport as ClairApiVulnerabilityReport } from '@nimbus-ts/clair-client';
+import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
+import type { ClairVulnerabilityRecord } from '@nimbus-ts/scan-testenv';
 import { describe, expect, it } from 'vitest';
 import type { ScanReport, VulnerabilityReport } from '../../src/api/index.js';
-import type { VulnerabilityReport as ClairApiVulnerabilityReport } from '@nimbus-ts/clair-client';
 import { findingOrder } from '../../src/findings.js';
 import { SEVERITY_THRESHOLDS } from '../../src/severity.js';
 import {
@@ -13,8 +15,6 @@ import {
   type SummarizeOptions,
   summarizeReport,
 } from '../../src/summarize.js';
-import type { ClairVulnerabilityRecord } from '@nimbus-ts/scan-testenv';
-import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
 
 // The input types must accept what the Clair client and the test harness produce: each line is a type error
 // (and tsc fails) if they drift apart.

@@ -1,16 +1,29 @@
+import {
+  buildClairManifest,
+  ClairClient,
+  ClairError,
+  ClairIndexError,
+  type VulnerabilityReport,
+} from '@nimbus-ts/clair-client';
+import {
+  layerAccess,
+  nodePlatform,
+  podImages,
+  RegistryClient,
+  RegistryError,
+  resolveImage,
+  type SecretLike,
+  selectCredentials,
+  TokenCache,
+} from '@nimbus-ts/registry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { VulnerabilityReport } from '../../src/api-types.js';
-import { ClairClient } from '../../src/clair-client.js';
-import { ClairError, ClairIndexError } from '../../src/clair-error.js';
-import { buildClairManifest } from '../../src/manifest.js';
-import { type SecretLike, selectCredentials } from '@nimbus-ts/registry';
-import { layerAccess } from '@nimbus-ts/registry';
-import { nodePlatform } from '@nimbus-ts/registry';
-import { podImages } from '@nimbus-ts/registry';
-import { RegistryClient } from '@nimbus-ts/registry';
-import { RegistryError } from '@nimbus-ts/registry';
-import { resolveImage } from '@nimbus-ts/registry';
-import { TokenCache } from '@nimbus-ts/registry';
+import {
+  BOOKWORM_OS_RELEASE,
+  BOOKWORM_PACKAGES,
+  EXPECTED_AFTER_OP1,
+  type ExpectedFinding,
+  OP1_FILE,
+} from '../../src/bookworm.js';
 import {
   importVulnerabilityFile,
   type PushedImage,
@@ -18,14 +31,7 @@ import {
   type Registry,
   type ScanStack,
   startScanStack,
-} from '@nimbus-ts/scan-testenv';
-import {
-  BOOKWORM_OS_RELEASE,
-  BOOKWORM_PACKAGES,
-  EXPECTED_AFTER_OP1,
-  type ExpectedFinding,
-  OP1_FILE,
-} from '@nimbus-ts/scan-testenv/bookworm';
+} from '../../src/index.js';
 
 const CREDENTIALS = { username: 'puller', password: 'tr0ub4dor&3' };
 

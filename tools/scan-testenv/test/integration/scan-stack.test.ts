@@ -1,5 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BOOKWORM_OS_RELEASE,
+  BOOKWORM_PACKAGES,
+  EXPECTED_AFTER_OP1,
+  EXPECTED_NEW_IN_OP2,
+  type ExpectedFinding,
+  NOT_VULNERABLE,
+  OP1_FILE,
+  OP2_FILE,
+} from '../../src/bookworm.js';
+import {
   type ClairManifest,
   clairManifest,
   fetchRegistryToken,
@@ -12,16 +22,6 @@ import {
   type ScanStack,
   startScanStack,
 } from '../../src/index.js';
-import {
-  BOOKWORM_OS_RELEASE,
-  BOOKWORM_PACKAGES,
-  EXPECTED_AFTER_OP1,
-  EXPECTED_NEW_IN_OP2,
-  type ExpectedFinding,
-  NOT_VULNERABLE,
-  OP1_FILE,
-  OP2_FILE,
-} from '../../src/bookworm.js';
 
 const CREDENTIALS = { username: 'scanner', password: 'correct horse battery staple' };
 

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { OP1, OP1_FILE, OP2, OP2_FILE } from '../../src/bookworm.js';
 import {
   BOOKWORM,
   CLAIR_SEVERITIES,
@@ -11,7 +12,6 @@ import {
   toNdjson,
   uuidFrom,
 } from '../../src/index.js';
-import { OP1, OP1_FILE, OP2, OP2_FILE } from '../../src/bookworm.js';
 
 describe('Debian update operations in jsonblob format', () => {
   it('maps tracker urgencies one level up, as claircore does', () => {

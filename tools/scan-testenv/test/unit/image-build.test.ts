@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildImage, buildIndex, layerTar, MEDIA_TYPES, sha256Digest } from '../../src/index.js';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES } from '../../src/bookworm.js';
+import { buildImage, buildIndex, layerTar, MEDIA_TYPES, sha256Digest } from '../../src/index.js';
 
 const content = { osRelease: BOOKWORM_OS_RELEASE, dpkgPackages: BOOKWORM_PACKAGES };
 const arm64 = { os: 'linux', architecture: 'arm64' };
