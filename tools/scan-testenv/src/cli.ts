@@ -31,7 +31,7 @@ main(process.argv.slice(2)).then(
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (isMissingPackage(err, '@kubernetes/client-node')) {
       process.stderr.write(
-        '  fix: install the optional peer of @nimbus-ts/adapter-clair/testing: npm install -D @kubernetes/client-node\n',
+        '  fix: install the optional peer of @nimbus-ts/scan-testenv: npm install -D @kubernetes/client-node\n',
       );
     }
     process.exit(1);

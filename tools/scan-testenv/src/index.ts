@@ -1,5 +1,5 @@
 /**
- * `@nimbus-ts/adapter-clair/testing` — a real image-scanning environment for tests: Clair v4 (combo mode)
+ * `@nimbus-ts/scan-testenv` — a real image-scanning environment for tests: Clair v4 (combo mode)
  * on a throw-away PostgreSQL, an in-memory OCI registry (crane) with an optional Bearer-token login in front,
  * hand-made Debian test images, and offline vulnerability data in claircore's jsonblob format — all on
  * loopback, started the way `@nimbus-ts/k8s/testing` starts the control plane (Go binaries built once per

@@ -11,6 +11,7 @@ import {
   walkSchema,
 } from '@nimbus-ts/k8s/testing';
 import {
+  crdDirectory,
   DEFAULT_SEVERITY_THRESHOLD,
   FINDING_LIMITS,
   type ImageScanPolicy,
@@ -47,7 +48,8 @@ import { DEFAULT_RESCAN_INTERVAL } from '../../src/build/params.js';
 // against the schemas with Ajv standing in for the API server's validation. The example objects are typed with
 // the generated types, so tsc proves the types accept what the schemas accept.
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The scanning CRDs and their generated types are @nimbus-ts/scan-api's: the package that holds crds/.
+const packageDir = dirname(crdDirectory());
 
 // ---------------------------------------------------------------------------------------------------------
 // Expected values.
