@@ -12,6 +12,7 @@ import {
 import {
   abortable,
   checkLeastPrivilege,
+  exerciseAdapter,
   freeLoopbackPorts,
   leastPrivilegeProblems,
   type PolicyRule,
@@ -34,16 +35,20 @@ import {
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admissionDeclaration } from '../../src/adapter.js';
 import { createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 
-// The shipped RBAC of the image admission webhook (deploy/adapter-clair/webhook-rbac.yaml), proven on the
-// RBAC-enforcing control plane against a real Clair, PostgreSQL and registry: the webhook keeps its certificate
+// The shipped RBAC of the admission adapter (deploy/adapter-admission/webhook-rbac.yaml), proven on the
+// RBAC-enforcing control plane against a real Clair, PostgreSQL and registry: the adapter SDK builds, repairs and
+// deletes ImageAdmissionPolicies from NimbusPolicies and announces itself; the webhook keeps its certificate
 // Secret and its ValidatingWebhookConfiguration, serves ImageAdmissionPolicies and marks them Ready, records an
 // Audit Event and scans a private image with the pull secret its pod's ServiceAccount names, all with exactly those
 // rules and no 403; without any one of them a run fails.
 
-const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
+const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-admission', import.meta.url));
+// The secret-reader ClusterRole namespaces' owners bind to both Clair identities ships with the scanner.
+const SCANNER_DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
 const SERVICE_ACCOUNT = 'nimbus-clair-webhook';
 const CREDENTIALS = { username: 'puller', password: 'webhook-rbac-password' };
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -96,7 +101,7 @@ async function pollOrFail(
   if (failure !== undefined) throw new Error(failure);
 }
 
-describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rbac.yaml)', () => {
+describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.yaml)', () => {
   const env = envtest();
   const admin = new ObjectClient(env.kubeConfig, 'webhook-rbac-test');
   // One name for every run of this file, deleted after each run (the RBAC names it, so it cannot change per run).
@@ -172,8 +177,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
    * nginx:latest refused, an Audit policy's Pod admitted with an Event, and a Pod whose image from the private
    * registry is scanned with the pull secret its ServiceAccount names and refused for Critical findings.
    */
-  const scenario = async (ctx: ScenarioContext) => {
-    const { signal } = ctx;
+  const webhookScenario = async (ctx: ScenarioContext, signal: AbortSignal) => {
     const work = await env.namespace(`rbac-webhook-r${ctx.run}`);
     const [port] = await freeLoopbackPorts(1);
     const config = webhookConfig({
@@ -328,13 +332,56 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
     }
   };
 
+  /** The SDK part and the webhook side by side, as in the adapter's process; the first failure stops both. */
+  const scenario = async (ctx: ScenarioContext) => {
+    const stop = new AbortController();
+    ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
+    // The first failure is the cause; the other part then fails only because it was stopped.
+    let cause: { error: unknown } | undefined;
+    const stopOnFailure = (part: Promise<void>) =>
+      part.catch((error: unknown) => {
+        cause ??= { error };
+        stop.abort();
+      });
+    // The builder works in a namespace of its own, so that the webhook's part sees only its own policies.
+    const built = await env.namespace(`rbac-admission-r${ctx.run}`);
+    try {
+      await Promise.all([
+        stopOnFailure(
+          exerciseAdapter({
+            admin: env.kubeConfig,
+            kubeConfig: ctx.kubeConfig,
+            declaration: admissionDeclaration,
+            namespace: built.name,
+            leaseNamespace: ctx.namespace,
+            // Two rules, one policy: removing the first changes the ImageAdmissionPolicy, which must follow.
+            rules: [
+              { id: 'disallowLatestTag', rule: { action: 'Block' } },
+              { id: 'allowedRegistries', rule: { action: 'Block', params: { registries: ['docker.io'] } } },
+            ],
+            logger: ctx.logger,
+            id: `r${ctx.run}`,
+            signal: stop.signal,
+          }),
+        ),
+        stopOnFailure(webhookScenario(ctx, stop.signal)),
+      ]);
+    } finally {
+      await built.delete({ wait: true });
+    }
+    if (cause) throw cause.error;
+  };
+
   it(
-    'is enough for everything the webhook does, and every rule is needed',
+    'is enough for everything the adapter and its webhook do, and every rule is needed',
     async () => {
       try {
         const shipped = webhookConfig({ POD_NAMESPACE: 'nimbus-system' }).configuration?.name ?? '';
+        const secretReader = parseManifests(await env.runKubectl(['kustomize', SCANNER_DEPLOY])).filter(
+          (o) => o.kind === 'ClusterRole' && o.metadata?.name === SECRET_READER,
+        );
         const manifests = renameConfiguration(
-          parseManifests(await env.runKubectl(['kustomize', DEPLOY])),
+          [...parseManifests(await env.runKubectl(['kustomize', DEPLOY])), ...secretReader],
           shipped,
           configurationName,
         );
@@ -348,7 +395,7 @@ describe('the image admission webhook’s RBAC (deploy/adapter-clair/webhook-rba
           scenario,
           timeoutMs: 90_000,
         });
-        expect(leastPrivilegeProblems(report, { minRules: 10 })).toEqual([]);
+        expect(leastPrivilegeProblems(report, { minRules: 16 })).toEqual([]);
       } catch (error) {
         failed = true;
         throw error;
