@@ -157,7 +157,7 @@ describe('support matrix', () => {
     ['escapeToHost', ['kubearmor', 'kyverno']],
     ['denyExternalNetworkAccess', ['netpol']],
     ['assessTLS', ['k8tls']],
-    ['blockVulnerableImages', ['admission', 'clair']],
+    ['blockVulnerableImages', ['admission']],
     ['noSuchIntent', []],
   ])('enginesFor(%s) is %j', (id, engines) => {
     expect(registry.enginesFor(id)).toEqual(engines);
