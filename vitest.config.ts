@@ -22,6 +22,8 @@ export default defineConfig({
             'packages/*/test/integration/**/*.test.ts',
             'examples/*/test/integration/**/*.test.ts',
             'tools/*/test/integration/**/*.test.ts',
+            // Integration tests that span packages (e.g. an adapter with the core operator) share the control plane.
+            'e2e/test/integration/**/*.test.ts',
           ],
           // The netpol example runs under its own configuration, the one its README shows (below).
           exclude: ['examples/adapter-netpol/**'],

@@ -8,6 +8,8 @@ export default defineConfig({
     name: 'faults',
     root: import.meta.dirname,
     include: ['test/**/*.test.ts'],
+    // test/integration/ runs in the root configuration's integration project, on its shared control plane.
+    exclude: ['test/integration/**'],
     fileParallelism: false,
     pool: 'forks',
     testTimeout: 600_000,
