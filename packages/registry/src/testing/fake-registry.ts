@@ -27,6 +27,7 @@ export interface FakeRegistryOptions {
   readonly realm?: string;
 }
 
+/** The `sha256:<hex>` digest of `bytes`, as registries name blobs and manifests. */
 export const sha256 = (bytes: Uint8Array | string) =>
   `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -132,6 +133,7 @@ export function fakeRegistry(options: FakeRegistryOptions = {}) {
     putRawManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): void {
       manifests.set(`${repository}@${reference}`, { bytes, mediaType });
     },
+    /** Stores a blob under its digest, returning the digest. */
     putBlob(bytes: Buffer): string {
       const digest = sha256(bytes);
       blobs.set(digest, bytes);
@@ -145,9 +147,11 @@ export function fakeRegistry(options: FakeRegistryOptions = {}) {
     revokeTokens(): void {
       tokens.clear();
     },
+    /** How many requests so far `filter` accepts. */
     count(filter: (call: Call) => boolean): number {
       return calls.filter(filter).length;
     },
+    /** The requests so far to the token endpoint. */
     tokenCalls(): Call[] {
       return calls.filter((c) => `${c.url.origin}${c.url.pathname}` === realm);
     },

@@ -43,12 +43,18 @@ for (const file of crdFiles) {
   crds.set(crd.spec.names.kind, { file, crd });
 }
 
+/**
+ * The CRD of `kind`, as written in crds/.
+ *
+ * @throws Error when no CRD defines the kind.
+ */
 export function crdOf(kind: string): CustomResourceDefinition {
   const entry = crds.get(kind);
   if (!entry) throw new Error(`no CRD for ${kind} in ${crdDirectory()}`);
   return entry.crd;
 }
 
+/** The OpenAPI schema of the stored version of `kind`'s CRD. */
 export function storageSchema(kind: string): CrdSchema {
   const schema = crdOf(kind).spec.versions.find((v) => v.storage)?.schema?.openAPIV3Schema;
   if (!schema) throw new Error(`${kind} has no storage schema`);
