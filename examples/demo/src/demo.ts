@@ -219,23 +219,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     // image-security intents refuse.
     const kubectl = (args: readonly string[], input?: string) => kubectlResult(cp, args, input);
     const admission: { attempt: string; answer: string }[] = [];
-    if ('stack' in scanning) {
-      const host = scanning.stack.registry.host;
-      progress(`trusting the demo's own registry ${host} in SecurityIntent allowed-registries`);
-      await kubectl([
-        'patch',
-        'securityintent',
-        'allowed-registries',
-        '--type=json',
-        '-p',
-        JSON.stringify([{ op: 'add', path: '/spec/intent/params/registries/-', value: host }]),
-      ]);
-      await waitFor('the admission policy to trust the demo registry', 60_000, async () => {
-        const out = await kubectl(['get', 'imageadmissionpolicies', '-n', 'demo', '-o', 'json']);
-        return out.stdout.includes(`"${host}"`);
-      });
-    }
     const [port] = await freeLoopbackPorts(1);
+    // The admission adapter builds the ImageAdmissionPolicies itself, so it runs before the demo changes them.
     progress(`starting the image admission webhook on https://127.0.0.1:${port}`);
     const webhook = startNodeProcess({
       name: 'nimbus-clair-webhook',
@@ -257,6 +242,22 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     processes.push(webhook);
     started.push(webhook);
     await webhook.waitForLog('controllers started');
+    if ('stack' in scanning) {
+      const host = scanning.stack.registry.host;
+      progress(`trusting the demo's own registry ${host} in SecurityIntent allowed-registries`);
+      await kubectl([
+        'patch',
+        'securityintent',
+        'allowed-registries',
+        '--type=json',
+        '-p',
+        JSON.stringify([{ op: 'add', path: '/spec/intent/params/registries/-', value: host }]),
+      ]);
+      await waitFor('the admission policy to trust the demo registry', 60_000, async () => {
+        const out = await kubectl(['get', 'imageadmissionpolicies', '-n', 'demo', '-o', 'json']);
+        return out.stdout.includes(`"${host}"`);
+      });
+    }
     await waitFor('the API server to call the webhook', 60_000, async () => {
       const probe = await kubectl(
         ['create', '--dry-run=server', '-f', '-'],

@@ -28,8 +28,8 @@
  * @packageDocumentation
  */
 
-// The registry and Clair protocol code is the adapter's own (src/registry, src/clair); the harness uses it
-// and re-exports what it always offered, so tests keep one import.
+// The registry and Clair protocol code is @nimbus-ts/registry's and @nimbus-ts/clair-client's; the harness uses it
+// and re-exports what it offered when it was @nimbus-ts/adapter-clair/testing, so tests keep one import.
 export {
   generatePskKey,
   InvalidPskKeyError,
