@@ -110,8 +110,8 @@ export class ImageScanner {
   /**
    * Scans one image.
    *
-   * @throws {@link RegistryError} when the image cannot be resolved (e.g. 401: missing or wrong pull secret),
-   *   or a Clair error (down, 429, index failure); the caller reports it and backs off.
+   * @throws `RegistryError` (`@nimbus-ts/registry`) when the image cannot be resolved (e.g. 401: missing or
+   *   wrong pull secret), or a Clair error (down, 429, index failure); the caller reports it and backs off.
    */
   scan(target: ScanTarget): Promise<ScanOutcome> {
     return this.limiter.run(async () => {
@@ -148,7 +148,7 @@ export class ImageScanner {
    * The digest a tag points at now (the index digest for a multi-arch image), asked of the registry with the
    * credentials in order as the kubelet would, and remembered for a few seconds; concurrent asks share one request.
    *
-   * @throws {@link RegistryError} naming the image and the fix when no credential can read it.
+   * @throws `RegistryError` (`@nimbus-ts/registry`) naming the image and the fix when no credential can read it.
    */
   digestOf(target: TagTarget): Promise<string> {
     const key = `${target.registry}/${target.repository}:${target.tag}`;
