@@ -29,7 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /** A component's entry point in this repository: `packages/<pkg>`, or `examples/<pkg>` (the netpol adapter). */
 const dist = (pkg: string, file = 'main.js') =>
   fileURLToPath(
-    new URL(`../../../../${pkg.includes('/') ? pkg : `packages/${pkg}`}/dist/${file}`, import.meta.url),
+    new URL(`../../../${pkg.includes('/') ? pkg : `packages/${pkg}`}/dist/${file}`, import.meta.url),
   );
 const PULL_PASSWORD = 'planted-pull-password-7f3a';
 const CLAIR_PASSWORD = 'planted-clair-password-91c2';
@@ -139,7 +139,7 @@ describe('no credential in any log line of any component', () => {
       POD_NAMESPACE: home.name,
     };
     const codes: (number | null)[] = [];
-    for (const [i, main] of [dist('adapter-clair'), dist('adapter-clair', 'webhook-main.js')].entries()) {
+    for (const [i, main] of [dist('adapter-clair'), dist('adapter-admission')].entries()) {
       // Its own Lease, so that a process that did start cannot hold the scanner's from the next test.
       const component = start(
         main,
@@ -192,7 +192,7 @@ describe('no credential in any log line of any component', () => {
       [`--lease-namespace=${home.name}`, `--identity=clair-${suffix}`],
       { ...common, SCAN_NAMESPACES: scanned.name },
     );
-    const webhook = start(dist('adapter-clair', 'webhook-main.js'), ['--leader-elect=false'], {
+    const webhook = start(dist('adapter-admission'), ['--leader-elect=false'], {
       ...common,
       POD_NAMESPACE: home.name,
       WEBHOOK_PORT: String(webhookPort),

@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NAMESPACES, ObjectClient, PODS } from '@nimbus-ts/k8s';
+import { NAMESPACES, crdDirectory as nimbusCrds, ObjectClient, PODS } from '@nimbus-ts/k8s';
 import {
   type CertificateAuthority,
   type ComponentProcess,
@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // kubeadm, kind and k3s can set), and the webhook process, run as deployed, serves only callers presenting a
 // certificate of that CA with that name. It needs its own control plane: the configuration is an apiserver flag.
 
-const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/webhook-main.js', import.meta.url));
+const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const API_SERVER_NAME = 'kube-apiserver-webhook-client';
 
 /** POSTs an empty object to the webhook as a pod could, with `client` as its certificate; resolves to the outcome. */
@@ -123,7 +123,7 @@ describe('the webhook, authenticating the API server by client certificate', () 
       apiServerFlags: { 'admission-control-config-file': admissionConfig },
     });
     admin = new ObjectClient(cp.kubeConfig, 'client-auth-test');
-    await cp.installCRDs([crdDirectory()]);
+    await cp.installCRDs([nimbusCrds(), crdDirectory()]);
     for (const name of ['nimbus-system', 'shop']) {
       await admin.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }

@@ -1,6 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
-import { ObjectClient, PODS, VALIDATING_WEBHOOK_CONFIGURATIONS } from '@nimbus-ts/k8s';
+import {
+  crdDirectory as nimbusCrds,
+  ObjectClient,
+  PODS,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   freeLoopbackPorts,
@@ -13,11 +18,11 @@ import type { ImageAdmissionPolicy } from '@nimbus-ts/scan-api';
 import { crdDirectory, IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Admission that fails safe without failing the cluster: the webhook, run as deployed (dist/webhook-main.js), keeps
+// Admission that fails safe without failing the cluster: the webhook, run as deployed (dist/main.js), keeps
 // its ValidatingWebhookConfiguration's namespaceSelector equal to the namespaces an ImageAdmissionPolicy covers. Once
 // it is down, failurePolicy Fail refuses pods where a policy applies, and nowhere else.
 
-const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/webhook-main.js', import.meta.url));
+const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 type Configuration = V1ValidatingWebhookConfiguration;
 
@@ -73,7 +78,7 @@ describe('the webhook configuration follows the namespaces image policies cover'
   };
 
   beforeAll(async () => {
-    await env.installCRDs([crdDirectory()]);
+    await env.installCRDs([nimbusCrds(), crdDirectory()]);
     home = await env.namespace('cov-home');
     covered = await env.namespace('cov-covered');
     uncovered = await env.namespace('cov-uncovered');

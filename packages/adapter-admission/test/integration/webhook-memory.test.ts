@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   freeLoopbackPorts,
@@ -14,14 +15,14 @@ import { crdDirectory } from '@nimbus-ts/scan-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JSON_SHAPE_LIMITS } from '../../src/admission/json-shape.js';
 
-// Hostile bodies against the webhook as it is deployed: dist/webhook-main.js as its own process, configured by its
+// Hostile bodies against the webhook as it is deployed: dist/main.js as its own process, configured by its
 // environment, serving HTTPS. Its peak RSS (VmHWM) after a flood of 32 concurrent hostile requests must stay under
 // the memory limit webhook-deployment.yaml gives it, or the kubelet would kill it and, with failurePolicy Fail, the
 // namespaces it guards could create no pod.
 
-const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/webhook-main.js', import.meta.url));
+const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const DEPLOYMENT = fileURLToPath(
-  new URL('../../../../deploy/adapter-clair/webhook-deployment.yaml', import.meta.url),
+  new URL('../../../../deploy/adapter-admission/webhook-deployment.yaml', import.meta.url),
 );
 const FOUR_MIB = 4 * 1024 * 1024;
 const CONCURRENT = 32;
@@ -94,7 +95,7 @@ describe('the webhook process under hostile bodies', () => {
   const limit = deployedMemoryLimit();
 
   beforeAll(async () => {
-    await env.installCRDs([crdDirectory()]);
+    await env.installCRDs([nimbusCrds(), crdDirectory()]);
     home = await env.namespace('wh-memory');
     [port = 0] = await freeLoopbackPorts(1);
     webhook = startComponentProcess(
