@@ -42,7 +42,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // (dist/main.js, configured by its environment) building the ImageScanPolicy, scanning, reporting and notifying.
 
 const API = 'intent.security.nimbus.com/v1alpha1';
-const CLAIR_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const CLAIR_MAIN = fileURLToPath(import.meta.resolve('@nimbus-ts/adapter-clair/package.json')).replace(
+  /package\.json$/,
+  'dist/main.js',
+);
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 describe('the core operator with nimbus-clair', () => {
