@@ -138,7 +138,7 @@ describe('support matrix', () => {
     // §3 table and §3.4
     ['k8tls', ['assessTLS']],
     // image-security requirement
-    ['clair', ['vulnerabilityScanning', 'blockVulnerableImages']],
+    ['clair', ['vulnerabilityScanning']],
     ['admission', ['disallowLatestTag', 'allowedRegistries', 'blockVulnerableImages']],
     ['falco', []],
   ])('%s supports exactly %j', (engine, ids) => {
