@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KUBEARMOR_POLICIES, kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
-import { ApiError, crdDirectory, LEASES, ObjectClient, PODS, RESOURCES, rawRequest } from '@nimbus-ts/k8s';
+import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
+import { ApiError, LEASES, ObjectClient, PODS, rawRequest } from '@nimbus-ts/k8s';
 import {
   apiWrites,
   type ControlPlane,

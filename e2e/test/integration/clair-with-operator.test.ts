@@ -2,18 +2,15 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createOperator, type Operator } from '@nimbus-ts/core-operator';
 import {
-  createLogger,
   type NimbusPolicy,
   crdDirectory as nimbusCrds,
-  ObjectClient,
-  PODS,
   RESOURCES,
-  SECRETS,
   type SecurityIntent,
   type SecurityIntentBinding,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { createOperator, type Operator } from '@nimbus-ts/core-operator';
+import { createLogger, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   freeLoopbackPorts,

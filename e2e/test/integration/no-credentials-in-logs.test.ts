@@ -1,13 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  crdDirectory as nimbusCrds,
-  ObjectClient,
-  PODS,
-  SECRETS,
-  VALIDATING_WEBHOOK_CONFIGURATIONS,
-} from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
+import { ObjectClient, PODS, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   freeLoopbackPorts,

@@ -5,14 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import { type CliIo, main as nimbus, type StatusReport } from '@nimbus-ts/cli';
-import {
-  DEPLOYMENTS,
-  NAMESPACES,
-  crdDirectory as nimbusCrds,
-  ObjectClient,
-  SERVICE_ACCOUNTS,
-} from '@nimbus-ts/k8s';
+import { DEPLOYMENTS, NAMESPACES, ObjectClient, SERVICE_ACCOUNTS } from '@nimbus-ts/k8s';
 import { type ControlPlane, freeLoopbackPorts, startControlPlane } from '@nimbus-ts/k8s/testing';
 import { crdDirectory as scanningCrds } from '@nimbus-ts/scan-api';
 import { convergence } from './convergence.js';

@@ -1,4 +1,4 @@
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
 import { ADMISSION_INTENTS, buildImageAdmissionPolicies } from './build/image-admission-policy.js';
 

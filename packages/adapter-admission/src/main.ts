@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
+import { runAdapter } from '@nimbus-ts/adapter-sdk';
+import { exitOnFailure } from '@nimbus-ts/k8s';
 import { admissionDeclaration } from './adapter.js';
 import { createAdmissionWebhook } from './webhook/admission-webhook.js';
 import { WEBHOOK_ENV, webhookConfig } from './webhook/config.js';

@@ -1,4 +1,4 @@
-import type { AdapterDeclaration } from '@nimbus-ts/k8s';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import { IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from './build/image-scan-policy.js';
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import { runAdapter } from '@nimbus-ts/adapter-sdk';
 import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
-import { exitOnFailure, runAdapter } from '@nimbus-ts/k8s';
+import { exitOnFailure } from '@nimbus-ts/k8s';
 import { clairScanDeclaration } from './adapter.js';
 import { SCANNER_ENV, scannerConfig } from './scanner/config.js';
 import { ScanMetrics } from './scanner/metrics.js';

@@ -4,8 +4,9 @@ import clairScanDeclaration from '@nimbus-ts/adapter-clair/declaration';
 import k8tlsAdapter from '@nimbus-ts/adapter-k8tls/declaration';
 import kubearmorAdapter from '@nimbus-ts/adapter-kubearmor/declaration';
 import kyvernoAdapter from '@nimbus-ts/adapter-kyverno/declaration';
+import type { AdapterDeclaration } from '@nimbus-ts/adapter-sdk';
 import type { IntentDefinition, IntentRegistry } from '@nimbus-ts/idpool';
-import type { AdapterDeclaration, ResourceType } from '@nimbus-ts/k8s';
+import type { ResourceType } from '@nimbus-ts/k8s';
 
 /**
  * The adapters `nimbus` always knows: the published ones. `render` runs their builders and `status` resolves the

@@ -17,14 +17,14 @@ export const CHART_CRD_DIR = join(CHART_DIR, 'files', 'crds');
  * must equal.
  */
 export const CRD_SOURCE_DIRS: readonly string[] = [
-  join(REPOSITORY, 'packages', 'k8s', 'crds'),
+  join(REPOSITORY, 'packages', 'api', 'crds'),
   join(REPOSITORY, 'packages', 'scan-api', 'crds'),
   join(REPOSITORY, 'packages', 'adapter-k8tls', 'crds'),
 ];
 
 /** One CRD file and the chart's copy of it. */
 export interface CrdCopy {
-  /** The source of truth, e.g. `packages/k8s/crds/intent.security.nimbus.com_nimbuspolicies.yaml`. */
+  /** The source of truth, e.g. `packages/api/crds/intent.security.nimbus.com_nimbuspolicies.yaml`. */
   readonly source: string;
   /** The chart's copy, `deploy/helm/nimbus-ts/files/crds/<same name>`. */
   readonly copy: string;

@@ -4,29 +4,31 @@ import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import {
   Action,
   type ApiServerAccess,
-  type CertificateSource,
   type Component,
   type Condition,
   Controller,
   type ControllerMetrics,
   EventRecorder,
-  FileCertificates,
   type Logger,
   ObjectClient,
   type ResourceType,
   SECRETS,
   SERVICE_ACCOUNTS,
-  SelfManagedCertificates,
   setConditions,
-  type TlsMaterial,
   updateStatus,
-  WebhookConfigurationKeeper,
-  type WebhookOptions,
 } from '@nimbus-ts/k8s';
 import type { SecretLike } from '@nimbus-ts/registry';
 import { secretAccessError } from '@nimbus-ts/registry';
 import type { ImageAdmissionPolicy, ImageAdmissionPolicyStatus } from '@nimbus-ts/scan-api';
 import { IMAGE_ADMISSION_POLICIES } from '@nimbus-ts/scan-api';
+import {
+  type CertificateSource,
+  FileCertificates,
+  SelfManagedCertificates,
+  type TlsMaterial,
+  WebhookConfigurationKeeper,
+  type WebhookOptions,
+} from '@nimbus-ts/webhook';
 import {
   type AdmissionServer,
   createAdmissionHandler,

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import {
   ControllerMetrics,
   createLogger,
   DEPLOYMENTS,
   EVENTS,
-  crdDirectory as nimbusCrds,
   ObjectClient,
   PODS,
   type ResourceType,

@@ -3,7 +3,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NAMESPACES, crdDirectory as nimbusCrds, ObjectClient, PODS } from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
+import { NAMESPACES, ObjectClient, PODS } from '@nimbus-ts/k8s';
 import {
   type CertificateAuthority,
   type ComponentProcess,

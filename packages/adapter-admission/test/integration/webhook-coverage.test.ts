@@ -1,11 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
-import {
-  crdDirectory as nimbusCrds,
-  ObjectClient,
-  PODS,
-  VALIDATING_WEBHOOK_CONFIGURATIONS,
-} from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
+import { ObjectClient, PODS, VALIDATING_WEBHOOK_CONFIGURATIONS } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
   freeLoopbackPorts,

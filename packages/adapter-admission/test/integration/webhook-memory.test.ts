@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { crdDirectory as nimbusCrds } from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import {
   type ComponentProcess,
   freeLoopbackPorts,

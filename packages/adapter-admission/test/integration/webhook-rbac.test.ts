@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { exerciseAdapter } from '@nimbus-ts/adapter-sdk/testing';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import {
   EVENTS,
-  crdDirectory as nimbusCrds,
   ObjectClient,
   PODS,
   SECRETS,
@@ -12,7 +13,6 @@ import {
 import {
   abortable,
   checkLeastPrivilege,
-  exerciseAdapter,
   freeLoopbackPorts,
   leastPrivilegeProblems,
   type PolicyRule,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crdDirectory as nimbusCrdDirectory } from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrdDirectory } from '@nimbus-ts/api';
 import { type CrdSchema, readCRDs, structuralSchemaProblems, walkSchema } from '@nimbus-ts/k8s/testing';
 import {
   crdDirectory,

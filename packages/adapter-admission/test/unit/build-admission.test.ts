@@ -1,12 +1,7 @@
+import { type BuildContext, type Builder, desiredState } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry, IntentIds } from '@nimbus-ts/idpool';
-import {
-  type BuildContext,
-  type Builder,
-  desiredState,
-  type NimbusPolicy,
-  type NimbusRule,
-  semanticEqual,
-} from '@nimbus-ts/k8s';
+import { semanticEqual } from '@nimbus-ts/k8s';
 import {
   IMAGE_ADMISSION_POLICIES,
   IMAGE_SCAN_POLICIES,

@@ -1,5 +1,7 @@
+import type { BuildContext } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy } from '@nimbus-ts/api';
 import { IntentIds } from '@nimbus-ts/idpool';
-import { type BuildContext, boundedName, type NimbusPolicy } from '@nimbus-ts/k8s';
+import { boundedName } from '@nimbus-ts/k8s';
 import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
 import { SCANNING_API_VERSION, scanAction } from '@nimbus-ts/scan-api';
 import { scanParams } from './params.js';

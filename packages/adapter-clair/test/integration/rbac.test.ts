@@ -2,20 +2,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { exerciseAdapter } from '@nimbus-ts/adapter-sdk/testing';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
-import {
-  NAMESPACES,
-  NODES,
-  crdDirectory as nimbusCrds,
-  ObjectClient,
-  PODS,
-  SECRETS,
-  SERVICE_ACCOUNTS,
-} from '@nimbus-ts/k8s';
+import { NAMESPACES, NODES, ObjectClient, PODS, SECRETS, SERVICE_ACCOUNTS } from '@nimbus-ts/k8s';
 import {
   abortable,
   checkLeastPrivilege,
-  exerciseAdapter,
   FORBIDDEN,
   leastPrivilegeProblems,
   parseManifests,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
-import { createLogger, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
+import { createLogger, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
-import { createLogger, NODES, crdDirectory as nimbusCrds, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
+import { createLogger, NODES, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';

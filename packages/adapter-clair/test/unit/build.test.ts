@@ -1,11 +1,7 @@
+import type { BuildContext, Builder } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry, IntentIds } from '@nimbus-ts/idpool';
-import {
-  type BuildContext,
-  type Builder,
-  type NimbusPolicy,
-  type NimbusRule,
-  semanticEqual,
-} from '@nimbus-ts/k8s';
+import { semanticEqual } from '@nimbus-ts/k8s';
 import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
 import {
   IMAGE_SCAN_POLICIES,

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crdDirectory as nimbusCrdDirectory } from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrdDirectory } from '@nimbus-ts/api';
 import {
   type CrdSchema,
   readCRDs,
@@ -782,7 +782,7 @@ describe('src/api/generated.ts', () => {
   it('is up to date with crds/ (the shared generator, run with --check as in typecheck)', () => {
     const result = spawnSync(
       process.execPath,
-      ['../k8s/scripts/generate-types.mjs', '--package-dir', '.', '--union', 'ScanningObject', '--check'],
+      ['../api/scripts/generate-types.mjs', '--package-dir', '.', '--union', 'ScanningObject', '--check'],
       { cwd: packageDir, encoding: 'utf8' },
     );
     expect(result.stderr).toBe('');

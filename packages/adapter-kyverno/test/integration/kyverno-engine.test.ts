@@ -6,11 +6,9 @@ import {
   crdDirectory,
   type NimbusPolicy,
   type NimbusRule,
-  ObjectClient,
   RESOURCES,
-  type ResourceType,
-  rawRequest,
-} from '@nimbus-ts/k8s';
+} from '@nimbus-ts/api';
+import { ObjectClient, type ResourceType, rawRequest } from '@nimbus-ts/k8s';
 import {
   apiWrites,
   type ComponentProcess,

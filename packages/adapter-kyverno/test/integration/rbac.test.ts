@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { crdDirectory } from '@nimbus-ts/k8s';
-import { checkAdapterLeastPrivilege, parseManifests, type TestNamespace } from '@nimbus-ts/k8s/testing';
+import { checkAdapterLeastPrivilege } from '@nimbus-ts/adapter-sdk/testing';
+import { crdDirectory } from '@nimbus-ts/api';
+import { parseManifests, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { kyvernoCrdDirectories } from '@nimbus-ts/kyverno-testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
-import { crdDirectory as nimbusCrds } from '@nimbus-ts/k8s';
+import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import {
   cacheRoot,
   freeLoopbackPorts,

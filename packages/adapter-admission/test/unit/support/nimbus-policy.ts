@@ -1,5 +1,6 @@
+import { type BuildContext, supportedRules } from '@nimbus-ts/adapter-sdk';
+import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import { type BuildContext, type NimbusPolicy, type NimbusRule, supportedRules } from '@nimbus-ts/k8s';
 
 /** A NimbusPolicy rule with an action (Audit unless given) and optional parameters. */
 export function rule(id: string, params?: Record<string, string[]>, action = 'Audit'): NimbusRule {
