@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 const k8sTesting = './packages/k8s/src/testing';
-const scanTesting = './packages/adapter-clair/src/testing';
+const scanTesting = './tools/scan-testenv/src';
 
 export default defineConfig({
   test: {

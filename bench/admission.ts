@@ -26,7 +26,7 @@ import {
   startAdmissionServer,
   type VerdictSource,
   type VulnerabilityVerdict,
-} from '@nimbus-ts/adapter-clair';
+} from '@nimbus-ts/adapter-admission';
 import { createCertificateAuthority } from '@nimbus-ts/k8s/testing';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1000);

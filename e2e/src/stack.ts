@@ -14,9 +14,9 @@ const MAINS: Readonly<Record<Role, string>> = {
     /package\.json$/,
     'dist/main.js',
   ),
-  webhook: fileURLToPath(import.meta.resolve('@nimbus-ts/adapter-clair/package.json')).replace(
+  webhook: fileURLToPath(import.meta.resolve('@nimbus-ts/adapter-admission/package.json')).replace(
     /package\.json$/,
-    'dist/webhook-main.js',
+    'dist/main.js',
   ),
 };
 

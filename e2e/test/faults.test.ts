@@ -3,7 +3,6 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { crdDirectory as clairCrdDirectory } from '@nimbus-ts/adapter-clair';
 import { KUBEARMOR_POLICIES, kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
 import { ApiError, LEASES, ObjectClient, PODS, rawRequest } from '@nimbus-ts/k8s';
@@ -17,6 +16,7 @@ import {
   startControlPlane,
   type TestNamespace,
 } from '@nimbus-ts/k8s/testing';
+import { crdDirectory as clairCrdDirectory } from '@nimbus-ts/scan-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDelayingProxy } from '../src/delaying-proxy.js';
 import { deployedMemoryLimitMiB } from '../src/deployed-limits.js';
@@ -50,7 +50,7 @@ const TABLE_FILE = fileURLToPath(new URL('../../tmp/faults-table.txt', import.me
 const LIMITS: Record<Role, number> = {
   operator: deployedMemoryLimitMiB('core-operator/deployment.yaml', 'nimbus-core-operator'),
   adapter: deployedMemoryLimitMiB('adapter-kubearmor/deployment.yaml', 'nimbus-kubearmor'),
-  webhook: deployedMemoryLimitMiB('adapter-clair/webhook-deployment.yaml', 'nimbus-clair-webhook'),
+  webhook: deployedMemoryLimitMiB('adapter-admission/webhook-deployment.yaml', 'nimbus-clair-webhook'),
 };
 /** Convergence after a kill or restart: a Lease expiry (15 s), a re-list and the reconciles, on two shared cores. */
 const CONVERGE_MS = 120_000;

@@ -94,7 +94,7 @@ have_postgres_server() {
   command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1
 }
 
-# What the image-scanning tests (@nimbus-ts/adapter-clair/testing) run: a local PostgreSQL server, installed
+# What the image-scanning tests (@nimbus-ts/scan-testenv) run: a local PostgreSQL server, installed
 # from Debian when missing, and Clair v4 + crane, built from Go modules once per machine.
 ensure_scan_dependencies() {
   step "image-scanning test dependencies (PostgreSQL, Clair, crane)"
@@ -113,9 +113,9 @@ ensure_scan_dependencies() {
         "install it ('sudo apt-get install -y postgresql' on Debian/Ubuntu), or set NIMBUS_PG_BIN_DIR"
     fi
   fi
-  (cd "$NIMBUS_ROOT" && pnpm turbo run build --filter=@nimbus-ts/adapter-clair --output-logs=errors-only >/dev/null) ||
-    fail "building @nimbus-ts/adapter-clair failed" "run 'pnpm turbo run build --filter=@nimbus-ts/adapter-clair' to see why"
-  node "$NIMBUS_ROOT/packages/adapter-clair/dist/testing/cli.js" build >/dev/null
+  (cd "$NIMBUS_ROOT" && pnpm turbo run build --filter=@nimbus-ts/scan-testenv --output-logs=errors-only >/dev/null) ||
+    fail "building @nimbus-ts/scan-testenv failed" "run 'pnpm turbo run build --filter=@nimbus-ts/scan-testenv' to see why"
+  node "$NIMBUS_ROOT/tools/scan-testenv/dist/cli.js" build >/dev/null
 }
 
 # actionlint, which the release tests run over .github/workflows: built from Go modules once per machine.

@@ -3,13 +3,13 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
 import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import { type CliIo, main as nimbus, type StatusReport } from '@nimbus-ts/cli';
 import { DEPLOYMENTS, NAMESPACES, ObjectClient, SERVICE_ACCOUNTS } from '@nimbus-ts/k8s';
 import { type ControlPlane, freeLoopbackPorts, startControlPlane } from '@nimbus-ts/k8s/testing';
+import { crdDirectory as scanningCrds } from '@nimbus-ts/scan-api';
 import { convergence } from './convergence.js';
 import { startKubeletStandIn } from './kubelet.js';
 import { type DemoKyverno, startDemoKyverno } from './kyverno.js';
@@ -147,7 +147,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       started.push(process);
       return process;
     };
-    progress('starting the core operator and the adapters (their logs: ' + logs + ')');
+    progress(`starting the core operator and the adapters (their logs: ${logs})`);
     component('core-operator', '@nimbus-ts/core-operator', 'nimbus-core-operator');
     component('nimbus-kubearmor', '@nimbus-ts/adapter-kubearmor', 'nimbus-kubearmor');
     component('nimbus-netpol', '@nimbus-ts/example-adapter-netpol', 'nimbus-netpol');
@@ -214,27 +214,12 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     // image-security intents refuse.
     const kubectl = (args: readonly string[], input?: string) => kubectlResult(cp, args, input);
     const admission: { attempt: string; answer: string }[] = [];
-    if ('stack' in scanning) {
-      const host = scanning.stack.registry.host;
-      progress(`trusting the demo's own registry ${host} in SecurityIntent allowed-registries`);
-      await kubectl([
-        'patch',
-        'securityintent',
-        'allowed-registries',
-        '--type=json',
-        '-p',
-        JSON.stringify([{ op: 'add', path: '/spec/intent/params/registries/-', value: host }]),
-      ]);
-      await waitFor('the admission policy to trust the demo registry', 60_000, async () => {
-        const out = await kubectl(['get', 'imageadmissionpolicies', '-n', 'demo', '-o', 'json']);
-        return out.stdout.includes(`"${host}"`);
-      });
-    }
     const [port] = await freeLoopbackPorts(1);
+    // The admission adapter builds the ImageAdmissionPolicies itself, so it runs before the demo changes them.
     progress(`starting the image admission webhook on https://127.0.0.1:${port}`);
     const webhook = startNodeProcess({
       name: 'nimbus-clair-webhook',
-      main: binOf('@nimbus-ts/adapter-clair', 'nimbus-clair-webhook'),
+      main: binOf('@nimbus-ts/adapter-admission', 'nimbus-admission-webhook'),
       args: [
         `--kubeconfig=${cp.kubeconfigPath}`,
         '--leader-elect=false',
@@ -252,6 +237,22 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     processes.push(webhook);
     started.push(webhook);
     await webhook.waitForLog('controllers started');
+    if ('stack' in scanning) {
+      const host = scanning.stack.registry.host;
+      progress(`trusting the demo's own registry ${host} in SecurityIntent allowed-registries`);
+      await kubectl([
+        'patch',
+        'securityintent',
+        'allowed-registries',
+        '--type=json',
+        '-p',
+        JSON.stringify([{ op: 'add', path: '/spec/intent/params/registries/-', value: host }]),
+      ]);
+      await waitFor('the admission policy to trust the demo registry', 60_000, async () => {
+        const out = await kubectl(['get', 'imageadmissionpolicies', '-n', 'demo', '-o', 'json']);
+        return out.stdout.includes(`"${host}"`);
+      });
+    }
     await waitFor('the API server to call the webhook', 60_000, async () => {
       const probe = await kubectl(
         ['create', '--dry-run=server', '-f', '-'],

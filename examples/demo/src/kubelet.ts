@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { runningPodStatus } from '@nimbus-ts/adapter-clair/testing';
 import { ObjectClient, PODS } from '@nimbus-ts/k8s';
+import { runningPodStatus } from '@nimbus-ts/scan-testenv';
 
 /** The parts of a Pod the stand-in reads. */
 export interface DemoPod {

@@ -11,7 +11,7 @@ import {
   pushTestImage,
   type ScanStack,
   startScanStack,
-} from '@nimbus-ts/adapter-clair/testing';
+} from '@nimbus-ts/scan-testenv';
 
 /** Scanning, when this machine can run Clair: the stack, the demo's images, and what `nimbus-clair` needs. */
 export interface DemoScanning {

@@ -1,15 +1,16 @@
 /**
- * `@nimbus-ts/adapter-clair/declaration`: the Clair adapter's declaration and its pure builders, and nothing
- * of the scanner, the registry and Clair clients or the admission webhook. Tools that only build or describe
- * ImageScanPolicies and ImageAdmissionPolicies — `nimbus render`, `validate` and `status` — load this entry
- * point; its default export is the declaration, as `nimbus --adapter` expects.
+ * `@nimbus-ts/adapter-clair/declaration`: the Clair adapter's declaration and its pure builder, and nothing of
+ * the scanner or the registry and Clair clients. Tools that only build or describe ImageScanPolicies — `nimbus
+ * render`, `validate` and `status` — load this entry point; its default export is the declaration, as `nimbus
+ * --adapter` expects.
  *
  * @packageDocumentation
  */
 import { clairScanDeclaration } from './adapter.js';
 
-export { buildClairPolicies, clairScanDeclaration } from './adapter.js';
-export { IMAGE_ADMISSION_POLICIES, IMAGE_SCAN_POLICIES } from './api/constants.js';
+export { IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
+export { clairScanDeclaration } from './adapter.js';
+export { buildImageScanPolicies } from './build/image-scan-policy.js';
 
 /** The Clair adapter's declaration (the same object as {@link clairScanDeclaration}). */
 export default clairScanDeclaration;

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 import { runAdapter } from '@nimbus-ts/adapter-sdk';
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import { exitOnFailure } from '@nimbus-ts/k8s';
 import { clairScanDeclaration } from './adapter.js';
-import { ClairClient } from './clair/clair-client.js';
 import { SCANNER_ENV, scannerConfig } from './scanner/config.js';
-import { ImageScanner } from './scanner/image-scanner.js';
 import { ScanMetrics } from './scanner/metrics.js';
 import { createNotificationReceiver } from './scanner/notification-receiver.js';
 import { createScanController } from './scanner/scan-controller.js';

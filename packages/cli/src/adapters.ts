@@ -1,4 +1,5 @@
 // The declarations only (the packages' light ./declaration entry points), not the adapters' processes.
+import admissionDeclaration from '@nimbus-ts/adapter-admission/declaration';
 import clairScanDeclaration from '@nimbus-ts/adapter-clair/declaration';
 import k8tlsAdapter from '@nimbus-ts/adapter-k8tls/declaration';
 import kubearmorAdapter from '@nimbus-ts/adapter-kubearmor/declaration';
@@ -15,6 +16,7 @@ import type { ResourceType } from '@nimbus-ts/k8s';
 export const BUILTIN_ADAPTERS: readonly AdapterDeclaration[] = Object.freeze([
   kubearmorAdapter,
   clairScanDeclaration,
+  admissionDeclaration,
   kyvernoAdapter,
   k8tlsAdapter,
 ]);

@@ -302,7 +302,7 @@ const definitions: readonly IntentDefinition[] = [
         example: ['10s'],
       },
     ],
-    engines: ['admission', 'clair'],
+    engines: ['admission'],
   },
 ];
 

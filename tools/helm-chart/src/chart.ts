@@ -18,7 +18,7 @@ export const CHART_CRD_DIR = join(CHART_DIR, 'files', 'crds');
  */
 export const CRD_SOURCE_DIRS: readonly string[] = [
   join(REPOSITORY, 'packages', 'api', 'crds'),
-  join(REPOSITORY, 'packages', 'adapter-clair', 'crds'),
+  join(REPOSITORY, 'packages', 'scan-api', 'crds'),
   join(REPOSITORY, 'packages', 'adapter-k8tls', 'crds'),
 ];
 

@@ -12,7 +12,7 @@ export interface ImageComponent {
   readonly packageDir: string;
   /**
    * The package `bin` the image runs by default (its Entrypoint). The package's other bins run from the same image
-   * by overriding the command, e.g. the Clair adapter's webhook Deployment runs `nimbus-clair-webhook`.
+   * by overriding the command, e.g. the k8tls scan jobs run `nimbus-k8tls-report`.
    */
   readonly bin: string;
   /** Every TCP port any of the image's programs listens on. */
@@ -39,13 +39,19 @@ export const COMPONENTS: readonly ImageComponent[] = [
     bin: 'nimbus-kyverno',
     ports: [8080, 8081],
   },
-  // One image for the scanner and the admission webhook keeps the two at one version and builds once:
-  // 8443 is Clair's notifier webhook (nimbus-clair), 9443 the admission webhook's HTTPS (nimbus-clair-webhook).
+  // The scanner; 8443 is Clair's notifier webhook.
   {
     image: 'nimbus-clair',
     packageDir: 'packages/adapter-clair',
     bin: 'nimbus-clair',
-    ports: [8080, 8081, 8443, 9443],
+    ports: [8080, 8081, 8443],
+  },
+  // The admission adapter: builds ImageAdmissionPolicies and serves the webhook's HTTPS on 9443.
+  {
+    image: 'nimbus-admission',
+    packageDir: 'packages/adapter-admission',
+    bin: 'nimbus-admission-webhook',
+    ports: [8080, 8081, 9443],
   },
   // The adapter, and the report step of its scan jobs (nimbus-k8tls-report, run by overriding the command).
   {

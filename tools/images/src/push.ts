@@ -19,7 +19,7 @@ export async function findCrane(explicit: string | undefined, progress: Progress
   progress(
     'images: crane is not on PATH; using the one the test harness builds (the first time takes minutes)',
   );
-  const { ensureScanBinaries } = await import('@nimbus-ts/adapter-clair/testing');
+  const { ensureScanBinaries } = await import('@nimbus-ts/scan-testenv');
   return (await ensureScanBinaries()).crane;
 }
 

@@ -1,7 +1,7 @@
 // The tar format of image layers, written by hand so every byte is under our control: an image built twice from
 // the same inputs must have the same layer digests. Headers are POSIX ustar; a path or link target that ustar
 // cannot hold gets a PAX extended header first (pnpm's node_modules/.pnpm paths exceed ustar's 256 bytes).
-// The Clair test harness has a smaller writer for synthetic in-memory layers (packages/adapter-clair/src/testing/
+// The Clair test harness has a smaller writer for synthetic in-memory layers (tools/scan-testenv/src/
 // tar.ts); it stays there because a published package cannot depend on this private tool, and it needs neither
 // symbolic links, owners nor long paths.
 

@@ -24,7 +24,7 @@ let pending: string[] = [];
 try {
   declared = parseLayering(readFileSync(join(root, LAYERING_DOCUMENT), 'utf8'));
   const broken = kindProblems(packages, declared);
-  pending = broken.filter(isPendingProblem);
+  pending = broken.filter((p) => isPendingProblem(p));
   problems = [...layeringProblems(packages, declared), ...broken.filter((p) => !isPendingProblem(p))];
 } catch (error) {
   problems = [(error as Error).message];

@@ -2,9 +2,9 @@ import type { BuildContext } from '@nimbus-ts/adapter-sdk';
 import type { NimbusPolicy } from '@nimbus-ts/api';
 import { IntentIds } from '@nimbus-ts/idpool';
 import { boundedName } from '@nimbus-ts/k8s';
-import { SCANNING_API_VERSION } from '../api/constants.js';
-import type { ImageScanPolicy } from '../api/generated.js';
-import { scanAction, scanParams } from './params.js';
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
+import { SCANNING_API_VERSION, scanAction } from '@nimbus-ts/scan-api';
+import { scanParams } from './params.js';
 
 /** The canonical intent IDs the Clair adapter builds ImageScanPolicies for. */
 export const CLAIR_SCAN_INTENTS = Object.freeze([IntentIds.vulnerabilityScanning] as const);

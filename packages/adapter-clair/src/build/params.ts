@@ -1,14 +1,11 @@
 // The parameters of a vulnerabilityScanning rule, read and checked. Each parameter of a NimbusPolicy rule is a
 // list of strings; these take one value each, and an empty list counts as absent (as the ID pool says).
 
-import type { ScanAction, SeverityThreshold } from '../api/types.js';
-import { DEFAULT_SEVERITY_THRESHOLD, SEVERITY_THRESHOLDS } from '../report/severity.js';
+import type { SeverityThreshold } from '@nimbus-ts/scan-api';
+import { DEFAULT_SEVERITY_THRESHOLD, rescanIntervalSeconds, SEVERITY_THRESHOLDS } from '@nimbus-ts/scan-api';
 
 /** How often images are rescanned when the rule does not say: Clair's vulnerability data updates every 6h. */
 export const DEFAULT_RESCAN_INTERVAL = '6h';
-
-/** A rescan interval: whole hours, minutes and seconds, e.g. `6h`, `90m`, `1h30m` (the CRD's pattern). */
-export const RESCAN_INTERVAL_PATTERN = /^([0-9]+(h|m|s))+$/;
 
 /** The shortest rescan interval, in seconds: rescanning more often only loads Clair and the registry. */
 export const MIN_RESCAN_INTERVAL_SECONDS = 60;
@@ -42,28 +39,6 @@ export interface ScanParams {
   readonly ignoreUnfixed: boolean;
   /** Where the Slack webhook URL is, when findings are to be sent to Slack. */
   readonly slackWebhookSecret?: { readonly name: string; readonly key: string };
-}
-
-/**
- * The length of a rescan interval in seconds, or undefined when `text` is not one (see
- * {@link RESCAN_INTERVAL_PATTERN}). Limits are not checked here.
- */
-export function rescanIntervalSeconds(text: string): number | undefined {
-  if (!RESCAN_INTERVAL_PATTERN.test(text)) return undefined;
-  const unit = { h: 3600, m: 60, s: 1 } as const;
-  let seconds = 0;
-  for (const [, amount, suffix] of text.matchAll(/([0-9]+)([hms])/g)) {
-    seconds += Number(amount) * unit[suffix as keyof typeof unit];
-  }
-  return seconds;
-}
-
-/**
- * The ImageScanPolicy action for an intent's action: `Block` and `Enforce` (the tutorial's word for it) give
- * Block; anything else, unknown text included, Audit. Scanning only reports either way.
- */
-export function scanAction(action: string): ScanAction {
-  return action === 'Block' || action === 'Enforce' ? 'Block' : 'Audit';
 }
 
 const quoted = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');

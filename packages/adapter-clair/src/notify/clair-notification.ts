@@ -4,7 +4,7 @@
  * `DELETE /notifier/api/v1/notification/{id}` — in that order, so a set is only acknowledged once its
  * contents were handled.
  */
-import type { ClairNotification, NotificationPage } from '../clair/api-types.js';
+import type { ClairNotification, NotificationPage } from '@nimbus-ts/clair-client';
 
 /**
  * The part of a Clair client this module needs; the adapter's `ClairClient` satisfies it.

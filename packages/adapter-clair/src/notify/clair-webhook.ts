@@ -12,9 +12,9 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { decodePskKey } from '../clair/jwt.js';
-import { listen } from '../http/listen.js';
+import { decodePskKey } from '@nimbus-ts/clair-client';
 import { bearerToken, CLAIR_JWT_LEEWAY_SECONDS, CLAIR_NOTIFIER_ISSUER, verifyClairJwt } from './clair-jwt.js';
+import { listen } from './listen.js';
 
 /** An accepted delivery. */
 export interface ClairDelivery {

@@ -3,7 +3,7 @@
  * lists it. Only the fields a message shows and the ledger remembers are required, so callers can pass
  * `report.vulnerabilities` as they are, and tests can write findings by hand.
  */
-import type { ReportedVulnerability } from '../api/types.js';
+import type { ReportedVulnerability } from '@nimbus-ts/scan-api';
 
 /** One finding to notify about; `report.vulnerabilities[]` of a VulnerabilityReport satisfies it. */
 export type NotifiableFinding = Pick<

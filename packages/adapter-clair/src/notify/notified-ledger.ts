@@ -4,9 +4,8 @@
  * VulnerabilityReport (see {@link NOTIFIED_ANNOTATION}) and writes it back after a message was sent.
  */
 import { createHash } from 'node:crypto';
-import type { SeverityThreshold } from '../api/types.js';
-import { compareText, findingOrder } from '../report/findings.js';
-import { atLeast } from '../report/severity.js';
+import type { SeverityThreshold } from '@nimbus-ts/scan-api';
+import { atLeast, compareText, findingOrder } from '@nimbus-ts/scan-api';
 import type { NotifiableFinding } from './finding.js';
 
 /**

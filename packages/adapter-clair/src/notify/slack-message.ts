@@ -2,8 +2,8 @@
  * The Slack message about vulnerabilities of an image: a `text` fallback (what notifications and old
  * clients show) and Block Kit `blocks`. Pure, so the wording and Slack's limits are tested without Slack.
  */
-import type { SeverityCounts, SeverityThreshold } from '../api/types.js';
-import { findingOrder } from '../report/findings.js';
+import type { SeverityCounts, SeverityThreshold } from '@nimbus-ts/scan-api';
+import { findingOrder } from '@nimbus-ts/scan-api';
 import { SHORT_DIGEST_LENGTH } from '../report/report-name.js';
 import type { NotifiableFinding } from './finding.js';
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseRetryAfter } from '../registry/http.js';
+import { parseRetryAfter } from '@nimbus-ts/registry';
 import type { SlackPayload } from './slack-message.js';
 
 /** A webhook to post to. */

@@ -1,6 +1,6 @@
-// The pure parts of reporting: severities, report content, report names and which findings are new.
+// The pure parts of reporting the scanner keeps: report names and which findings are new (severities and the
+// report summary are @nimbus-ts/scan-api's, shared with admission).
 
-export { compareText, type FindingOrderKey, findingOrder } from './findings.js';
 export {
   findingKey,
   type NewFinding,
@@ -21,29 +21,3 @@ export {
   SHORT_DIGEST_LENGTH,
   shortDigest,
 } from './report-name.js';
-export {
-  atLeast,
-  bySeverityDescending,
-  DEFAULT_SEVERITY_THRESHOLD,
-  isSeverity,
-  moreSevere,
-  normalizeSeverity,
-  SEVERITIES,
-  SEVERITY_THRESHOLDS,
-  type Severity,
-  severityRank,
-} from './severity.js';
-export {
-  type ClairPackageInput,
-  type ClairVulnerabilityInput,
-  type ClairVulnerabilityReportInput,
-  cutText,
-  DEFAULT_MAX_BYTES,
-  DEFAULT_MAX_VULNERABILITIES,
-  FINDING_LIMITS,
-  inclusiveOptions,
-  kubernetesTimestamp,
-  MAX_VULNERABILITIES_LIMIT,
-  type SummarizeOptions,
-  summarizeReport,
-} from './summarize.js';

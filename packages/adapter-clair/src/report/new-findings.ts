@@ -2,9 +2,8 @@
 // before. A notification is about one (digest, vulnerability) pair, so a vulnerability affecting two packages of
 // an image is one notification, and the same vulnerability in another image is another.
 
-import type { ReportedVulnerability, ScanReport } from '../api/types.js';
-import { findingOrder } from './findings.js';
-import { atLeast, moreSevere, type Severity } from './severity.js';
+import type { ReportedVulnerability, ScanReport } from '@nimbus-ts/scan-api';
+import { atLeast, findingOrder, moreSevere, type Severity } from '@nimbus-ts/scan-api';
 
 /** The parts of a VulnerabilityReport read here. */
 export interface ReportOfImage {

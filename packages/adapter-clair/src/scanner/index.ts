@@ -1,14 +1,5 @@
 // The scanner: ImageScanPolicies → scans of running pods' images through Clair → VulnerabilityReports.
 export { SCANNER_ENV, type ScannerConfig, scannerConfig } from './config.js';
-export {
-  ImageScanner,
-  type ImageScannerOptions,
-  type ScannerCounters,
-  type ScanOutcome,
-  type ScanTarget,
-  type TagTarget,
-} from './image-scanner.js';
-export { ConcurrencyLimiter } from './limiter.js';
 export { type ReportedImage, ScanMetrics } from './metrics.js';
 export {
   DEFAULT_EXCLUDED_NAMESPACES,
@@ -55,4 +46,3 @@ export {
   type ScanStatusPlan,
   scanStatusFields,
 } from './scan-status.js';
-export { SingleFlight } from './single-flight.js';

@@ -1,5 +1,5 @@
+import type { ReportSummary } from '@nimbus-ts/scan-api';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ReportSummary } from '../api/types.js';
 
 const SEVERITY_KEYS = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] as const;
 

@@ -1,6 +1,12 @@
-import type { ImageScanPolicy } from '../api/generated.js';
-import { nodePlatform, normalizePlatform, type Platform } from '../registry/platform.js';
-import { type PodLike, podImages, type SkippedImage } from '../registry/pod-images.js';
+import {
+  nodePlatform,
+  normalizePlatform,
+  type Platform,
+  type PodLike,
+  podImages,
+  type SkippedImage,
+} from '@nimbus-ts/registry';
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
 
 /** A pod as the scanner reads it: identity, labels, and what `podImages` needs. */
 export interface ScannedPod extends PodLike {

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ImageScanner, ScanOutcome } from '@nimbus-ts/clair-client';
 import {
   Action,
   type ApiServerAccess,
@@ -18,8 +19,14 @@ import {
   type Store,
   updateStatus,
 } from '@nimbus-ts/k8s';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../api/constants.js';
-import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '../api/generated.js';
+import { type SecretLike, secretAccessError, selectCredentials } from '@nimbus-ts/registry';
+import type { ImageScanPolicy, ImageScanPolicyStatus, VulnerabilityReport } from '@nimbus-ts/scan-api';
+import {
+  IMAGE_SCAN_POLICIES,
+  inclusiveOptions,
+  summarizeReport,
+  VULNERABILITY_REPORTS,
+} from '@nimbus-ts/scan-api';
 import {
   decodeLedger,
   encodeLedger,
@@ -30,11 +37,7 @@ import {
 } from '../notify/notified-ledger.js';
 import { findingsMessage } from '../notify/slack-message.js';
 import { SlackSender } from '../notify/slack-sender.js';
-import { type SecretLike, selectCredentials } from '../registry/credentials.js';
-import { secretAccessError } from '../registry/secret-access.js';
 import { REPORT_MANAGER, reportLabels, reportName } from '../report/report-name.js';
-import { inclusiveOptions, summarizeReport } from '../report/summarize.js';
-import type { ImageScanner, ScanOutcome } from './image-scanner.js';
 import type { ScanMetrics } from './metrics.js';
 import { DEFAULT_NAMESPACE_FILTER, type NamespaceFilter, namespaceVerdict } from './namespace-filter.js';
 import {

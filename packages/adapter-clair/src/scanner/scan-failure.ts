@@ -1,5 +1,5 @@
-import { ClairError } from '../clair/clair-error.js';
-import { afterImage, RegistryError } from '../registry/registry-error.js';
+import { ClairError } from '@nimbus-ts/clair-client';
+import { afterImage, RegistryError } from '@nimbus-ts/registry';
 
 /** What a failed image scan becomes: the text of the policy's ScanFailed condition, and its log line. */
 export interface ScanFailure {

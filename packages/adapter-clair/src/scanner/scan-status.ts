@@ -1,6 +1,5 @@
 import { type Condition, type ConditionInput, setConditions } from '@nimbus-ts/k8s';
-import type { ImageScanPolicy, ImageScanPolicyStatus } from '../api/generated.js';
-import { rescanIntervalSeconds } from '../build/params.js';
+import { type ImageScanPolicy, type ImageScanPolicyStatus, rescanIntervalSeconds } from '@nimbus-ts/scan-api';
 
 /** The condition the scanner keeps on every ImageScanPolicy. */
 export const SCANNED = 'Ready';

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ClairNotification } from '@nimbus-ts/clair-client';
+import { ClairClient } from '@nimbus-ts/clair-client';
+import { generatePskKey, mintClairToken } from '@nimbus-ts/scan-testenv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ClairNotification } from '../../src/clair/api-types.js';
-import { ClairClient } from '../../src/clair/clair-client.js';
 import {
   type ClairDelivery,
   type ClairWebhookServer,
@@ -15,7 +16,6 @@ import {
   SlackSender,
   startClairWebhook,
 } from '../../src/index.js';
-import { generatePskKey, mintClairToken } from '../../src/testing/index.js';
 
 // Real local servers only: a Slack stand-in and a Clair notifier stand-in served by node:http, talking to
 // the adapter's own sender, webhook receiver and Clair client. Timing is judged from the timestamps the

@@ -1,7 +1,7 @@
 import type { ObjectClient } from '@nimbus-ts/k8s';
 import { pollUntil } from '@nimbus-ts/k8s/testing';
-import { IMAGE_SCAN_POLICIES } from '../../src/api/constants.js';
-import type { ImageScanPolicy } from '../../src/api/generated.js';
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
+import { IMAGE_SCAN_POLICIES } from '@nimbus-ts/scan-api';
 
 /**
  * Has an ImageScanPolicy scanned again and waits until that scan is over, returning the policy as it then is. A

@@ -1,20 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import { createLogger, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
-import { crdDirectory } from '../../src/api/crds.js';
-import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
-import { ClairClient } from '../../src/clair/clair-client.js';
-import { ImageScanner } from '../../src/scanner/image-scanner.js';
-import {
-  createNotificationReceiver,
-  type NotificationReceiver,
-} from '../../src/scanner/notification-receiver.js';
-import { IGNORE_UNFIXED_ANNOTATION } from '../../src/scanner/plan.js';
-import { createScanController, type ScanController } from '../../src/scanner/scan-controller.js';
+import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
 import {
   generatePskKey,
   importVulnerabilityFile,
@@ -24,8 +15,15 @@ import {
   runningPodStatus,
   type ScanStack,
   startScanStack,
-} from '../../src/testing/index.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../fixtures/bookworm.js';
+} from '@nimbus-ts/scan-testenv';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '@nimbus-ts/scan-testenv/bookworm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createNotificationReceiver,
+  type NotificationReceiver,
+} from '../../src/scanner/notification-receiver.js';
+import { IGNORE_UNFIXED_ANNOTATION } from '../../src/scanner/plan.js';
+import { createScanController, type ScanController } from '../../src/scanner/scan-controller.js';
 import { rescan } from './rescan.js';
 
 // The scanner through the failures users meet, on the real control plane with real Clair, PostgreSQL and

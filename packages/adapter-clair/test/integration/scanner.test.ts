@@ -1,18 +1,12 @@
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
+import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import { createLogger, NODES, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
 import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
-import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '../../src/api/constants.js';
-import { crdDirectory } from '../../src/api/crds.js';
-import type { ImageScanPolicy, VulnerabilityReport } from '../../src/api/generated.js';
-import { ClairClient } from '../../src/clair/clair-client.js';
-import { ImageScanner } from '../../src/scanner/image-scanner.js';
-import { ScanMetrics } from '../../src/scanner/metrics.js';
-import { createScanController } from '../../src/scanner/scan-controller.js';
+import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
+import { crdDirectory, IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
 import {
   importVulnerabilityFile,
   LINUX_AMD64,
@@ -20,9 +14,13 @@ import {
   pushTestImage,
   runningPodStatus,
   type ScanStack,
-} from '../../src/testing/index.js';
-import { sharedScanStack } from '../../src/testing/vitest.js';
-import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '../fixtures/bookworm.js';
+} from '@nimbus-ts/scan-testenv';
+import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE, OP2_FILE } from '@nimbus-ts/scan-testenv/bookworm';
+import { sharedScanStack } from '@nimbus-ts/scan-testenv/vitest';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ScanMetrics } from '../../src/scanner/metrics.js';
+import { createScanController } from '../../src/scanner/scan-controller.js';
 import { rescan as rescanPolicy } from './rescan.js';
 
 // The scanner on the real control plane with real Clair, PostgreSQL and registry: pods (whose status the test

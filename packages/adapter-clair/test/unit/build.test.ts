@@ -2,12 +2,18 @@ import type { BuildContext, Builder } from '@nimbus-ts/adapter-sdk';
 import type { NimbusPolicy, NimbusRule } from '@nimbus-ts/api';
 import { defaultRegistry, IntentIds } from '@nimbus-ts/idpool';
 import { semanticEqual } from '@nimbus-ts/k8s';
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
+import {
+  IMAGE_SCAN_POLICIES,
+  rescanIntervalSeconds,
+  SEVERITY_THRESHOLDS,
+  scanAction,
+} from '@nimbus-ts/scan-api';
+import { prunedFields, storageSchema, validate } from '@nimbus-ts/scan-api/testing';
 import { describe, expect, it } from 'vitest';
-import type { ImageScanPolicy } from '../../src/api/index.js';
+import { clairScanDeclaration } from '../../src/adapter.js';
 import { buildImageScanPolicies, CLAIR_SCAN_INTENTS } from '../../src/build/image-scan-policy.js';
-import { rescanIntervalSeconds, SCAN_PARAMS, scanAction, scanParams } from '../../src/build/params.js';
-import { SEVERITY_THRESHOLDS } from '../../src/report/severity.js';
-import { prunedFields, storageSchema, validate } from './scanning-schema.js';
+import { SCAN_PARAMS, scanParams } from '../../src/build/params.js';
 import { buildContext, nimbusPolicy, rule } from './support/nimbus-policy.js';
 
 // Compile-time check: the builder fits the SDK's contract for an adapter declaration.
@@ -283,12 +289,18 @@ describe('scanParams', () => {
 });
 
 describe('clairScanDeclaration', () => {
+  it('declares the Clair adapter: the scan intent, the ImageScanPolicy kind and its builder, and no admission', () => {
+    expect(clairScanDeclaration).toEqual({
+      name: 'clair',
+      intents: ['vulnerabilityScanning'],
+      kinds: [IMAGE_SCAN_POLICIES],
+      build: buildImageScanPolicies,
+    });
+  });
+
   it("agrees with the ID pool: the intents it gives to clair, and the intent's parameters and values", () => {
-    // blockVulnerableImages names clair too, but the admission webhook enforces it; Clair only supplies scans.
-    expect(defaultRegistry.supportedBy('clair').map((d) => d.id)).toEqual([
-      ...CLAIR_SCAN_INTENTS,
-      IntentIds.blockVulnerableImages,
-    ]);
+    // blockVulnerableImages is the admission adapter's: the webhook enforces it; Clair only supplies scans.
+    expect(defaultRegistry.supportedBy('clair').map((d) => d.id)).toEqual([...CLAIR_SCAN_INTENTS]);
     const definition = defaultRegistry.resolve(SCAN);
     expect(definition?.params.map((p) => p.name)).toEqual([...SCAN_PARAMS]);
     const values = Object.fromEntries((definition?.params ?? []).map((p) => [p.name, p.values]));

@@ -1,13 +1,12 @@
+import type { ReportedVulnerability, Severity } from '@nimbus-ts/scan-api';
+import { type ClairVulnerabilityReportInput, summarizeReport } from '@nimbus-ts/scan-api';
 import { describe, expect, it } from 'vitest';
-import type { ReportedVulnerability } from '../../src/api/index.js';
 import {
   findingKey,
   newFindings,
   notifiableKeys,
   type ReportOfImage,
 } from '../../src/report/new-findings.js';
-import type { Severity } from '../../src/report/severity.js';
-import { type ClairVulnerabilityReportInput, summarizeReport } from '../../src/report/summarize.js';
 
 const DIGEST = `sha256:${'1'.repeat(64)}`;
 const OTHER_DIGEST = `sha256:${'2'.repeat(64)}`;

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { decodePskKey } from '@nimbus-ts/clair-client';
+import { generatePskKey, mintClairToken } from '@nimbus-ts/scan-testenv';
 import { describe, expect, it } from 'vitest';
-import { decodePskKey } from '../../src/clair/jwt.js';
 import { bearerToken, type ClairJwtRejection, verifyClairJwt } from '../../src/index.js';
-import { generatePskKey, mintClairToken } from '../../src/testing/index.js';
 
 const PSK = generatePskKey();
 const KEY = decodePskKey(PSK);

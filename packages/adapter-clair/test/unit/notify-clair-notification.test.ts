@@ -1,7 +1,6 @@
+import type { ClairNotification, NotificationPage } from '@nimbus-ts/clair-client';
+import { ClairClient, ClairError } from '@nimbus-ts/clair-client';
 import { describe, expect, it } from 'vitest';
-import type { ClairNotification, NotificationPage } from '../../src/clair/api-types.js';
-import { ClairClient } from '../../src/clair/clair-client.js';
-import { ClairError } from '../../src/clair/clair-error.js';
 import { type ClairNotifierClient, isNoReceiptError, processNotification } from '../../src/index.js';
 
 const ID = '5e4b387e-88d3-4364-86fd-063447a6fad2';

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@nimbus-ts/k8s';
+import { generatePskKey } from '@nimbus-ts/scan-testenv';
 import { describe, expect, it } from 'vitest';
 import { clairWebhookHandler, DEFAULT_WEBHOOK_PATH, type WebhookLogger } from '../../src/index.js';
-import { generatePskKey } from '../../src/testing/index.js';
 
 describe('clairWebhookHandler', () => {
   it.each([

@@ -1,5 +1,5 @@
+import type { SeverityThreshold } from '@nimbus-ts/scan-api';
 import { describe, expect, it } from 'vitest';
-import type { SeverityThreshold } from '../../src/api/types.js';
 import {
   decodeLedger,
   emptyLedger,

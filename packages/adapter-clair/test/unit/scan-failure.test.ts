@@ -1,10 +1,8 @@
+import { ClairError } from '@nimbus-ts/clair-client';
+import { MANIFEST_MEDIA_TYPES, RegistryClient, resolveImage } from '@nimbus-ts/registry';
+import { fakeRegistry, sha256 } from '@nimbus-ts/registry/testing';
 import { describe, expect, it } from 'vitest';
-import { ClairError } from '../../src/clair/clair-error.js';
-import { MANIFEST_MEDIA_TYPES } from '../../src/registry/manifest-document.js';
-import { RegistryClient } from '../../src/registry/registry-client.js';
-import { resolveImage } from '../../src/registry/resolve.js';
 import { scanFailure } from '../../src/scanner/scan-failure.js';
-import { fakeRegistry, sha256 } from './support/fake-registry.js';
 
 // How a failed scan reads in the ScanFailed condition and in the log, from the errors the real registry client
 // raises against a fake registry: the image is named once, and what went wrong decides the log level.

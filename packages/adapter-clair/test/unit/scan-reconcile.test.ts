@@ -1,10 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { ImageScanner, ScanOutcome } from '@nimbus-ts/clair-client';
 import { createLogger, PODS } from '@nimbus-ts/k8s';
 import { FakeClient } from '@nimbus-ts/k8s/testing';
+import { IMAGE_SCAN_POLICIES, type ImageScanPolicy } from '@nimbus-ts/scan-api';
 import { describe, expect, it } from 'vitest';
-import { IMAGE_SCAN_POLICIES } from '../../src/api/constants.js';
-import type { ImageScanPolicy } from '../../src/api/generated.js';
-import type { ImageScanner, ScanOutcome } from '../../src/scanner/image-scanner.js';
 import { DEFAULT_NAMESPACE_FILTER } from '../../src/scanner/namespace-filter.js';
 import { reconcileScanPolicy, type ScanPolicyContext } from '../../src/scanner/scan-controller.js';
 import { ScanFailedError } from '../../src/scanner/scan-error-policy.js';

@@ -1,5 +1,5 @@
+import type { ImageScanPolicy } from '@nimbus-ts/scan-api';
 import { describe, expect, it } from 'vitest';
-import type { ImageScanPolicy } from '../../src/api/generated.js';
 import { scannerConfig } from '../../src/scanner/config.js';
 import {
   planScan,

@@ -1,11 +1,10 @@
+import { ConcurrencyLimiter, SingleFlight } from '@nimbus-ts/clair-client';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimiter } from '../../src/scanner/limiter.js';
 import { ScanMetrics } from '../../src/scanner/metrics.js';
 import { DEFAULT_NAMESPACE_FILTER, namespaceVerdict } from '../../src/scanner/namespace-filter.js';
 import { IGNORE_UNFIXED_ANNOTATION, podsIgnoreUnfixed, type ScannedPod } from '../../src/scanner/plan.js';
 import { retryDelayMs } from '../../src/scanner/retry-delay.js';
-import { SingleFlight } from '../../src/scanner/single-flight.js';
 
 /** A promise and the functions that settle it, to control when work finishes. */
 function deferred<T>() {

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { crdDirectory as nimbusCrdDirectory } from '@nimbus-ts/api';
 import {
   type CrdSchema,
@@ -10,9 +9,13 @@ import {
   unboundedFields,
   walkSchema,
 } from '@nimbus-ts/k8s/testing';
-import { describe, expect, it } from 'vitest';
 import {
+  crdDirectory,
+  DEFAULT_SEVERITY_THRESHOLD,
+  FINDING_LIMITS,
   type ImageScanPolicy,
+  MAX_VULNERABILITIES_LIMIT,
+  RESCAN_INTERVAL_PATTERN,
   type ReportedVulnerability,
   SCANNING_API_VERSION,
   SCANNING_GROUP,
@@ -20,17 +23,12 @@ import {
   SCANNING_VERSION,
   type ScanAction,
   type ScanningObject,
-  type SeverityThreshold,
-  type VulnerabilityReport,
-} from '../../src/api/index.js';
-import { DEFAULT_RESCAN_INTERVAL, RESCAN_INTERVAL_PATTERN } from '../../src/build/params.js';
-import {
-  DEFAULT_SEVERITY_THRESHOLD,
   SEVERITIES,
   SEVERITY_THRESHOLDS,
   type Severity,
-} from '../../src/report/severity.js';
-import { FINDING_LIMITS, MAX_VULNERABILITIES_LIMIT } from '../../src/report/summarize.js';
+  type SeverityThreshold,
+  type VulnerabilityReport,
+} from '@nimbus-ts/scan-api';
 import {
   crdFiles,
   crdOf,
@@ -40,14 +38,17 @@ import {
   schemaAt,
   storageSchema,
   validate,
-} from './scanning-schema.js';
+} from '@nimbus-ts/scan-api/testing';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RESCAN_INTERVAL } from '../../src/build/params.js';
 
 // The CRDs in crds/ are the contract with users and with the scanner, held to it without a cluster: names and
 // columns against tables, the schemas against the API server's structural-schema rules, and example objects
 // against the schemas with Ajv standing in for the API server's validation. The example objects are typed with
 // the generated types, so tsc proves the types accept what the schemas accept.
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The scanning CRDs and their generated types are @nimbus-ts/scan-api's: the package that holds crds/.
+const packageDir = dirname(crdDirectory());
 
 // ---------------------------------------------------------------------------------------------------------
 // Expected values.

@@ -31,7 +31,7 @@ const API = 'intent.security.nimbus.com/v1alpha1';
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 // The Clair adapter's report kind, read as the adapter's input; installed from its single source of truth.
 const REPORT_CRD = fileURLToPath(
-  new URL('../../../adapter-clair/crds/scanning.nimbus-ts.io_vulnerabilityreports.yaml', import.meta.url),
+  new URL('../../../scan-api/crds/scanning.nimbus-ts.io_vulnerabilityreports.yaml', import.meta.url),
 );
 const EPHEMERAL_REPORTS: ResourceType = {
   apiVersion: 'reports.kyverno.io/v1',

@@ -14,7 +14,7 @@ import { kyvernoAdapter } from '../../src/index.js';
 
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-kyverno', import.meta.url));
 const REPORT_CRD = fileURLToPath(
-  new URL('../../../adapter-clair/crds/scanning.nimbus-ts.io_vulnerabilityreports.yaml', import.meta.url),
+  new URL('../../../scan-api/crds/scanning.nimbus-ts.io_vulnerabilityreports.yaml', import.meta.url),
 );
 
 describe('the Kyverno adapter’s RBAC (deploy/adapter-kyverno)', () => {

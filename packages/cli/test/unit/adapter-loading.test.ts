@@ -132,17 +132,13 @@ describe('the ./declaration entry points of the adapter packages', () => {
     },
     {
       entry: 'packages/adapter-clair/dist/declaration.js',
-      files: [
-        'adapter.js',
-        'api/constants.js',
-        'build/admission-params.js',
-        'build/image-admission-policy.js',
-        'build/image-scan-policy.js',
-        'build/params.js',
-        'declaration.js',
-        'report/severity.js',
-      ],
-      packages: ['@nimbus-ts/idpool', '@nimbus-ts/k8s'],
+      files: ['adapter.js', 'build/image-scan-policy.js', 'build/params.js', 'declaration.js'],
+      packages: ['@nimbus-ts/idpool', '@nimbus-ts/k8s', '@nimbus-ts/scan-api'],
+    },
+    {
+      entry: 'packages/adapter-admission/dist/declaration.js',
+      files: ['adapter.js', 'build/admission-params.js', 'build/image-admission-policy.js', 'declaration.js'],
+      packages: ['@nimbus-ts/idpool', '@nimbus-ts/k8s', '@nimbus-ts/scan-api'],
     },
     {
       entry: 'examples/adapter-netpol/dist/declaration.js',
@@ -154,7 +150,12 @@ describe('the ./declaration entry points of the adapter packages', () => {
   });
 
   it('are exported by each package as ./declaration, with the declaration as default export', async () => {
-    for (const dir of ['packages/adapter-kubearmor', 'packages/adapter-clair', 'examples/adapter-netpol']) {
+    for (const dir of [
+      'packages/adapter-kubearmor',
+      'packages/adapter-clair',
+      'packages/adapter-admission',
+      'examples/adapter-netpol',
+    ]) {
       const pkg = JSON.parse(readFileSync(join(REPO, dir, 'package.json'), 'utf8')) as {
         exports: Record<string, { default: string }>;
       };
@@ -328,7 +329,7 @@ spec:
       argv: () => ['--adapter', 'tetragon'],
       code: 2,
       message: (dir) =>
-        `nimbus render: usage: --adapter tetragon: no adapter of that name (known: kubearmor, clair, kyverno, k8tls) and no package tetragon installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
+        `nimbus render: usage: --adapter tetragon: no adapter of that name (known: kubearmor, clair, admission, kyverno, k8tls) and no package tetragon installed where Node looks from ${dir}; pass a known name, a package name or a path (./adapter.js) (nimbus render --help)`,
     },
     {
       name: 'a path to nothing',

@@ -36,7 +36,7 @@ describe('nimbus usage', () => {
     async (name) => {
       const { stdout } = await run([name, '-h']);
       expect(stdout.replace(/\s+/g, ' ')).toContain(
-        '(default all: kubearmor, clair, kyverno, k8tls and those of the config file)',
+        '(default all: kubearmor, clair, admission, kyverno, k8tls and those of the config file)',
       );
       expect(stdout).toMatch(/^ {6}--adapter ADAPTER +an adapter's name: use only the named adapters/m);
       expect(stdout).toMatch(/^ {6}--config PATH +a JSON file \{"adapters": \[modules\.\.\.\]\}/m);

@@ -617,7 +617,7 @@ describe('nimbus render output formats', () => {
     const unknown = await run(['render', '-f', escapeToHost, '--adapter', 'tetragon']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      '--adapter tetragon: no adapter of that name (known: kubearmor, clair, kyverno, k8tls)',
+      '--adapter tetragon: no adapter of that name (known: kubearmor, clair, admission, kyverno, k8tls)',
     );
   });
 });

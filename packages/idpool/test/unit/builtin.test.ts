@@ -138,7 +138,7 @@ describe('support matrix', () => {
     // §3 table and §3.4
     ['k8tls', ['assessTLS']],
     // image-security requirement
-    ['clair', ['vulnerabilityScanning', 'blockVulnerableImages']],
+    ['clair', ['vulnerabilityScanning']],
     ['admission', ['disallowLatestTag', 'allowedRegistries', 'blockVulnerableImages']],
     ['falco', []],
   ])('%s supports exactly %j', (engine, ids) => {
@@ -157,7 +157,7 @@ describe('support matrix', () => {
     ['escapeToHost', ['kubearmor', 'kyverno']],
     ['denyExternalNetworkAccess', ['netpol']],
     ['assessTLS', ['k8tls']],
-    ['blockVulnerableImages', ['admission', 'clair']],
+    ['blockVulnerableImages', ['admission']],
     ['noSuchIntent', []],
   ])('enginesFor(%s) is %j', (id, engines) => {
     expect(registry.enginesFor(id)).toEqual(engines);

@@ -13,7 +13,7 @@
  * ```
  *
  * It also holds `structuralSchemaProblems`, a check of CRD schemas against the API server's structural-schema
- * rules that needs no cluster, and the building blocks other harnesses (e.g. `@nimbus-ts/adapter-clair/testing`)
+ * rules that needs no cluster, and the building blocks other harnesses (e.g. `@nimbus-ts/scan-testenv`)
  * start their own processes with: `ensureGoBinaries`, `Component`, `startReaper`, `freeLoopbackPorts` and
  * `pollUntil`.
  *

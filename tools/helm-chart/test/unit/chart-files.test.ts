@@ -9,7 +9,7 @@ import { CHART_DIR, chartCrdDrift, syncChartCrds } from '../../src/index.js';
 // values table.
 
 describe("the chart's CRDs", () => {
-  it('are byte-identical copies of packages/api/crds, packages/adapter-clair/crds and packages/adapter-k8tls/crds', async () => {
+  it('are byte-identical copies of packages/api/crds, packages/scan-api/crds and packages/adapter-k8tls/crds', async () => {
     // On failure: `pnpm --filter @nimbus-ts/helm-chart sync-crds`, then commit deploy/helm/nimbus-ts/files/crds.
     expect(await chartCrdDrift()).toEqual([]);
   });

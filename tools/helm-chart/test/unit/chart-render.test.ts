@@ -263,7 +263,7 @@ describe('images', () => {
     async (c) => {
       const name = DEPLOYMENTS[c];
       const repository =
-        c === 'clairWebhook' ? 'ghcr.io/nimbus-ts/nimbus-clair' : `ghcr.io/nimbus-ts/${name}`;
+        c === 'clairWebhook' ? 'ghcr.io/nimbus-ts/nimbus-admission' : `ghcr.io/nimbus-ts/${name}`;
       const image = async (values: object) => {
         const deployment = find(await renderChart(helm, { [c]: { image: values } }), 'Deployment', name);
         return { image: container(deployment).image, policy: container(deployment).imagePullPolicy };

@@ -3,8 +3,6 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { crdDirectory as scanningCrds } from '@nimbus-ts/adapter-clair';
-import { ensureScanBinaries, type Registry, startRegistry } from '@nimbus-ts/adapter-clair/testing';
 import { k8tlsCrdDirectory } from '@nimbus-ts/adapter-k8tls';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
@@ -17,6 +15,8 @@ import {
 } from '@nimbus-ts/k8s/testing';
 import { envtest } from '@nimbus-ts/k8s/testing/vitest';
 import { kyvernoCrdDirectories } from '@nimbus-ts/kyverno-testenv';
+import { crdDirectory as scanningCrds } from '@nimbus-ts/scan-api';
+import { ensureScanBinaries, type Registry, startRegistry } from '@nimbus-ts/scan-testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NONROOT } from '../../src/base.js';
 import { type BuiltImage, buildImages, gitHead } from '../../src/build.js';

@@ -25,7 +25,7 @@ const DEPLOYMENT_BINS: Record<string, { bin: string; leaderElect: boolean }> = {
   'nimbus-kubearmor': { bin: 'nimbus-kubearmor', leaderElect: true },
   'nimbus-kyverno': { bin: 'nimbus-kyverno', leaderElect: true },
   'nimbus-clair': { bin: 'nimbus-clair', leaderElect: true },
-  'nimbus-clair-webhook': { bin: 'nimbus-clair-webhook', leaderElect: false },
+  'nimbus-clair-webhook': { bin: 'nimbus-admission-webhook', leaderElect: false },
   'nimbus-k8tls': { bin: 'nimbus-k8tls', leaderElect: true },
   'nimbus-netpol': { bin: 'nimbus-netpol', leaderElect: true },
 };
@@ -112,7 +112,7 @@ describe('selectComponents', () => {
 
   it('names the images when it does not know one', () => {
     expect(() => selectComponents(['nimbus-falco'])).toThrow(
-      'unknown component "nimbus-falco"; the images are nimbus-core-operator, nimbus-kubearmor, nimbus-kyverno, nimbus-clair, nimbus-k8tls, nimbus-netpol',
+      'unknown component "nimbus-falco"; the images are nimbus-core-operator, nimbus-kubearmor, nimbus-kyverno, nimbus-clair, nimbus-admission, nimbus-k8tls, nimbus-netpol',
     );
   });
 });
