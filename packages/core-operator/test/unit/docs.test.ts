@@ -12,19 +12,19 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 /** Top-level folders whose paths the documents name; anything under them must exist. */
-const TOP_LEVEL = ['deploy', 'packages', 'examples', 'docs', 'scripts', 'bench'];
+const TOP_LEVEL = ['deploy', 'packages', 'examples', 'tools', 'docs', 'scripts', 'bench'];
 
 /** Paths that are named on purpose although they are not in the repository, and why. */
 const NOT_IN_REPOSITORY = new Map([['docs/api', 'written by `pnpm docs:api`, never committed']]);
 
-/** README.md, CONTRIBUTING.md, docs/*.md, the decision records, and the README of every package and example. */
+/** README.md, CONTRIBUTING.md, docs/*.md, the decision records, and the README of every package, example and tool. */
 function documents(): string[] {
   const found = ['README.md', 'CONTRIBUTING.md'];
   for (const folder of ['docs', 'docs/adr']) {
     for (const file of readdirSync(join(ROOT, folder)))
       if (file.endsWith('.md')) found.push(`${folder}/${file}`);
   }
-  for (const parent of ['packages', 'examples']) {
+  for (const parent of ['packages', 'examples', 'tools']) {
     if (existsSync(join(ROOT, parent, 'README.md'))) found.push(`${parent}/README.md`);
     for (const dir of readdirSync(join(ROOT, parent))) {
       if (existsSync(join(ROOT, parent, dir, 'README.md'))) found.push(`${parent}/${dir}/README.md`);
@@ -118,7 +118,12 @@ describe('repository paths named in the documents', () => {
 
   it('names only paths that exist', () => {
     expect(documents()).toEqual(
-      expect.arrayContaining(['README.md', 'docs/OPERATIONS.md', 'packages/k8s/README.md']),
+      expect.arrayContaining([
+        'README.md',
+        'docs/OPERATIONS.md',
+        'packages/k8s/README.md',
+        'tools/images/README.md',
+      ]),
     );
     expect(missingPaths()).toEqual([]);
   });
