@@ -169,4 +169,16 @@ describe('the workspace', () => {
       expect(existsSync(join(ROOT, dir, 'README.md')), `${dir}/README.md`).toBe(true);
     }
   });
+
+  // Private packages too (examples, tools, bench, e2e): a contributor opening one learns from its README what it
+  // is for, how to run it and what tests it (issue 16).
+  it('gives every workspace package a README.md, private ones included', () => {
+    expect(workspace.map((p) => p.dir)).toEqual(
+      expect.arrayContaining(['bench', 'e2e', 'examples/demo', 'tools/packaging']),
+    );
+    const missing = workspace
+      .filter(({ dir }) => !existsSync(join(ROOT, dir, 'README.md')))
+      .map(({ dir, manifest }) => `${manifest.name} has no ${dir}/README.md`);
+    expect(missing).toEqual([]);
+  });
 });
