@@ -106,6 +106,7 @@ export {
 export { EVENTS, EventRecorder } from './runtime/events.js';
 export type { KubeClient } from './runtime/kube-client.js';
 export { LEASES, type LeaderElectionOptions, LeaderElector } from './runtime/leader-election.js';
+export { listen } from './runtime/listen.js';
 export { ControllerMetrics } from './runtime/metrics.js';
 export {
   createOrUpdateWith,

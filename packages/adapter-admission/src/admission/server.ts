@@ -1,3 +1,4 @@
+import { listen } from '@nimbus-ts/k8s';
 /**
  * The HTTPS server for the admission handler. The apiserver only calls webhooks over TLS, and serving
  * certificates are short-lived (cert-manager renews them, a Secret's projection changes), so the
@@ -8,7 +9,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { listen } from '../http/listen.js';
 
 /** A PEM private key and certificate chain (leaf first). */
 export interface AdmissionTlsMaterial {

@@ -1,3 +1,4 @@
+import { listen } from '@nimbus-ts/k8s';
 /**
  * The HTTP(S) endpoint Clair's notifier POSTs `{"notification_id", "callback"}` to. It answers first —
  * exactly 200, since Clair counts any other status as a failed delivery and retries on its next tick — and
@@ -14,7 +15,6 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import { decodePskKey } from '@nimbus-ts/clair-client';
 import { bearerToken, CLAIR_JWT_LEEWAY_SECONDS, CLAIR_NOTIFIER_ISSUER, verifyClairJwt } from './clair-jwt.js';
-import { listen } from './listen.js';
 
 /** An accepted delivery. */
 export interface ClairDelivery {

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { listen } from './listen.js';
 import type { ControllerMetrics } from './metrics.js';
 
 /** Options of {@link startProbeServer}. */
@@ -45,13 +46,9 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
     }
     send(404, 'not found\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address();
+  const { port } = await listen(server, options.port, options.host);
   return {
-    port: typeof address === 'object' && address ? address.port : options.port,
+    port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

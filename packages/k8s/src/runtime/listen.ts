@@ -2,14 +2,14 @@ import type { Server } from 'node:net';
 
 /**
  * Starts `server` listening and resolves once it is bound, rejecting on a bind error (a taken port) instead of
- * leaving it to an unhandled `error` event.
+ * leaving it to an unhandled `error` event. Without `host` it listens on every address, as `server.listen` does.
  *
  * @returns the port (the free one chosen when `port` is 0) and the host as it goes in a URL (IPv6 in brackets).
  */
 export async function listen(
   server: Server,
   port: number,
-  host: string,
+  host?: string,
 ): Promise<{ port: number; urlHost: string }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
