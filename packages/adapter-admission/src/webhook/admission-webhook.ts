@@ -333,6 +333,9 @@ export function createAdmissionWebhook(
   };
 
   return {
+    // The API server may call any replica: every one serves, keeps the configuration and marks what it serves,
+    // whichever holds the Lease (only the holder builds ImageAdmissionPolicies).
+    needLeaderElection: false,
     get server() {
       return server;
     },
