@@ -12,6 +12,7 @@ import {
   componentUsage,
   parseComponentConfig,
 } from './component-config.js';
+import { partsReady, splitParts } from './component-parts.js';
 
 /**
  * Timing of an announcement-only Lease (leader election off): it expires 60 s after its last renewal, and is
@@ -98,9 +99,8 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   const metrics = new ControllerMetrics(options.metricsPrefix);
   const created = options.create(kc, { logger, metrics, config });
   const parts: readonly Component[] = Array.isArray(created) ? created : [created as Component];
-  // Without leader election every part runs at once; with it, only the parts that need no Lease do.
-  const everywhere = parts.filter((p) => !config.leaderElect || p.needLeaderElection === false);
-  const elected = parts.filter((p) => !everywhere.includes(p));
+  const split = splitParts(parts, config.leaderElect);
+  const { everywhere, elected } = split;
   const client = new ObjectClient(kc, options.defaults.program);
   const lease = {
     namespace: config.leaseNamespace,
@@ -129,7 +129,7 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   const standby = () => config.leaderElect && elector !== undefined && !elector.isLeader;
   const probeServer = await startProbeServer({
     port: config.probePort,
-    ready: () => everywhere.every((p) => p.ready) && (standby() || elected.every((p) => p.ready)),
+    ready: () => partsReady(split, standby()),
   });
   logger.info('serving probes and metrics', { metricsPort: metricsServer.port, probePort: probeServer.port });
 
