@@ -6,8 +6,9 @@ import { createAdmissionWebhook } from './webhook/admission-webhook.js';
 import { WEBHOOK_ENV, webhookConfig } from './webhook/config.js';
 
 // The admission adapter's deployment entry point: the SDK builds ImageAdmissionPolicies from NimbusPolicies and
-// the webhook, in the same process, enforces them. Every replica serves (run it with --leader-elect=false): the
-// apiserver may call any of them; every replica builds the same desired objects, so their writes converge. Its settings come from the environment (WEBHOOK_*, CLAIR_*; `--help` lists them) and are read
+// the webhook, in the same process, enforces them. Every replica serves the webhook from the start (it needs no
+// leadership: the apiserver may call any of them), while only the holder of the Lease builds, so no write or Event
+// is doubled. Its settings come from the environment (WEBHOOK_*, CLAIR_*; `--help` lists them) and are read
 // first, so a mistake fails at start-up with the fix.
 exitOnFailure('nimbus-admission', async () => {
   const help = process.argv.includes('--help') || process.argv.includes('-h');

@@ -7,31 +7,19 @@ import type { AdapterDeclaration } from './declaration.js';
 export interface RunAdapterOptions extends Pick<RunComponentOptions, 'argv' | 'env'> {
   /**
    * More controllers that run in the adapter's process, started and stopped with it under the same Lease —
-   * e.g. the Clair adapter's scanner, which acts on the policies the SDK builds.
+   * e.g. the Clair adapter's scanner, which acts on the policies the SDK builds. A part whose
+   * `needLeaderElection` is `false` (the admission webhook, which the API server may call on any replica) runs on
+   * every replica from the start; the SDK's builder and the other parts run only on the Lease holder.
    */
   readonly extend?: (...args: Parameters<RunComponentOptions['create']>) => readonly Component[];
-}
-
-/** Runs several components as one: started together, ready when all are, stopped together. */
-function together(components: readonly Component[]): Component {
-  return {
-    get ready() {
-      return components.every((c) => c.ready);
-    },
-    async start() {
-      await Promise.all(components.map((c) => c.start()));
-    },
-    async stop() {
-      await Promise.all(components.map((c) => c.stop()));
-    },
-  };
 }
 
 /**
  * Runs an adapter as a process — the whole `main.ts` of an adapter is `runAdapter(declaration)`.
  *
  * Flags and environment variables are those of every nimbus-ts component (`--help` lists them); the Lease
- * `nimbus-<name>` both elects the working replica and announces the adapter, its intents and its kinds to the
+ * `nimbus-<name>` both elects the working replica (the one that builds; parts that need no leadership serve on
+ * every replica) and announces the adapter, its intents and its kinds to the
  * core operator (which reports rules no running adapter enforces) and to tools such as `nimbus status`.
  */
 export function runAdapter(declaration: AdapterDeclaration, options: RunAdapterOptions = {}): Promise<void> {
@@ -54,7 +42,7 @@ export function runAdapter(declaration: AdapterDeclaration, options: RunAdapterO
         concurrency: env.config.concurrency,
         identity: env.config.identity,
       });
-      return extend ? together([adapter, ...extend(kc, env)]) : adapter;
+      return extend ? [adapter, ...extend(kc, env)] : adapter;
     },
   });
 }

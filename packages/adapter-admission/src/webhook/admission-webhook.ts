@@ -165,7 +165,8 @@ function cachedReader(client: ObjectClient, serviceAccount: string, ttlMs = 30_0
  * certificate (from files, or a Secret the replicas share and rotate) and its ValidatingWebhookConfiguration (CA
  * bundle injected, its own namespace and kube-system exempt); scans images not yet scanned through Clair within
  * the time budget; records Audit findings as Events; and marks each ImageAdmissionPolicy Ready once it is served.
- * Every replica does all of it (no leader election: every replica must answer the apiserver).
+ * Every replica does all of it, leader or standby (`needLeaderElection: false`: every replica must answer the
+ * apiserver).
  */
 export function createAdmissionWebhook(
   kc: ApiServerAccess,
@@ -333,6 +334,9 @@ export function createAdmissionWebhook(
   };
 
   return {
+    // The API server may call any replica: every one serves, keeps the configuration and marks what it serves,
+    // whichever holds the Lease (only the holder builds ImageAdmissionPolicies).
+    needLeaderElection: false,
     get server() {
       return server;
     },

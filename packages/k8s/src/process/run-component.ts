@@ -12,6 +12,7 @@ import {
   componentUsage,
   parseComponentConfig,
 } from './component-config.js';
+import { partsReady, splitParts } from './component-parts.js';
 
 /**
  * Timing of an announcement-only Lease (leader election off): it expires 60 s after its last renewal, and is
@@ -32,6 +33,12 @@ export interface Component {
   stop(): Promise<void>;
   /** True once every cache is filled. */
   readonly ready: boolean;
+  /**
+   * `false` for a part that must run on every replica, at once, whether or not it holds the Lease — e.g. an
+   * admission webhook, which the API server may call on any replica (controller-runtime's
+   * `NeedLeaderElection() == false`). Absent or `true`: with `--leader-elect` the part runs only on the Lease holder.
+   */
+  readonly needLeaderElection?: boolean;
 }
 
 /** Options of {@link runComponent}. */
@@ -42,11 +49,14 @@ export interface RunComponentOptions {
   readonly logName: string;
   /** Prefix of the Prometheus metrics, e.g. `nimbus_core_operator`. */
   readonly metricsPrefix: string;
-  /** Builds the component once the configuration is read. */
+  /**
+   * Builds the component once the configuration is read: one, or several parts started and stopped together
+   * (parts whose `needLeaderElection` is `false` start at once; the others once this replica holds the Lease).
+   */
   readonly create: (
     kc: ApiServerAccess,
     env: { readonly logger: Logger; readonly metrics: ControllerMetrics; readonly config: ComponentConfig },
-  ) => Component;
+  ) => Component | readonly Component[];
   /**
    * Labels and annotations of the Lease. When given, the Lease is kept even with `--leader-elect=false`,
    * because it is also how the component announces itself (adapters do).
@@ -87,7 +97,10 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
     ...(config.context ? { context: config.context } : {}),
   });
   const metrics = new ControllerMetrics(options.metricsPrefix);
-  const component = options.create(kc, { logger, metrics, config });
+  const created = options.create(kc, { logger, metrics, config });
+  const parts: readonly Component[] = Array.isArray(created) ? created : [created as Component];
+  const split = splitParts(parts, config.leaderElect);
+  const { everywhere, elected } = split;
   const client = new ObjectClient(kc, options.defaults.program);
   const lease = {
     namespace: config.leaseNamespace,
@@ -111,10 +124,12 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
 
   let started = false;
   const metricsServer = await startProbeServer({ port: config.metricsPort, ready: () => started, metrics });
-  // A standby replica is ready (to take over); the working replica once its caches are synced.
+  // A standby replica is ready (to take over) once the parts it runs without the Lease are (a webhook that serves on
+  // every replica); the working replica once every part's caches are synced.
+  const standby = () => config.leaderElect && elector !== undefined && !elector.isLeader;
   const probeServer = await startProbeServer({
     port: config.probePort,
-    ready: () => (config.leaderElect && elector !== undefined && !elector.isLeader) || component.ready,
+    ready: () => partsReady(split, standby()),
   });
   logger.info('serving probes and metrics', { metricsPort: metricsServer.port, probePort: probeServer.port });
 
@@ -123,7 +138,7 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    await component.stop();
+    await Promise.all(parts.map((p) => p.stop()));
     await elector?.stop();
     await Promise.all([metricsServer.close(), probeServer.close()]);
     logger.info('stopped');
@@ -133,11 +148,16 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const start = async () => {
-    await component.start();
+    await Promise.all(elected.map((p) => p.start()));
     started = true;
     logger.info('controllers started');
   };
   if (elector && config.leaderElect) {
+    if (everywhere.length > 0) {
+      // These serve on every replica, the standbys included, from the start: they do not wait for the Lease.
+      await Promise.all(everywhere.map((p) => p.start()));
+      logger.info('started the parts that run without leadership', { parts: everywhere.length });
+    }
     await elector.run(start, () => {
       // As controller-runtime does: another replica may already lead, so stop reconciling at once. The
       // Deployment restarts the container, and the fresh process campaigns again as a standby.
@@ -149,6 +169,7 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
     });
     return;
   }
+  await Promise.all(everywhere.map((p) => p.start()));
   await start();
   // Without leader election the Lease only announces this process: keep announcing for as long as it runs,
   // through API server outages (a lapsed announcement is renewed once the API server is back).

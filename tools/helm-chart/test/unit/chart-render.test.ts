@@ -349,10 +349,8 @@ describe('pods', () => {
       DEPLOYMENTS[c],
     );
     const args = container(deployment).args as string[];
-    expect(args).toEqual([
-      c === 'clairWebhook' ? '--leader-elect=false' : '--leader-elect=true',
-      '--resync=10m',
-    ]);
+    // Every component elects (the admission webhook serves on every replica anyway; only its builder waits).
+    expect(args).toEqual(['--leader-elect=true', '--resync=10m']);
     const env = container(deployment).env as { name: string }[];
     expect(env.slice(0, 3).map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'LOG_LEVEL']);
     expect(env.slice(-2)).toEqual([

@@ -19,13 +19,14 @@ import { deployedImages, REPO_ROOT } from '../support/deployments.js';
 // only ports the image exposes. A package may ship several bins in one image; a Deployment picks another one
 // by overriding the container's command.
 
-/** Which bin each Deployment runs, and whether it elects a leader (a webhook's every replica must serve). */
+/** Which bin each Deployment runs, and whether it elects a leader (for the admission adapter: its builder only). */
 const DEPLOYMENT_BINS: Record<string, { bin: string; leaderElect: boolean }> = {
   'nimbus-core-operator': { bin: 'nimbus-core-operator', leaderElect: true },
   'nimbus-kubearmor': { bin: 'nimbus-kubearmor', leaderElect: true },
   'nimbus-kyverno': { bin: 'nimbus-kyverno', leaderElect: true },
   'nimbus-clair': { bin: 'nimbus-clair', leaderElect: true },
-  'nimbus-clair-webhook': { bin: 'nimbus-admission-webhook', leaderElect: false },
+  // The admission webhook elects only its builder: every replica serves (the webhook needs no leadership).
+  'nimbus-clair-webhook': { bin: 'nimbus-admission-webhook', leaderElect: true },
   'nimbus-k8tls': { bin: 'nimbus-k8tls', leaderElect: true },
   'nimbus-netpol': { bin: 'nimbus-netpol', leaderElect: true },
 };
