@@ -36,17 +36,46 @@ describe('deploy/ manifests', () => {
   it.each([
     {
       dir: '.',
-      objects: 62,
-      includes: ['deployment.apps/nimbus-clair-webhook', 'deployment.apps/nimbus-k8tls'],
+      objects: 72,
+      includes: [
+        'deployment.apps/nimbus-clair',
+        'deployment.apps/nimbus-clair-webhook',
+        'deployment.apps/nimbus-kyverno',
+        'deployment.apps/nimbus-k8tls',
+      ],
     },
     { dir: 'core-operator', objects: 13, includes: [] },
     { dir: 'adapter-kubearmor', objects: 7, includes: [] },
     { dir: 'adapter-netpol', objects: 7, includes: [] },
-    // Its own CRDs (two or more); the adapter's RBAC, Deployment, and metrics and notifier Services; the
-    // webhook's RBAC, Deployment, PodDisruptionBudget, and webhook and metrics Services.
+    // The adapter's RBAC (its own, and what Kyverno's background controller needs to generate its objects), the
+    // Deployment and the metrics Service.
+    {
+      dir: 'adapter-kyverno',
+      objects: 8,
+      includes: [
+        'clusterrole.rbac.authorization.k8s.io/nimbus-kyverno:kyverno-background-controller',
+        'deployment.apps/nimbus-kyverno',
+      ],
+    },
+    // The scanning CRDs; the scanner's RBAC (cluster-wide, secret reader, Lease), Deployment, and metrics and
+    // notifier Services.
     {
       dir: 'adapter-clair',
-      objects: 20,
+      objects: 12,
+      includes: [
+        'customresourcedefinition.apiextensions.k8s.io/imagescanpolicies.scanning.nimbus-ts.io',
+        'customresourcedefinition.apiextensions.k8s.io/imageadmissionpolicies.scanning.nimbus-ts.io',
+        'clusterrole.rbac.authorization.k8s.io/nimbus-clair-secret-reader',
+        'deployment.apps/nimbus-clair',
+        'service/nimbus-clair-metrics',
+        'service/nimbus-clair-notifier',
+      ],
+    },
+    // The admission webhook's RBAC, Deployment, PodDisruptionBudget, NetworkPolicy, and webhook and metrics
+    // Services.
+    {
+      dir: 'adapter-admission',
+      objects: 10,
       includes: [
         'serviceaccount/nimbus-clair-webhook',
         'clusterrole.rbac.authorization.k8s.io/nimbus-clair-webhook',
@@ -55,6 +84,7 @@ describe('deploy/ manifests', () => {
         'rolebinding.rbac.authorization.k8s.io/nimbus-clair-webhook',
         'deployment.apps/nimbus-clair-webhook',
         'poddisruptionbudget.policy/nimbus-clair-webhook',
+        'networkpolicy.networking.k8s.io/nimbus-clair-webhook',
         'service/nimbus-clair-webhook',
         'service/nimbus-clair-webhook-metrics',
       ],
