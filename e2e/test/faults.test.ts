@@ -50,7 +50,7 @@ const TABLE_FILE = fileURLToPath(new URL('../../tmp/faults-table.txt', import.me
 const LIMITS: Record<Role, number> = {
   operator: deployedMemoryLimitMiB('core-operator/deployment.yaml', 'nimbus-core-operator'),
   adapter: deployedMemoryLimitMiB('adapter-kubearmor/deployment.yaml', 'nimbus-kubearmor'),
-  webhook: deployedMemoryLimitMiB('adapter-admission/webhook-deployment.yaml', 'nimbus-clair-webhook'),
+  webhook: deployedMemoryLimitMiB('adapter-admission/deployment.yaml', 'nimbus-clair-webhook'),
 };
 /** Convergence after a kill or restart: a Lease expiry (15 s), a re-list and the reconciles, on two shared cores. */
 const CONVERGE_MS = 120_000;

@@ -39,7 +39,7 @@ import { admissionDeclaration } from '../../src/adapter.js';
 import { createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
 
-// The shipped RBAC of the admission adapter (deploy/adapter-admission/webhook-rbac.yaml), proven on the
+// The shipped RBAC of the admission adapter (deploy/adapter-admission/rbac.yaml), proven on the
 // RBAC-enforcing control plane against a real Clair, PostgreSQL and registry: the adapter SDK builds, repairs and
 // deletes ImageAdmissionPolicies from NimbusPolicies and announces itself; the webhook keeps its certificate
 // Secret and its ValidatingWebhookConfiguration, serves ImageAdmissionPolicies and marks them Ready, records an
@@ -101,7 +101,7 @@ async function pollOrFail(
   if (failure !== undefined) throw new Error(failure);
 }
 
-describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.yaml)', () => {
+describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', () => {
   const env = envtest();
   const admin = new ObjectClient(env.kubeConfig, 'webhook-rbac-test');
   // One name for every run of this file, deleted after each run (the RBAC names it, so it cannot change per run).

@@ -157,7 +157,7 @@ describe("the chart's defaults are deploy/", () => {
     { component: 'Kyverno adapter', files: ['adapter-kyverno/rbac.yaml'] },
     { component: 'NetworkPolicy adapter', files: ['adapter-netpol/rbac.yaml'] },
     { component: 'Clair scanner', files: ['adapter-clair/rbac.yaml'] },
-    { component: 'Clair admission webhook', files: ['adapter-admission/webhook-rbac.yaml'] },
+    { component: 'Clair admission webhook', files: ['adapter-admission/rbac.yaml'] },
     { component: 'k8tls adapter', files: ['adapter-k8tls/rbac.yaml', 'adapter-k8tls/scanner-rbac.yaml'] },
   ])('$component: the RBAC proven least-privilege in deploy/, rule for rule', async ({ files }) => {
     for (const file of files) {
