@@ -12,7 +12,7 @@ export const SECRET_READER_ROLE = 'nimbus-clair-secret-reader';
  * @example
  * ```ts
  * client.get(SECRETS, { namespace, name }).catch((error) => {
- *   throw secretAccessError(error, namespace, name, 'nimbus-system:nimbus-clair-webhook');
+ *   throw secretAccessError(error, namespace, name, 'nimbus-system:nimbus-admission');
  * });
  * ```
  */

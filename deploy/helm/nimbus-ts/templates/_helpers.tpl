@@ -1,5 +1,5 @@
 {{/*
-Object names are fixed (nimbus-core-operator, nimbus-clair-webhook, ...), the same as deploy/'s: the components
+Object names are fixed (nimbus-core-operator, nimbus-admission, ...), the same as deploy/'s: the components
 find each other's Leases, the webhook's RBAC names its own Secret and configuration, and the docs and alert rules
 name them. So one release runs per cluster; it installs into any namespace.
 */}}

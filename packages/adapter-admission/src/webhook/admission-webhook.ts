@@ -43,7 +43,7 @@ import { imageVerdicts, type PullSecretReader } from './image-verdicts.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 
 /** The name the webhook reports as in Events and as the field manager of what it writes. */
-export const WEBHOOK_MANAGER = 'nimbus-clair-webhook';
+export const WEBHOOK_MANAGER = 'nimbus-admission';
 
 /** The webhooks of the configuration: pods (every pod, however it is made) and workloads (early feedback). */
 export function admissionWebhooks(
@@ -276,7 +276,7 @@ export function createAdmissionWebhook(
   const verdicts: VerdictSource = scanner
     ? imageVerdicts({
         scanner,
-        reader: cachedReader(client, `${config.namespace}:nimbus-clair-webhook`),
+        reader: cachedReader(client, `${config.namespace}:nimbus-admission`),
         platform: config.platform,
         logger,
       })

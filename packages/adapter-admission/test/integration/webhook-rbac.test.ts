@@ -49,7 +49,7 @@ import { webhookConfig } from '../../src/webhook/config.js';
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-admission', import.meta.url));
 // The secret-reader ClusterRole namespaces' owners bind to both Clair identities ships with the scanner.
 const SCANNER_DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
-const SERVICE_ACCOUNT = 'nimbus-clair-webhook';
+const SERVICE_ACCOUNT = 'nimbus-admission';
 const CREDENTIALS = { username: 'puller', password: 'webhook-rbac-password' };
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -105,7 +105,7 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
   const env = envtest();
   const admin = new ObjectClient(env.kubeConfig, 'webhook-rbac-test');
   // One name for every run of this file, deleted after each run (the RBAC names it, so it cannot change per run).
-  const configurationName = `nimbus-clair-admission-rbac-${Math.random().toString(36).slice(2, 7)}`;
+  const configurationName = `nimbus-admission-rbac-${Math.random().toString(36).slice(2, 7)}`;
   let home: TestNamespace;
   let stack: ScanStack;
   let privateImage: PushedImage;

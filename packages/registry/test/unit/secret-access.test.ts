@@ -9,17 +9,12 @@ describe('secretAccessError', () => {
       403,
       JSON.stringify({ reason: 'Forbidden', message: 'secrets "regcred" is forbidden' }),
     );
-    const error = secretAccessError(
-      forbidden,
-      'shop',
-      'regcred',
-      'nimbus-system:nimbus-clair-webhook',
-    ) as Error;
+    const error = secretAccessError(forbidden, 'shop', 'regcred', 'nimbus-system:nimbus-admission') as Error;
     expect(error.message).toBe(
-      'nimbus-system:nimbus-clair-webhook may not read Secret shop/regcred (HTTP 403 Forbidden): namespace shop ' +
+      'nimbus-system:nimbus-admission may not read Secret shop/regcred (HTTP 403 Forbidden): namespace shop ' +
         'has not bound ClusterRole nimbus-clair-secret-reader to it. Fix: kubectl -n shop create rolebinding ' +
         'nimbus-clair-secret-reader --clusterrole=nimbus-clair-secret-reader ' +
-        '--serviceaccount=nimbus-system:nimbus-clair-webhook',
+        '--serviceaccount=nimbus-system:nimbus-admission',
     );
     expect(error.cause).toBe(forbidden);
   });
