@@ -36,7 +36,7 @@ describe('deploy/ manifests', () => {
   it.each([
     {
       dir: '.',
-      objects: 72,
+      objects: 73,
       includes: [
         'deployment.apps/nimbus-clair',
         'deployment.apps/nimbus-admission',
@@ -71,14 +71,15 @@ describe('deploy/ manifests', () => {
         'service/nimbus-clair-notifier',
       ],
     },
-    // The admission webhook's RBAC, Deployment, PodDisruptionBudget, NetworkPolicy, and webhook and metrics
-    // Services.
+    // The admission adapter's RBAC (its secret reader included: it installs without adapter-clair), Deployment,
+    // PodDisruptionBudget, NetworkPolicy, and webhook and metrics Services.
     {
       dir: 'adapter-admission',
-      objects: 10,
+      objects: 11,
       includes: [
         'serviceaccount/nimbus-admission',
         'clusterrole.rbac.authorization.k8s.io/nimbus-admission',
+        'clusterrole.rbac.authorization.k8s.io/nimbus-admission-secret-reader',
         'clusterrolebinding.rbac.authorization.k8s.io/nimbus-admission',
         'role.rbac.authorization.k8s.io/nimbus-admission',
         'rolebinding.rbac.authorization.k8s.io/nimbus-admission',

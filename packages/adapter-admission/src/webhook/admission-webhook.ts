@@ -45,6 +45,12 @@ import { WebhookMetrics } from './webhook-metrics.js';
 /** The name the webhook reports as in Events and as the field manager of what it writes. */
 export const WEBHOOK_MANAGER = 'nimbus-admission';
 
+/**
+ * The ClusterRole deploy/adapter-admission/rbac.yaml ships unbound: a namespace that binds it to the webhook lets it
+ * read the pull Secrets of the pods it judges there.
+ */
+const SECRET_READER_ROLE = 'nimbus-admission-secret-reader';
+
 /** The webhooks of the configuration: pods (every pod, however it is made) and workloads (early feedback). */
 export function admissionWebhooks(
   settings: { readonly failurePolicy: 'Fail' | 'Ignore'; readonly timeoutSeconds: number },
@@ -152,7 +158,7 @@ function cachedReader(client: ObjectClient, serviceAccount: string, ttlMs = 30_0
   return {
     secret: (namespace, name) =>
       get<SecretLike & KubernetesObject>(SECRETS, namespace, name).catch((error: unknown) => {
-        throw secretAccessError(error, namespace, name, serviceAccount);
+        throw secretAccessError(error, namespace, name, serviceAccount, SECRET_READER_ROLE);
       }),
     serviceAccount: (namespace, name) =>
       get<KubernetesObject & { imagePullSecrets?: { name?: string }[] }>(SERVICE_ACCOUNTS, namespace, name),

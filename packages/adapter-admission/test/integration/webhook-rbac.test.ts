@@ -30,7 +30,6 @@ import {
   type PushedImage,
   pushTestImage,
   type ScanStack,
-  SECRET_READER,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 import { sharedScanStack } from '@nimbus-ts/scan-testenv/vitest';
@@ -47,8 +46,8 @@ import { webhookConfig } from '../../src/webhook/config.js';
 // rules and no 403; without any one of them a run fails.
 
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-admission', import.meta.url));
-// The secret-reader ClusterRole namespaces' owners bind to both Clair identities ships with the scanner.
-const SCANNER_DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
+// The ClusterRole rbac.yaml ships unbound, for namespaces' owners to bind to the webhook (pull secrets).
+const SECRET_READER = 'nimbus-admission-secret-reader';
 const SERVICE_ACCOUNT = 'nimbus-admission';
 const CREDENTIALS = { username: 'puller', password: 'webhook-rbac-password' };
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -231,7 +230,7 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
         metadata: { name: 'puller', namespace: work.name },
         imagePullSecrets: [{ name: 'regcred' }],
       } as KubernetesObject);
-      await bindSecretReader(admin, ctx, work.name, SERVICE_ACCOUNT);
+      await bindSecretReader(admin, ctx, work.name, SERVICE_ACCOUNT, SECRET_READER);
       await policy(work.name, 'tags', 'tags', { disallowLatestTag: { action: 'Block' } });
       await policy(work.name, 'audit', 'audit', { disallowLatestTag: { action: 'Audit' } });
       await policy(work.name, 'vuln', 'vuln', {
@@ -364,11 +363,8 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
     async () => {
       try {
         const shipped = webhookConfig({ POD_NAMESPACE: 'nimbus-system' }).configuration?.name ?? '';
-        const secretReader = parseManifests(await env.runKubectl(['kustomize', SCANNER_DEPLOY])).filter(
-          (o) => o.kind === 'ClusterRole' && o.metadata?.name === SECRET_READER,
-        );
         const manifests = renameConfiguration(
-          [...parseManifests(await env.runKubectl(['kustomize', DEPLOY])), ...secretReader],
+          parseManifests(await env.runKubectl(['kustomize', DEPLOY])),
           shipped,
           configurationName,
         );

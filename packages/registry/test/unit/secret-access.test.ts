@@ -9,11 +9,17 @@ describe('secretAccessError', () => {
       403,
       JSON.stringify({ reason: 'Forbidden', message: 'secrets "regcred" is forbidden' }),
     );
-    const error = secretAccessError(forbidden, 'shop', 'regcred', 'nimbus-system:nimbus-admission') as Error;
+    const error = secretAccessError(
+      forbidden,
+      'shop',
+      'regcred',
+      'nimbus-system:nimbus-admission',
+      'nimbus-admission-secret-reader',
+    ) as Error;
     expect(error.message).toBe(
       'nimbus-system:nimbus-admission may not read Secret shop/regcred (HTTP 403 Forbidden): namespace shop ' +
-        'has not bound ClusterRole nimbus-clair-secret-reader to it. Fix: kubectl -n shop create rolebinding ' +
-        'nimbus-clair-secret-reader --clusterrole=nimbus-clair-secret-reader ' +
+        'has not bound ClusterRole nimbus-admission-secret-reader to it. Fix: kubectl -n shop create rolebinding ' +
+        'nimbus-admission-secret-reader --clusterrole=nimbus-admission-secret-reader ' +
         '--serviceaccount=nimbus-system:nimbus-admission',
     );
     expect(error.cause).toBe(forbidden);
@@ -23,6 +29,8 @@ describe('secretAccessError', () => {
     ['another API error', ApiError.from('get Secret shop/regcred', 500, 'boom')],
     ['a network error', new Error('ECONNREFUSED')],
   ])('leaves %s as it is', (_what, error) => {
-    expect(secretAccessError(error, 'shop', 'regcred', 'nimbus-system:nimbus-clair')).toBe(error);
+    expect(
+      secretAccessError(error, 'shop', 'regcred', 'nimbus-system:nimbus-clair', 'nimbus-clair-secret-reader'),
+    ).toBe(error);
   });
 });

@@ -79,6 +79,7 @@ const COMPONENT_OBJECTS = {
     'Deployment/nimbus-clair',
     'Service/nimbus-clair-metrics',
     'Service/nimbus-clair-notifier',
+    'ClusterRole/nimbus-clair-secret-reader',
   ],
   admission: [
     'ServiceAccount/nimbus-admission',
@@ -91,6 +92,7 @@ const COMPONENT_OBJECTS = {
     'Service/nimbus-admission',
     'Service/nimbus-admission-metrics',
     'NetworkPolicy/nimbus-admission',
+    'ClusterRole/nimbus-admission-secret-reader',
   ],
   // Its CRD, the adapter, and the scan jobs' identity.
   k8tlsAdapter: [
@@ -130,8 +132,6 @@ const NIMBUS_CRDS = [
   'CustomResourceDefinition/securityintentbindings.intent.security.nimbus.com',
   'CustomResourceDefinition/securityintents.intent.security.nimbus.com',
 ];
-/** What the two Clair components share: rendered while either is enabled. */
-const CLAIR_SHARED = ['ClusterRole/nimbus-clair-secret-reader'];
 const SCANNING_CRDS = [
   'CustomResourceDefinition/imageadmissionpolicies.scanning.nimbus-ts.io',
   'CustomResourceDefinition/imagescanpolicies.scanning.nimbus-ts.io',
@@ -142,7 +142,7 @@ describe('components', () => {
   it('all six render by default, with the CRDs, and nothing else', async () => {
     const objects = await renderChart(helm);
     expect(keys(objects).sort()).toEqual(
-      [...NIMBUS_CRDS, ...SCANNING_CRDS, ...CLAIR_SHARED, ...Object.values(COMPONENT_OBJECTS).flat()].sort(),
+      [...NIMBUS_CRDS, ...SCANNING_CRDS, ...Object.values(COMPONENT_OBJECTS).flat()].sort(),
     );
     // Every object says which release and chart it belongs to.
     for (const o of objects) {
@@ -175,39 +175,48 @@ describe('components', () => {
     );
     expect(rendered).toEqual(expect.arrayContaining(NIMBUS_CRDS));
     for (const crd of SCANNING_CRDS) expect(rendered).not.toContain(crd);
-    for (const shared of CLAIR_SHARED) expect(rendered).not.toContain(shared);
   });
 
-  it('clair.secretReaderNamespaces binds the secret reader there, to the Clair components that are enabled', async () => {
-    const objects = await renderChart(helm, {
-      clair: { secretReaderNamespaces: ['shop', 'payments'] },
-      clairScanner: { enabled: false },
-    });
-    const bindings = objects.filter(
-      (o) => o.kind === 'RoleBinding' && o.metadata.name === 'nimbus-clair-secret-reader',
-    );
-    expect(bindings.map((b) => b.metadata.namespace)).toEqual(['shop', 'payments']);
-    for (const binding of bindings) {
-      expect(binding.roleRef).toEqual({
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'nimbus-clair-secret-reader',
+  it.each([
+    { enabled: ['clairScanner', 'admission'], readers: { 'nimbus-clair': true, 'nimbus-admission': true } },
+    { enabled: ['admission'], readers: { 'nimbus-clair': false, 'nimbus-admission': true } },
+    { enabled: ['clairScanner'], readers: { 'nimbus-clair': true, 'nimbus-admission': false } },
+  ])(
+    'clair.secretReaderNamespaces binds each enabled component its own secret reader there: $enabled',
+    async ({ enabled, readers }) => {
+      const objects = await renderChart(helm, {
+        clair: { secretReaderNamespaces: ['shop', 'payments'] },
+        clairScanner: { enabled: enabled.includes('clairScanner') },
+        admission: { enabled: enabled.includes('admission') },
       });
-      expect(binding.subjects).toEqual([
-        { kind: 'ServiceAccount', name: 'nimbus-admission', namespace: 'nimbus-system' },
-      ]);
-    }
-    // Neither Clair component may read a Secret cluster-wide.
-    const everything = await renderChart(helm);
-    for (const name of ['nimbus-clair', 'nimbus-admission']) {
-      const role = find(everything, 'ClusterRole', name);
-      const rules = (role.rules ?? []) as { resources?: string[]; resourceNames?: string[] }[];
-      expect(
-        rules.filter((r) => r.resources?.includes('secrets')),
-        name,
-      ).toEqual([]);
-    }
-  });
+      for (const [component, present] of Object.entries(readers)) {
+        const role = `${component}-secret-reader`;
+        expect(keys(objects).includes(`ClusterRole/${role}`), role).toBe(present);
+        const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === role);
+        expect(bindings.map((b) => b.metadata.namespace)).toEqual(present ? ['shop', 'payments'] : []);
+        for (const binding of bindings) {
+          expect(binding.roleRef).toEqual({
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: role,
+          });
+          expect(binding.subjects).toEqual([
+            { kind: 'ServiceAccount', name: component, namespace: 'nimbus-system' },
+          ]);
+        }
+      }
+      // Neither Clair component may read a Secret cluster-wide.
+      const everything = await renderChart(helm);
+      for (const name of ['nimbus-clair', 'nimbus-admission']) {
+        const role = find(everything, 'ClusterRole', name);
+        const rules = (role.rules ?? []) as { resources?: string[]; resourceNames?: string[] }[];
+        expect(
+          rules.filter((r) => r.resources?.includes('secrets')),
+          name,
+        ).toEqual([]);
+      }
+    },
+  );
 
   it('objects go into the release namespace, and bindings name it', async () => {
     const objects = await renderChart(helm, {}, 'security');
