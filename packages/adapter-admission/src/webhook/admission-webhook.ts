@@ -40,6 +40,8 @@ import { auditEventRecorder } from './audit-events.js';
 import type { WebhookConfig } from './config.js';
 import { coveredNamespaceSelector, coveredNamespaces } from './covered-namespaces.js';
 import { imageVerdicts, type PullSecretReader } from './image-verdicts.js';
+import { RETIRED_CONFIGURATION } from './retired-configuration.js';
+import { RetiredConfigurationRemover } from './retired-configuration-remover.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 
 /** The name the webhook reports as in Events and as the field manager of what it writes. */
@@ -120,6 +122,11 @@ export interface AdmissionWebhookOptions {
    * (tests confine it to theirs).
    */
   readonly namespaceSelector?: V1LabelSelector;
+  /**
+   * The name of the configuration an earlier version kept, deleted once this one's is in shape when it is
+   * recognisably this webhook's. Default `RETIRED_CONFIGURATION` (tests, sharing one control plane, give their own).
+   */
+  readonly retiredConfiguration?: string;
 }
 
 /** A running admission webhook. */
@@ -262,6 +269,19 @@ export function createAdmissionWebhook(
       return [];
     });
   }
+  // The configuration of the name an earlier version kept would, after an upgrade, send pods to a Service that no
+  // longer answers: deleted once ours is in shape (never when ours has that very name).
+  const retiredName = options.retiredConfiguration ?? RETIRED_CONFIGURATION;
+  const retired =
+    settings && settings.name !== retiredName
+      ? new RetiredConfigurationRemover(client, {
+          name: retiredName,
+          replacement: `ValidatingWebhookConfiguration ${settings.name}`,
+          namespace: config.namespace,
+          webhookNames: admissionWebhooks(settings).map((w) => w.name),
+          logger,
+        })
+      : undefined;
   const policiesIn = (namespace: string) =>
     policies
       .list()
@@ -368,9 +388,11 @@ export function createAdmissionWebhook(
         keeper.setCaBundle(certificates.current()?.caBundle);
         followCoverage();
         await keeper.start();
+        await retired?.start();
       }
     },
     async stop() {
+      await retired?.stop();
       await keeper?.stop();
       await server?.close();
       await controller.stop();
