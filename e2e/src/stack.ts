@@ -43,10 +43,10 @@ export interface Replica extends ComponentProcess {
 }
 
 /**
- * The processes of a fault case, started as deploy/ runs them (`--leader-elect=true` for the operator and the
- * adapter, `--leader-elect=false` for the webhook, POD_NAME/POD_NAMESPACE/LOG_LEVEL from the environment); only
- * the ports are free ones (0), since replicas share one host. Keeps each role's peak RSS across kills, so a case's
- * peak includes the processes it killed.
+ * The processes of a fault case, started as deploy/ runs them (`--leader-elect=true` for every role: the admission
+ * webhook elects only its ImageAdmissionPolicy builder, every replica serves; POD_NAME/POD_NAMESPACE/LOG_LEVEL from
+ * the environment); only the ports are free ones (0), since replicas share one host. Keeps each role's peak RSS
+ * across kills, so a case's peak includes the processes it killed.
  */
 export class FaultStack {
   private readonly live = new Set<Replica>();
@@ -75,7 +75,7 @@ export class FaultStack {
     const podName = options.podName === undefined ? `${role}-${++this.serial}` : options.podName;
     const args = [
       `--kubeconfig=${options.kubeconfigPath ?? this.kubeconfigPath}`,
-      `--leader-elect=${role === 'webhook' ? 'false' : 'true'}`,
+      '--leader-elect=true',
       '--metrics-port=0',
       '--probe-port=0',
     ];

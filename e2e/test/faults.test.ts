@@ -50,7 +50,7 @@ const TABLE_FILE = fileURLToPath(new URL('../../tmp/faults-table.txt', import.me
 const LIMITS: Record<Role, number> = {
   operator: deployedMemoryLimitMiB('core-operator/deployment.yaml', 'nimbus-core-operator'),
   adapter: deployedMemoryLimitMiB('adapter-kubearmor/deployment.yaml', 'nimbus-kubearmor'),
-  webhook: deployedMemoryLimitMiB('adapter-admission/webhook-deployment.yaml', 'nimbus-clair-webhook'),
+  webhook: deployedMemoryLimitMiB('adapter-admission/deployment.yaml', 'nimbus-admission'),
 };
 /** Convergence after a kill or restart: a Lease expiry (15 s), a re-list and the reconciles, on two shared cores. */
 const CONVERGE_MS = 120_000;
@@ -329,7 +329,7 @@ describe('the fault suite (issue 15)', () => {
   it('webhook-flood: 32 concurrent 4 MiB bodies leave the webhook answering within its limit', async () => {
     await runCase('webhook-flood', async (clock) => {
       const [port] = await freeLoopbackPorts(1);
-      const configuration = 'nimbus-clair-admission';
+      const configuration = 'nimbus-admission';
       caseCleanups.push(() =>
         cp.kubectl(['delete', 'validatingwebhookconfiguration', configuration, '--ignore-not-found']),
       );
@@ -337,9 +337,9 @@ describe('the fault suite (issue 15)', () => {
         env: {
           WEBHOOK_PORT: String(port),
           WEBHOOK_URL: `https://127.0.0.1:${port}`,
-          WEBHOOK_SERVICE: 'nimbus-clair-webhook',
+          WEBHOOK_SERVICE: 'nimbus-admission',
           WEBHOOK_CONFIGURATION: configuration,
-          WEBHOOK_TLS_SECRET: 'nimbus-clair-webhook-tls',
+          WEBHOOK_TLS_SECRET: 'nimbus-admission-tls',
           WEBHOOK_FAILURE_POLICY: 'Fail',
           WEBHOOK_TIMEOUT_SECONDS: '10',
           ADMISSION_PLATFORM: 'linux/amd64',

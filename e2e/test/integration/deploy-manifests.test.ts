@@ -36,10 +36,10 @@ describe('deploy/ manifests', () => {
   it.each([
     {
       dir: '.',
-      objects: 72,
+      objects: 73,
       includes: [
         'deployment.apps/nimbus-clair',
-        'deployment.apps/nimbus-clair-webhook',
+        'deployment.apps/nimbus-admission',
         'deployment.apps/nimbus-kyverno',
         'deployment.apps/nimbus-k8tls',
       ],
@@ -71,22 +71,23 @@ describe('deploy/ manifests', () => {
         'service/nimbus-clair-notifier',
       ],
     },
-    // The admission webhook's RBAC, Deployment, PodDisruptionBudget, NetworkPolicy, and webhook and metrics
-    // Services.
+    // The admission adapter's RBAC (its secret reader included: it installs without adapter-clair), Deployment,
+    // PodDisruptionBudget, NetworkPolicy, and webhook and metrics Services.
     {
       dir: 'adapter-admission',
-      objects: 10,
+      objects: 11,
       includes: [
-        'serviceaccount/nimbus-clair-webhook',
-        'clusterrole.rbac.authorization.k8s.io/nimbus-clair-webhook',
-        'clusterrolebinding.rbac.authorization.k8s.io/nimbus-clair-webhook',
-        'role.rbac.authorization.k8s.io/nimbus-clair-webhook',
-        'rolebinding.rbac.authorization.k8s.io/nimbus-clair-webhook',
-        'deployment.apps/nimbus-clair-webhook',
-        'poddisruptionbudget.policy/nimbus-clair-webhook',
-        'networkpolicy.networking.k8s.io/nimbus-clair-webhook',
-        'service/nimbus-clair-webhook',
-        'service/nimbus-clair-webhook-metrics',
+        'serviceaccount/nimbus-admission',
+        'clusterrole.rbac.authorization.k8s.io/nimbus-admission',
+        'clusterrole.rbac.authorization.k8s.io/nimbus-admission-secret-reader',
+        'clusterrolebinding.rbac.authorization.k8s.io/nimbus-admission',
+        'role.rbac.authorization.k8s.io/nimbus-admission',
+        'rolebinding.rbac.authorization.k8s.io/nimbus-admission',
+        'deployment.apps/nimbus-admission',
+        'poddisruptionbudget.policy/nimbus-admission',
+        'networkpolicy.networking.k8s.io/nimbus-admission',
+        'service/nimbus-admission',
+        'service/nimbus-admission-metrics',
       ],
     },
     // Its CRD, the adapter's RBAC (cluster-wide, Lease, scans), the scan jobs' RBAC, the Deployment and the metrics

@@ -218,7 +218,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     // The admission adapter builds the ImageAdmissionPolicies itself, so it runs before the demo changes them.
     progress(`starting the image admission webhook on https://127.0.0.1:${port}`);
     const webhook = startNodeProcess({
-      name: 'nimbus-clair-webhook',
+      name: 'nimbus-admission',
       main: binOf('@nimbus-ts/adapter-admission', 'nimbus-admission-webhook'),
       args: [
         `--kubeconfig=${cp.kubeconfigPath}`,
@@ -232,7 +232,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
         WEBHOOK_URL: `https://127.0.0.1:${port}`,
         ...('stack' in scanning ? scanning.env : {}),
       },
-      logPath: join(logs, 'nimbus-clair-webhook.log'),
+      logPath: join(logs, 'nimbus-admission.log'),
     });
     processes.push(webhook);
     started.push(webhook);

@@ -107,7 +107,7 @@ export {
   type ResolveTarget,
   resolveImage,
 } from './resolve.js';
-export { SECRET_READER_ROLE, secretAccessError } from './secret-access.js';
+export { secretAccessError } from './secret-access.js';
 export {
   type BearerRealm,
   type CachedToken,

@@ -109,7 +109,7 @@ export {
   type ScopeEntry,
   startRegistryFront,
 } from './registry-front.js';
-export { bindSecretReader, SECRET_READER } from './secret-reader.js';
+export { bindSecretReader } from './secret-reader.js';
 export { type ScanStack, type ScanStackOptions, startScanStack } from './stack.js';
 export { parentDirectories, splitUstarPath, type TarEntry, writeTar } from './tar.js';
 export { FALLBACK_USER, postgresRunAs, type SystemUser } from './unprivileged-user.js';

@@ -11,27 +11,26 @@ const ROLE_BINDINGS: ResourceType = {
   namespaced: true,
 };
 
-/** The ClusterRole deploy/adapter-clair/rbac.yaml ships unbound, for namespaces' owners to bind. */
-export const SECRET_READER = 'nimbus-clair-secret-reader';
-
 /**
- * Binds the nimbus-clair-secret-reader ClusterRole, under the name this least-privilege run applied it as, to
- * `serviceAccount` in `namespace`, as that namespace's owner would.
+ * Binds `clusterRole`, a component's secret reader (each component's rbac.yaml in deploy/ ships its own unbound,
+ * e.g. nimbus-clair-secret-reader), under the name this least-privilege run applied it as, to `serviceAccount` in
+ * `namespace`, as that namespace's owner would.
  */
 export async function bindSecretReader(
   admin: ObjectClient,
   ctx: ScenarioContext,
   namespace: string,
   serviceAccount: string,
+  clusterRole: string,
 ): Promise<void> {
   await admin.create(ROLE_BINDINGS, {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: { name: 'nimbus-clair-secret-reader', namespace },
+    metadata: { name: clusterRole, namespace },
     roleRef: {
       apiGroup: 'rbac.authorization.k8s.io',
       kind: 'ClusterRole',
-      name: ctx.clusterRoleName(SECRET_READER),
+      name: ctx.clusterRoleName(clusterRole),
     },
     subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ctx.namespace }],
   } as KubernetesObject);

@@ -1,5 +1,5 @@
 {{/*
-Object names are fixed (nimbus-core-operator, nimbus-clair-webhook, ...), the same as deploy/'s: the components
+Object names are fixed (nimbus-core-operator, nimbus-admission, ...), the same as deploy/'s: the components
 find each other's Leases, the webhook's RBAC names its own Secret and configuration, and the docs and alert rules
 name them. So one release runs per cluster; it installs into any namespace.
 */}}
@@ -332,4 +332,42 @@ spec:
             {{- toYaml . | nindent 12 }}
           {{- end }}
           {{- include "nimbus-ts.containerSecurityContext" . | nindent 10 }}
+{{- end }}
+
+{{/*
+A component's secret reader: the ClusterRole `<name>-secret-reader` (get on Secrets, by name) and, in each of
+clair.secretReaderNamespaces, a RoleBinding of it to the component's ServiceAccount. Each component that reads pull
+secrets ships its own, as each deploy/ directory does, so either installs without the other. Arguments: root, name.
+*/}}
+{{- define "nimbus-ts.secretReader" -}}
+{{- $role := printf "%s-secret-reader" .name }}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ $role }}
+  labels:
+    {{- include "nimbus-ts.labels" . | nindent 4 }}
+rules:
+  # Read by name when needed; never listed or watched, so no copy of a namespace's Secrets is held.
+  - apiGroups: [""]
+    resources: [secrets]
+    verbs: [get]
+{{- range .root.Values.clair.secretReaderNamespaces }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ $role }}
+  namespace: {{ . }}
+  labels:
+    {{- include "nimbus-ts.labels" $ | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {{ $role }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ $.name }}
+    namespace: {{ $.root.Release.Namespace }}
+{{- end }}
 {{- end }}

@@ -40,10 +40,18 @@ import { auditEventRecorder } from './audit-events.js';
 import type { WebhookConfig } from './config.js';
 import { coveredNamespaceSelector, coveredNamespaces } from './covered-namespaces.js';
 import { imageVerdicts, type PullSecretReader } from './image-verdicts.js';
+import { RETIRED_CONFIGURATION } from './retired-configuration.js';
+import { RetiredConfigurationRemover } from './retired-configuration-remover.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 
 /** The name the webhook reports as in Events and as the field manager of what it writes. */
-export const WEBHOOK_MANAGER = 'nimbus-clair-webhook';
+export const WEBHOOK_MANAGER = 'nimbus-admission';
+
+/**
+ * The ClusterRole deploy/adapter-admission/rbac.yaml ships unbound: a namespace that binds it to the webhook lets it
+ * read the pull Secrets of the pods it judges there.
+ */
+const SECRET_READER_ROLE = 'nimbus-admission-secret-reader';
 
 /** The webhooks of the configuration: pods (every pod, however it is made) and workloads (early feedback). */
 export function admissionWebhooks(
@@ -114,6 +122,11 @@ export interface AdmissionWebhookOptions {
    * (tests confine it to theirs).
    */
   readonly namespaceSelector?: V1LabelSelector;
+  /**
+   * The name of the configuration an earlier version kept, deleted once this one's is in shape when it is
+   * recognisably this webhook's. Default `RETIRED_CONFIGURATION` (tests, sharing one control plane, give their own).
+   */
+  readonly retiredConfiguration?: string;
 }
 
 /** A running admission webhook. */
@@ -152,7 +165,7 @@ function cachedReader(client: ObjectClient, serviceAccount: string, ttlMs = 30_0
   return {
     secret: (namespace, name) =>
       get<SecretLike & KubernetesObject>(SECRETS, namespace, name).catch((error: unknown) => {
-        throw secretAccessError(error, namespace, name, serviceAccount);
+        throw secretAccessError(error, namespace, name, serviceAccount, SECRET_READER_ROLE);
       }),
     serviceAccount: (namespace, name) =>
       get<KubernetesObject & { imagePullSecrets?: { name?: string }[] }>(SERVICE_ACCOUNTS, namespace, name),
@@ -256,6 +269,19 @@ export function createAdmissionWebhook(
       return [];
     });
   }
+  // The configuration of the name an earlier version kept would, after an upgrade, send pods to a Service that no
+  // longer answers: deleted once ours is in shape (never when ours has that very name).
+  const retiredName = options.retiredConfiguration ?? RETIRED_CONFIGURATION;
+  const retired =
+    settings && settings.name !== retiredName
+      ? new RetiredConfigurationRemover(client, {
+          name: retiredName,
+          replacement: `ValidatingWebhookConfiguration ${settings.name}`,
+          namespace: config.namespace,
+          webhookNames: admissionWebhooks(settings).map((w) => w.name),
+          logger,
+        })
+      : undefined;
   const policiesIn = (namespace: string) =>
     policies
       .list()
@@ -276,7 +302,7 @@ export function createAdmissionWebhook(
   const verdicts: VerdictSource = scanner
     ? imageVerdicts({
         scanner,
-        reader: cachedReader(client, `${config.namespace}:nimbus-clair-webhook`),
+        reader: cachedReader(client, `${config.namespace}:nimbus-admission`),
         platform: config.platform,
         logger,
       })
@@ -362,9 +388,11 @@ export function createAdmissionWebhook(
         keeper.setCaBundle(certificates.current()?.caBundle);
         followCoverage();
         await keeper.start();
+        await retired?.start();
       }
     },
     async stop() {
+      await retired?.stop();
       await keeper?.stop();
       await server?.close();
       await controller.stop();

@@ -55,14 +55,14 @@ export const WEBHOOK_ENV = `Webhook environment:
   WEBHOOK_TLS_CERT_FILE, WEBHOOK_TLS_KEY_FILE [, WEBHOOK_TLS_CA_FILE]
                                  serve this certificate (re-read when it changes); without them the replicas keep
                                  a CA and certificate in the Secret WEBHOOK_TLS_SECRET and rotate them
-  WEBHOOK_TLS_SECRET             default nimbus-clair-webhook-tls
+  WEBHOOK_TLS_SECRET             default nimbus-admission-tls
   WEBHOOK_CLIENT_CA_FILE         serve only TLS clients with a certificate this CA signed (the API server's, from the
                                  kubeConfigFile of its admission configuration); default: any client
   WEBHOOK_CLIENT_NAMES           with WEBHOOK_CLIENT_CA_FILE: the certificate common names allowed, comma-separated
                                  (default: any the CA signed)
-  WEBHOOK_SERVICE                the Service in front of the webhook (default nimbus-clair-webhook, port 443)
+  WEBHOOK_SERVICE                the Service in front of the webhook (default nimbus-admission, port 443)
   WEBHOOK_URL                    base URL the apiserver calls instead of the Service (e.g. https://10.0.0.5:9443)
-  WEBHOOK_CONFIGURATION          the ValidatingWebhookConfiguration kept (default nimbus-clair-admission)
+  WEBHOOK_CONFIGURATION          the ValidatingWebhookConfiguration kept (default nimbus-admission)
   WEBHOOK_MANAGE_CONFIGURATION   false: leave the configuration to someone else (default true)
   WEBHOOK_FAILURE_POLICY         Fail (refuse while the webhook is down; default) or Ignore
   WEBHOOK_TIMEOUT_SECONDS        how long the apiserver waits, 3-30 (default 10); scans get 2 s less
@@ -97,7 +97,7 @@ export function webhookConfig(
   if (failurePolicy !== 'Fail' && failurePolicy !== 'Ignore') {
     throw new Error(`WEBHOOK_FAILURE_POLICY must be Fail or Ignore, got "${failurePolicy}"`);
   }
-  const service = env.WEBHOOK_SERVICE || 'nimbus-clair-webhook';
+  const service = env.WEBHOOK_SERVICE || 'nimbus-admission';
   let url: URL | undefined;
   if (env.WEBHOOK_URL) {
     try {
@@ -128,7 +128,7 @@ export function webhookConfig(
         }
       : {
           kind: 'self-managed',
-          secretName: env.WEBHOOK_TLS_SECRET || 'nimbus-clair-webhook-tls',
+          secretName: env.WEBHOOK_TLS_SECRET || 'nimbus-admission-tls',
           // Every name the apiserver may use for the Service, and the URL's host when one is given.
           hosts: [
             service,
@@ -167,7 +167,7 @@ export function webhookConfig(
     ...(manage === 'true'
       ? {
           configuration: {
-            name: env.WEBHOOK_CONFIGURATION || 'nimbus-clair-admission',
+            name: env.WEBHOOK_CONFIGURATION || 'nimbus-admission',
             target: url
               ? { url: url.toString().replace(/\/$/, '') }
               : { service: { name: service, port: 443 } },

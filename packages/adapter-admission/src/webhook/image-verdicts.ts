@@ -66,7 +66,7 @@ export function unscannedVerdict(image: string, error: unknown): VulnerabilityVe
   if (error instanceof ClairError) {
     return { status: 'unscanned', reason: `Clair could not scan it (${error.kind})` };
   }
-  return { status: 'unscanned', reason: 'the webhook could not scan it; see the nimbus-clair-webhook log' };
+  return { status: 'unscanned', reason: 'the webhook could not scan it; see the nimbus-admission log' };
 }
 
 /**

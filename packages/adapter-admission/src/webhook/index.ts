@@ -17,4 +17,13 @@ export {
 } from './config.js';
 export { coveredNamespaceSelector, coveredNamespaces, NAMESPACE_NAME_LABEL } from './covered-namespaces.js';
 export { type ImageVerdictsOptions, imageVerdicts, type PullSecretReader } from './image-verdicts.js';
+export {
+  isRetiredConfiguration,
+  RETIRED_CONFIGURATION,
+  type RetiredConfigurationOwner,
+} from './retired-configuration.js';
+export {
+  RetiredConfigurationRemover,
+  type RetiredConfigurationRemoverOptions,
+} from './retired-configuration-remover.js';
 export { WebhookMetrics } from './webhook-metrics.js';

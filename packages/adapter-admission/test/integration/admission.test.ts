@@ -34,7 +34,7 @@ describe('the image admission webhook, through the API server', () => {
   const env = envtest();
   const admin = new ObjectClient(env.kubeConfig, 'admission-test');
   const suffix = Math.random().toString(36).slice(2, 7);
-  const configurationName = `nimbus-clair-admission-${suffix}`;
+  const configurationName = `nimbus-admission-${suffix}`;
   let home: TestNamespace;
   let tags: TestNamespace;
   let audit: TestNamespace;
@@ -127,7 +127,7 @@ describe('the image admission webhook, through the API server', () => {
     });
     webhook = createAdmissionWebhook(env.kubeConfig, {
       config,
-      logger: createLogger('nimbus-clair-webhook', { level: 'warn' }),
+      logger: createLogger('nimbus-admission', { level: 'warn' }),
       metrics,
       host: '127.0.0.1',
       // Only this test's namespaces: the control plane is shared with other test files.

@@ -113,7 +113,7 @@ describe('the ImagePolicyWebhook path', () => {
         // The apiserver reaches this webhook through its admission configuration, not a ValidatingWebhookConfiguration.
         WEBHOOK_MANAGE_CONFIGURATION: 'false',
       }),
-      logger: createLogger('nimbus-clair-webhook', { level: 'warn' }),
+      logger: createLogger('nimbus-admission', { level: 'warn' }),
       host: '127.0.0.1',
     });
     await webhook.start();

@@ -17,12 +17,12 @@ import { DEFAULT_JSON_SHAPE_LIMITS } from '../../src/admission/json-shape.js';
 
 // Hostile bodies against the webhook as it is deployed: dist/main.js as its own process, configured by its
 // environment, serving HTTPS. Its peak RSS (VmHWM) after a flood of 32 concurrent hostile requests must stay under
-// the memory limit webhook-deployment.yaml gives it, or the kubelet would kill it and, with failurePolicy Fail, the
+// the memory limit deployment.yaml gives it, or the kubelet would kill it and, with failurePolicy Fail, the
 // namespaces it guards could create no pod.
 
 const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const DEPLOYMENT = fileURLToPath(
-  new URL('../../../../deploy/adapter-admission/webhook-deployment.yaml', import.meta.url),
+  new URL('../../../../deploy/adapter-admission/deployment.yaml', import.meta.url),
 );
 const FOUR_MIB = 4 * 1024 * 1024;
 const CONCURRENT = 32;
@@ -34,7 +34,7 @@ function deployedMemoryLimit(): number {
     | undefined;
   const limit = deployment?.spec.template.spec.containers[0]?.resources?.limits?.memory ?? '';
   const match = /^(\d+)(Ki|Mi|Gi)$/.exec(limit);
-  if (!match) throw new Error(`webhook-deployment.yaml has no memory limit in Ki, Mi or Gi (got "${limit}")`);
+  if (!match) throw new Error(`deployment.yaml has no memory limit in Ki, Mi or Gi (got "${limit}")`);
   const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[match[2] as 'Ki' | 'Mi' | 'Gi'];
   return Number(match[1]) * unit;
 }

@@ -4,6 +4,7 @@ import { exerciseAdapter } from '@nimbus-ts/adapter-sdk/testing';
 import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import {
   EVENTS,
+  NAMESPACES,
   ObjectClient,
   PODS,
   SECRETS,
@@ -30,26 +31,28 @@ import {
   type PushedImage,
   pushTestImage,
   type ScanStack,
-  SECRET_READER,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 import { sharedScanStack } from '@nimbus-ts/scan-testenv/vitest';
+import { validatingWebhookConfiguration } from '@nimbus-ts/webhook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admissionDeclaration } from '../../src/adapter.js';
-import { createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
+import { admissionWebhooks, createAdmissionWebhook } from '../../src/webhook/admission-webhook.js';
 import { webhookConfig } from '../../src/webhook/config.js';
+import { RETIRED_CONFIGURATION } from '../../src/webhook/retired-configuration.js';
 
-// The shipped RBAC of the admission adapter (deploy/adapter-admission/webhook-rbac.yaml), proven on the
+// The shipped RBAC of the admission adapter (deploy/adapter-admission/rbac.yaml), proven on the
 // RBAC-enforcing control plane against a real Clair, PostgreSQL and registry: the adapter SDK builds, repairs and
 // deletes ImageAdmissionPolicies from NimbusPolicies and announces itself; the webhook keeps its certificate
 // Secret and its ValidatingWebhookConfiguration, serves ImageAdmissionPolicies and marks them Ready, records an
-// Audit Event and scans a private image with the pull secret its pod's ServiceAccount names, all with exactly those
-// rules and no 403; without any one of them a run fails.
+// Audit Event and scans a private image with the pull secret its pod's ServiceAccount names, and deletes the
+// configuration its earlier version left under the retired name, all with exactly those rules and no 403; without any
+// one of them a run fails.
 
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-admission', import.meta.url));
-// The secret-reader ClusterRole namespaces' owners bind to both Clair identities ships with the scanner.
-const SCANNER_DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
-const SERVICE_ACCOUNT = 'nimbus-clair-webhook';
+// The ClusterRole rbac.yaml ships unbound, for namespaces' owners to bind to the webhook (pull secrets).
+const SECRET_READER = 'nimbus-admission-secret-reader';
+const SERVICE_ACCOUNT = 'nimbus-admission';
 const CREDENTIALS = { username: 'puller', password: 'webhook-rbac-password' };
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -58,18 +61,18 @@ interface Configuration extends KubernetesObject {
 }
 
 /**
- * The manifests with the configuration's name in the webhook's resourceNames replaced by `configuration`: the
- * control plane is shared with other test files, so the test keeps a configuration of its own name.
+ * The manifests with the configurations' names in the webhook's resourceNames replaced as `names` says (shipped →
+ * the test's): the control plane is shared with other test files, so the test keeps configurations of its own names.
  * (checkLeastPrivilege itself picks the roles bound to the webhook's ServiceAccount out of the directory.)
  */
-function renameConfiguration(all: readonly KubernetesObject[], shipped: string, configuration: string) {
+function renameConfigurations(all: readonly KubernetesObject[], names: Readonly<Record<string, string>>) {
   return all.map((o) =>
     o.kind === 'ClusterRole' || o.kind === 'Role'
       ? {
           ...o,
           rules: ((o as { rules?: PolicyRule[] }).rules ?? []).map((rule) =>
             rule.resources?.includes('validatingwebhookconfigurations') && rule.resourceNames
-              ? { ...rule, resourceNames: rule.resourceNames.map((n) => (n === shipped ? configuration : n)) }
+              ? { ...rule, resourceNames: rule.resourceNames.map((n) => names[n] ?? n) }
               : rule,
           ),
         }
@@ -101,11 +104,14 @@ async function pollOrFail(
   if (failure !== undefined) throw new Error(failure);
 }
 
-describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.yaml)', () => {
+describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', () => {
   const env = envtest();
   const admin = new ObjectClient(env.kubeConfig, 'webhook-rbac-test');
   // One name for every run of this file, deleted after each run (the RBAC names it, so it cannot change per run).
-  const configurationName = `nimbus-clair-admission-rbac-${Math.random().toString(36).slice(2, 7)}`;
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const configurationName = `nimbus-admission-rbac-${suffix}`;
+  // The configuration of the retired name, as the webhook's earlier version left it behind.
+  const retiredName = `nimbus-clair-admission-rbac-${suffix}`;
   let home: TestNamespace;
   let stack: ScanStack;
   let privateImage: PushedImage;
@@ -128,6 +134,7 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
   afterAll(async () => {
     // Each run deletes it; this covers a run that never got that far.
     await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
+    await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: retiredName });
     await home?.delete();
     await stack?.stop({ keepDir: failed });
     if (failed && stack)
@@ -175,7 +182,8 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
    * unlabelled, so it is created, re-read after the conflict, and updated), its configuration (created with the CA
    * bundle, then repaired after an edit), three ImageAdmissionPolicies (each Ready, reason Serving), a Pod with
    * nginx:latest refused, an Audit policy's Pod admitted with an Event, and a Pod whose image from the private
-   * registry is scanned with the pull secret its ServiceAccount names and refused for Critical findings.
+   * registry is scanned with the pull secret its ServiceAccount names and refused for Critical findings; and the
+   * configuration an earlier version kept under the retired name, deleted once its own is in shape.
    */
   const webhookScenario = async (ctx: ScenarioContext, signal: AbortSignal) => {
     const work = await env.namespace(`rbac-webhook-r${ctx.run}`);
@@ -197,6 +205,7 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
       logger: ctx.logger,
       identity: `webhook-r${ctx.run}`,
       host: '127.0.0.1',
+      retiredConfiguration: retiredName,
       // Only this run's namespace: the control plane is shared with other test files.
       namespaceSelector: {
         matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [work.name] }],
@@ -231,7 +240,22 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
         metadata: { name: 'puller', namespace: work.name },
         imagePullSecrets: [{ name: 'regcred' }],
       } as KubernetesObject);
-      await bindSecretReader(admin, ctx, work.name, SERVICE_ACCOUNT);
+      await bindSecretReader(admin, ctx, work.name, SERVICE_ACCOUNT, SECRET_READER);
+      // As the earlier version made it: owned by the webhook's namespace, pointing at its old Service. Its webhooks
+      // select no namespace, so that it never refuses a pod of this shared control plane.
+      const owner = await admin.get<KubernetesObject>(NAMESPACES, { name: ctx.namespace });
+      await admin.create(
+        VALIDATING_WEBHOOK_CONFIGURATIONS,
+        validatingWebhookConfiguration({
+          name: retiredName,
+          namespace: { name: ctx.namespace, uid: owner?.metadata?.uid ?? '' },
+          target: { service: { name: 'nimbus-clair-webhook', port: 443 } },
+          webhooks: admissionWebhooks(
+            { failurePolicy: 'Fail', timeoutSeconds: 10 },
+            { matchLabels: { 'webhook-rbac.nimbus-ts.io/never': 'true' } },
+          ),
+        }),
+      );
       await policy(work.name, 'tags', 'tags', { disallowLatestTag: { action: 'Block' } });
       await policy(work.name, 'audit', 'audit', { disallowLatestTag: { action: 'Audit' } });
       await policy(work.name, 'vuln', 'vuln', {
@@ -254,6 +278,13 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
           'BEGIN CERTIFICATE',
         );
       }
+      // The retired configuration goes once this one is in shape.
+      await pollUntil(
+        `the retired ValidatingWebhookConfiguration ${retiredName} to be deleted`,
+        20_000,
+        async () => !(await admin.get(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: retiredName })),
+        { signal },
+      );
       // Someone loosens it; the webhook puts it back.
       await admin.replace(VALIDATING_WEBHOOK_CONFIGURATIONS, {
         ...created,
@@ -327,6 +358,7 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
       await webhook.stop();
       // The webhook never deletes its configuration: delete it, or a fail-closed webhook outlives the run.
       await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
+      await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: retiredName });
       await admin.delete(SECRETS, secret);
       await work.delete({ wait: true });
     }
@@ -364,14 +396,10 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
     async () => {
       try {
         const shipped = webhookConfig({ POD_NAMESPACE: 'nimbus-system' }).configuration?.name ?? '';
-        const secretReader = parseManifests(await env.runKubectl(['kustomize', SCANNER_DEPLOY])).filter(
-          (o) => o.kind === 'ClusterRole' && o.metadata?.name === SECRET_READER,
-        );
-        const manifests = renameConfiguration(
-          [...parseManifests(await env.runKubectl(['kustomize', DEPLOY])), ...secretReader],
-          shipped,
-          configurationName,
-        );
+        const manifests = renameConfigurations(parseManifests(await env.runKubectl(['kustomize', DEPLOY])), {
+          [shipped]: configurationName,
+          [RETIRED_CONFIGURATION]: retiredName,
+        });
         const report = await checkLeastPrivilege({
           kubeConfig: env.kubeConfig,
           addUser: env.addUser,
@@ -382,13 +410,13 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/webhook-rbac.
           scenario,
           timeoutMs: 90_000,
         });
-        expect(leastPrivilegeProblems(report, { minRules: 16 })).toEqual([]);
+        expect(leastPrivilegeProblems(report, { minRules: 17 })).toEqual([]);
       } catch (error) {
         failed = true;
         throw error;
       }
     },
-    // Eleven runs; a failing one ends on its first 403, so this bound is only reached when something hangs.
+    // Eighteen runs; a failing one ends on its first 403, so this bound is only reached when something hangs.
     15 * 60_000,
   );
 });

@@ -27,14 +27,14 @@ import { crdDirectory, IMAGE_ADMISSION_POLICIES, type ImageAdmissionPolicy } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Two replicas of the admission adapter, run as deployed (dist/main.js with the args of
-// deploy/adapter-admission/webhook-deployment.yaml): both must answer admission reviews, and only one may build
+// deploy/adapter-admission/deployment.yaml): both must answer admission reviews, and only one may build
 // ImageAdmissionPolicies — two builders double every write and Event and race on the same objects. Each replica
 // talks to the API server through a proxy of its own, so the writes each one sends are counted on the wire.
 
 const WEBHOOK_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const API = 'intent.security.nimbus.com/v1alpha1';
 const DEPLOYMENT = fileURLToPath(
-  new URL('../../../../deploy/adapter-admission/webhook-deployment.yaml', import.meta.url),
+  new URL('../../../../deploy/adapter-admission/deployment.yaml', import.meta.url),
 );
 
 /** The webhook container's args, as deployed. */

@@ -54,6 +54,12 @@ import { ScanFailedError, scanErrorPolicy } from './scan-error-policy.js';
 import { scanFailure } from './scan-failure.js';
 import { excludedStatusFields, type ImageResult, planScanStatus, scanStatusFields } from './scan-status.js';
 
+/**
+ * The ClusterRole deploy/adapter-clair/rbac.yaml ships unbound: a namespace that binds it to the scanner lets it
+ * read the pull Secrets and Slack webhook URLs there.
+ */
+const SECRET_READER_ROLE = 'nimbus-clair-secret-reader';
+
 /** Options of {@link createScanController}. */
 export interface ScanControllerOptions {
   readonly logger: Logger;
@@ -284,7 +290,7 @@ async function notify(
   const namespace = policy.metadata.namespace ?? '';
   const secret = await read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, slackRef.name).catch(
     (error: unknown) => {
-      throw secretAccessError(error, namespace, slackRef.name, ctx.serviceAccount);
+      throw secretAccessError(error, namespace, slackRef.name, ctx.serviceAccount, SECRET_READER_ROLE);
     },
   );
   const url = secret?.data?.[slackRef.key];
@@ -380,7 +386,7 @@ async function readSecrets(
   const found = await Promise.all(
     names.map((name) =>
       read<SecretLike & { apiVersion: string; kind: string }>(SECRETS, name).catch((error: unknown) => {
-        throw secretAccessError(error, namespace, name, ctx.serviceAccount);
+        throw secretAccessError(error, namespace, name, ctx.serviceAccount, SECRET_READER_ROLE);
       }),
     ),
   );

@@ -27,7 +27,6 @@ import {
   pushTestImage,
   runningPodStatus,
   type ScanStack,
-  SECRET_READER,
 } from '@nimbus-ts/scan-testenv';
 import { BOOKWORM_OS_RELEASE, BOOKWORM_PACKAGES, OP1_FILE } from '@nimbus-ts/scan-testenv/bookworm';
 import { sharedScanStack } from '@nimbus-ts/scan-testenv/vitest';
@@ -40,6 +39,8 @@ import { createScanController } from '../../src/scanner/scan-controller.js';
 // and no 403, and without any one of them a run fails.
 
 const DEPLOY = fileURLToPath(new URL('../../../../deploy/adapter-clair', import.meta.url));
+// The ClusterRole rbac.yaml ships unbound, for namespaces' owners to bind to the scanner.
+const SECRET_READER = 'nimbus-clair-secret-reader';
 const CREDENTIALS = { username: 'puller', password: 'rbac-proof-password' };
 const ARM64 = { os: 'linux', architecture: 'arm64' };
 // The API server's words for a permission error, as they reach a condition message.
@@ -144,7 +145,7 @@ describe('the Clair adapter’s RBAC (deploy/adapter-clair)', () => {
         metadata: { name: node, labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64' } },
       });
       const host = stack.authRegistry?.host ?? '';
-      await bindSecretReader(admin, ctx, ns.name, 'nimbus-clair');
+      await bindSecretReader(admin, ctx, ns.name, 'nimbus-clair', SECRET_READER);
       await admin.create(SECRETS, {
         apiVersion: 'v1',
         kind: 'Secret',

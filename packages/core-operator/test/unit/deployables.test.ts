@@ -26,17 +26,18 @@ function deploymentIn(path: string): Deployment {
   return found[0] as Deployment;
 }
 
-describe('deploy/adapter-admission/webhook-deployment.yaml', () => {
-  const container = deploymentIn(join(ROOT, 'deploy/adapter-admission/webhook-deployment.yaml')).spec.template
-    .spec.containers[0] as Container;
+describe('deploy/adapter-admission/deployment.yaml', () => {
+  const container = deploymentIn(join(ROOT, 'deploy/adapter-admission/deployment.yaml')).spec.template.spec
+    .containers[0] as Container;
   const env = (name: string) => container.env?.find((e) => e.name === name)?.value;
 
   it('serves HTTPS on the port it names webhook, which the Service targets', () => {
     const port = container.ports?.find((p) => p.name === 'webhook')?.containerPort;
     expect(env('WEBHOOK_PORT')).toBe(String(port));
-    const services = loadAll(
-      readFileSync(join(ROOT, 'deploy/adapter-admission/webhook-service.yaml'), 'utf8'),
-    ) as { metadata: { name: string }; spec: { ports: { port: number; targetPort: string | number }[] } }[];
+    const services = loadAll(readFileSync(join(ROOT, 'deploy/adapter-admission/service.yaml'), 'utf8')) as {
+      metadata: { name: string };
+      spec: { ports: { port: number; targetPort: string | number }[] };
+    }[];
     const service = services.find((s) => s.metadata.name === env('WEBHOOK_SERVICE'));
     // The configuration the webhook keeps points the API server at port 443 of that Service.
     expect(service?.spec.ports).toContainEqual(expect.objectContaining({ port: 443, targetPort: 'webhook' }));
@@ -44,7 +45,7 @@ describe('deploy/adapter-admission/webhook-deployment.yaml', () => {
 
   it('keeps the configuration and Secret its RBAC lets it update', () => {
     const rules = (
-      loadAll(readFileSync(join(ROOT, 'deploy/adapter-admission/webhook-rbac.yaml'), 'utf8')) as {
+      loadAll(readFileSync(join(ROOT, 'deploy/adapter-admission/rbac.yaml'), 'utf8')) as {
         kind: string;
         rules?: { resources: string[]; verbs: string[]; resourceNames?: string[] }[];
       }[]

@@ -13,13 +13,14 @@ describe('secretAccessError', () => {
       forbidden,
       'shop',
       'regcred',
-      'nimbus-system:nimbus-clair-webhook',
+      'nimbus-system:nimbus-admission',
+      'nimbus-admission-secret-reader',
     ) as Error;
     expect(error.message).toBe(
-      'nimbus-system:nimbus-clair-webhook may not read Secret shop/regcred (HTTP 403 Forbidden): namespace shop ' +
-        'has not bound ClusterRole nimbus-clair-secret-reader to it. Fix: kubectl -n shop create rolebinding ' +
-        'nimbus-clair-secret-reader --clusterrole=nimbus-clair-secret-reader ' +
-        '--serviceaccount=nimbus-system:nimbus-clair-webhook',
+      'nimbus-system:nimbus-admission may not read Secret shop/regcred (HTTP 403 Forbidden): namespace shop ' +
+        'has not bound ClusterRole nimbus-admission-secret-reader to it. Fix: kubectl -n shop create rolebinding ' +
+        'nimbus-admission-secret-reader --clusterrole=nimbus-admission-secret-reader ' +
+        '--serviceaccount=nimbus-system:nimbus-admission',
     );
     expect(error.cause).toBe(forbidden);
   });
@@ -28,6 +29,8 @@ describe('secretAccessError', () => {
     ['another API error', ApiError.from('get Secret shop/regcred', 500, 'boom')],
     ['a network error', new Error('ECONNREFUSED')],
   ])('leaves %s as it is', (_what, error) => {
-    expect(secretAccessError(error, 'shop', 'regcred', 'nimbus-system:nimbus-clair')).toBe(error);
+    expect(
+      secretAccessError(error, 'shop', 'regcred', 'nimbus-system:nimbus-clair', 'nimbus-clair-secret-reader'),
+    ).toBe(error);
   });
 });

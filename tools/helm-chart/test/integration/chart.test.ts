@@ -82,7 +82,7 @@ describe('helm lint --strict', () => {
         '--set',
         'coreOperator.enabled=false,kubearmorAdapter.enabled=false,netpolAdapter.enabled=false',
         '--set',
-        'clairScanner.enabled=false,clairWebhook.enabled=false',
+        'clairScanner.enabled=false,admission.enabled=false',
       ],
     },
   ])('passes with $name', async ({ args }) => {
@@ -157,7 +157,7 @@ describe("the chart's defaults are deploy/", () => {
     { component: 'Kyverno adapter', files: ['adapter-kyverno/rbac.yaml'] },
     { component: 'NetworkPolicy adapter', files: ['adapter-netpol/rbac.yaml'] },
     { component: 'Clair scanner', files: ['adapter-clair/rbac.yaml'] },
-    { component: 'Clair admission webhook', files: ['adapter-admission/webhook-rbac.yaml'] },
+    { component: 'admission adapter', files: ['adapter-admission/rbac.yaml'] },
     { component: 'k8tls adapter', files: ['adapter-k8tls/rbac.yaml', 'adapter-k8tls/scanner-rbac.yaml'] },
   ])('$component: the RBAC proven least-privilege in deploy/, rule for rule', async ({ files }) => {
     for (const file of files) {
@@ -326,7 +326,7 @@ describe('a release on the control plane', () => {
     const values = await valuesFile({
       coreOperator: { replicas: 1, extraArgs: ['--resync=10m'] },
       kubearmorAdapter: { enabled: false },
-      clairWebhook: { podDisruptionBudget: { enabled: false } },
+      admission: { podDisruptionBudget: { enabled: false } },
     });
     await helmIn(['upgrade', RELEASE, CHART_DIR, '-f', values]);
 
@@ -334,7 +334,7 @@ describe('a release on the control plane', () => {
     expect(core?.spec.replicas).toBe(1);
     expect(core?.spec.template.spec.containers[0].args).toEqual(['--leader-elect=true', '--resync=10m']);
     for (const o of kubearmor) expect(await liveOf(o, namespace.name), ref(o)).toBeUndefined();
-    expect(await live('poddisruptionbudget', 'nimbus-clair-webhook', namespace.name)).toBeUndefined();
+    expect(await live('poddisruptionbudget', 'nimbus-admission', namespace.name)).toBeUndefined();
     // The garbage collector takes the removed Deployment's ReplicaSets (and pods) with it.
     await pollUntil('the KubeArmor adapter ReplicaSets to be collected', 60_000, async () => {
       const out = await env.runKubectl([
@@ -351,7 +351,7 @@ describe('a release on the control plane', () => {
     });
     // The others are untouched by the upgrade's values.
     expect((await live('deployment', 'nimbus-netpol', namespace.name))?.spec.replicas).toBe(2);
-    expect(await live('poddisruptionbudget', 'nimbus-clair-webhook', namespace.name)).toBeUndefined();
+    expect(await live('poddisruptionbudget', 'nimbus-admission', namespace.name)).toBeUndefined();
     manifest = await releaseManifest();
     expect(manifest.map(ref)).not.toContain('Deployment/nimbus-kubearmor');
   });

@@ -77,8 +77,8 @@ describe('values.schema.json', () => {
     expect(open).toEqual([]);
     expect(freeForm).toEqual([
       '/properties/global',
-      '/properties/clairWebhook/properties/networkPolicy/properties/apiServer/items/properties/namespaceSelector',
-      '/properties/clairWebhook/properties/networkPolicy/properties/apiServer/items/properties/podSelector',
+      '/properties/admission/properties/networkPolicy/properties/apiServer/items/properties/namespaceSelector',
+      '/properties/admission/properties/networkPolicy/properties/apiServer/items/properties/podSelector',
       '/definitions/affinity/properties/nodeAffinity',
       '/definitions/affinity/properties/podAffinity',
       '/definitions/affinity/properties/podAntiAffinity',
@@ -95,7 +95,7 @@ const COMPONENTS = [
   'kyvernoAdapter',
   'netpolAdapter',
   'clairScanner',
-  'clairWebhook',
+  'admission',
   'k8tlsAdapter',
 ];
 /** Keys whose value is documented as a whole (maps and Kubernetes objects), not key by key. */

@@ -79,18 +79,20 @@ const COMPONENT_OBJECTS = {
     'Deployment/nimbus-clair',
     'Service/nimbus-clair-metrics',
     'Service/nimbus-clair-notifier',
+    'ClusterRole/nimbus-clair-secret-reader',
   ],
-  clairWebhook: [
-    'ServiceAccount/nimbus-clair-webhook',
-    'ClusterRole/nimbus-clair-webhook',
-    'ClusterRoleBinding/nimbus-clair-webhook',
-    'Role/nimbus-clair-webhook',
-    'RoleBinding/nimbus-clair-webhook',
-    'Deployment/nimbus-clair-webhook',
-    'PodDisruptionBudget/nimbus-clair-webhook',
-    'Service/nimbus-clair-webhook',
-    'Service/nimbus-clair-webhook-metrics',
-    'NetworkPolicy/nimbus-clair-webhook',
+  admission: [
+    'ServiceAccount/nimbus-admission',
+    'ClusterRole/nimbus-admission',
+    'ClusterRoleBinding/nimbus-admission',
+    'Role/nimbus-admission',
+    'RoleBinding/nimbus-admission',
+    'Deployment/nimbus-admission',
+    'PodDisruptionBudget/nimbus-admission',
+    'Service/nimbus-admission',
+    'Service/nimbus-admission-metrics',
+    'NetworkPolicy/nimbus-admission',
+    'ClusterRole/nimbus-admission-secret-reader',
   ],
   // Its CRD, the adapter, and the scan jobs' identity.
   k8tlsAdapter: [
@@ -117,7 +119,7 @@ const DEPLOYMENTS = {
   kyvernoAdapter: 'nimbus-kyverno',
   netpolAdapter: 'nimbus-netpol',
   clairScanner: 'nimbus-clair',
-  clairWebhook: 'nimbus-clair-webhook',
+  admission: 'nimbus-admission',
   k8tlsAdapter: 'nimbus-k8tls',
 } as const;
 type ComponentKey = keyof typeof DEPLOYMENTS;
@@ -130,8 +132,6 @@ const NIMBUS_CRDS = [
   'CustomResourceDefinition/securityintentbindings.intent.security.nimbus.com',
   'CustomResourceDefinition/securityintents.intent.security.nimbus.com',
 ];
-/** What the two Clair components share: rendered while either is enabled. */
-const CLAIR_SHARED = ['ClusterRole/nimbus-clair-secret-reader'];
 const SCANNING_CRDS = [
   'CustomResourceDefinition/imageadmissionpolicies.scanning.nimbus-ts.io',
   'CustomResourceDefinition/imagescanpolicies.scanning.nimbus-ts.io',
@@ -142,7 +142,7 @@ describe('components', () => {
   it('all six render by default, with the CRDs, and nothing else', async () => {
     const objects = await renderChart(helm);
     expect(keys(objects).sort()).toEqual(
-      [...NIMBUS_CRDS, ...SCANNING_CRDS, ...CLAIR_SHARED, ...Object.values(COMPONENT_OBJECTS).flat()].sort(),
+      [...NIMBUS_CRDS, ...SCANNING_CRDS, ...Object.values(COMPONENT_OBJECTS).flat()].sort(),
     );
     // Every object says which release and chart it belongs to.
     for (const o of objects) {
@@ -171,43 +171,52 @@ describe('components', () => {
 
   it('the scanning CRDs go when neither Clair component is enabled', async () => {
     const rendered = keys(
-      await renderChart(helm, { clairScanner: { enabled: false }, clairWebhook: { enabled: false } }),
+      await renderChart(helm, { clairScanner: { enabled: false }, admission: { enabled: false } }),
     );
     expect(rendered).toEqual(expect.arrayContaining(NIMBUS_CRDS));
     for (const crd of SCANNING_CRDS) expect(rendered).not.toContain(crd);
-    for (const shared of CLAIR_SHARED) expect(rendered).not.toContain(shared);
   });
 
-  it('clair.secretReaderNamespaces binds the secret reader there, to the Clair components that are enabled', async () => {
-    const objects = await renderChart(helm, {
-      clair: { secretReaderNamespaces: ['shop', 'payments'] },
-      clairScanner: { enabled: false },
-    });
-    const bindings = objects.filter(
-      (o) => o.kind === 'RoleBinding' && o.metadata.name === 'nimbus-clair-secret-reader',
-    );
-    expect(bindings.map((b) => b.metadata.namespace)).toEqual(['shop', 'payments']);
-    for (const binding of bindings) {
-      expect(binding.roleRef).toEqual({
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'nimbus-clair-secret-reader',
+  it.each([
+    { enabled: ['clairScanner', 'admission'], readers: { 'nimbus-clair': true, 'nimbus-admission': true } },
+    { enabled: ['admission'], readers: { 'nimbus-clair': false, 'nimbus-admission': true } },
+    { enabled: ['clairScanner'], readers: { 'nimbus-clair': true, 'nimbus-admission': false } },
+  ])(
+    'clair.secretReaderNamespaces binds each enabled component its own secret reader there: $enabled',
+    async ({ enabled, readers }) => {
+      const objects = await renderChart(helm, {
+        clair: { secretReaderNamespaces: ['shop', 'payments'] },
+        clairScanner: { enabled: enabled.includes('clairScanner') },
+        admission: { enabled: enabled.includes('admission') },
       });
-      expect(binding.subjects).toEqual([
-        { kind: 'ServiceAccount', name: 'nimbus-clair-webhook', namespace: 'nimbus-system' },
-      ]);
-    }
-    // Neither Clair component may read a Secret cluster-wide.
-    const everything = await renderChart(helm);
-    for (const name of ['nimbus-clair', 'nimbus-clair-webhook']) {
-      const role = find(everything, 'ClusterRole', name);
-      const rules = (role.rules ?? []) as { resources?: string[]; resourceNames?: string[] }[];
-      expect(
-        rules.filter((r) => r.resources?.includes('secrets')),
-        name,
-      ).toEqual([]);
-    }
-  });
+      for (const [component, present] of Object.entries(readers)) {
+        const role = `${component}-secret-reader`;
+        expect(keys(objects).includes(`ClusterRole/${role}`), role).toBe(present);
+        const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === role);
+        expect(bindings.map((b) => b.metadata.namespace)).toEqual(present ? ['shop', 'payments'] : []);
+        for (const binding of bindings) {
+          expect(binding.roleRef).toEqual({
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: role,
+          });
+          expect(binding.subjects).toEqual([
+            { kind: 'ServiceAccount', name: component, namespace: 'nimbus-system' },
+          ]);
+        }
+      }
+      // Neither Clair component may read a Secret cluster-wide.
+      const everything = await renderChart(helm);
+      for (const name of ['nimbus-clair', 'nimbus-admission']) {
+        const role = find(everything, 'ClusterRole', name);
+        const rules = (role.rules ?? []) as { resources?: string[]; resourceNames?: string[] }[];
+        expect(
+          rules.filter((r) => r.resources?.includes('secrets')),
+          name,
+        ).toEqual([]);
+      }
+    },
+  );
 
   it('objects go into the release namespace, and bindings name it', async () => {
     const objects = await renderChart(helm, {}, 'security');
@@ -263,7 +272,7 @@ describe('images', () => {
     async (c) => {
       const name = DEPLOYMENTS[c];
       const repository =
-        c === 'clairWebhook' ? 'ghcr.io/nimbus-ts/nimbus-admission' : `ghcr.io/nimbus-ts/${name}`;
+        c === 'admission' ? 'ghcr.io/nimbus-ts/nimbus-admission' : `ghcr.io/nimbus-ts/${name}`;
       const image = async (values: object) => {
         const deployment = find(await renderChart(helm, { [c]: { image: values } }), 'Deployment', name);
         return { image: container(deployment).image, policy: container(deployment).imagePullPolicy };
@@ -425,7 +434,7 @@ describe('Clair settings', () => {
         scanConcurrency: 8,
       },
     });
-    for (const name of ['nimbus-clair', 'nimbus-clair-webhook']) {
+    for (const name of ['nimbus-clair', 'nimbus-admission']) {
       const deployment = find(objects, 'Deployment', name);
       expect(envOf(deployment), name).toMatchObject({
         CLAIR_URL: 'https://clair.example:8443',
@@ -454,7 +463,7 @@ describe('Clair settings', () => {
       clair: { psk: { secretName: '' } },
       clairScanner: { notifier: { enabled: false } },
     });
-    for (const name of ['nimbus-clair', 'nimbus-clair-webhook']) {
+    for (const name of ['nimbus-clair', 'nimbus-admission']) {
       const deployment = find(objects, 'Deployment', name);
       expect(envOf(deployment), name).not.toHaveProperty('CLAIR_PSK_KEY_FILE');
       expect(deployment.spec.template.spec.volumes, name).toBeUndefined();
@@ -511,10 +520,10 @@ describe('Clair settings', () => {
   it('webhook: failure policy, timeout and platform', async () => {
     const webhook = find(
       await renderChart(helm, {
-        clairWebhook: { failurePolicy: 'Ignore', timeoutSeconds: 5, admissionPlatform: 'linux/arm64/v8' },
+        admission: { failurePolicy: 'Ignore', timeoutSeconds: 5, admissionPlatform: 'linux/arm64/v8' },
       }),
       'Deployment',
-      'nimbus-clair-webhook',
+      'nimbus-admission',
     );
     expect(envOf(webhook)).toMatchObject({
       WEBHOOK_FAILURE_POLICY: 'Ignore',
@@ -534,20 +543,20 @@ describe('the webhook NetworkPolicy', () => {
       },
     ];
     const policy = find(
-      await renderChart(helm, { clairWebhook: { networkPolicy: { apiServer: peers } } }),
+      await renderChart(helm, { admission: { networkPolicy: { apiServer: peers } } }),
       'NetworkPolicy',
-      'nimbus-clair-webhook',
+      'nimbus-admission',
     );
     expect(policy.spec).toEqual({
-      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nimbus-clair-webhook' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nimbus-admission' } },
       policyTypes: ['Ingress'],
       ingress: [
         { from: peers, ports: [{ protocol: 'TCP', port: 'webhook' }] },
         { ports: [{ protocol: 'TCP', port: 'metrics' }] },
       ],
     });
-    const off = await renderChart(helm, { clairWebhook: { networkPolicy: { enabled: false } } });
-    expect(keys(off)).not.toContain('NetworkPolicy/nimbus-clair-webhook');
+    const off = await renderChart(helm, { admission: { networkPolicy: { enabled: false } } });
+    expect(keys(off)).not.toContain('NetworkPolicy/nimbus-admission');
   });
 });
 
@@ -577,7 +586,7 @@ describe('values.schema.json', () => {
   it.each([
     { values: { coreOperator: { replicas: -1 } }, names: /coreOperator\/replicas/ },
     { values: { kubearmorAdapter: { logLevel: 'verbose' } }, names: /kubearmorAdapter\/logLevel/ },
-    { values: { clairWebhook: { timeoutSeconds: 60 } }, names: /clairWebhook\/timeoutSeconds/ },
+    { values: { admission: { timeoutSeconds: 60 } }, names: /admission\/timeoutSeconds/ },
     { values: { clairScanner: { image: { digest: 'latest' } } }, names: /clairScanner\/image\/digest/ },
     { values: { clair: { url: 'clair:6060' } }, names: /clair\/url/ },
   ])('rejects a value of the wrong shape and names it: $names', async ({ values, names }) => {

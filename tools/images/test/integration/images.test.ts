@@ -64,7 +64,7 @@ async function testEnvironment(
   if (deployment.name === 'nimbus-clair') return { ...common, CLAIR_URL: 'http://127.0.0.1:9' };
   // deploy/ gives the k8tls adapter its own namespace as the scan namespace.
   if (deployment.name === 'nimbus-k8tls') return { ...common, K8TLS_NAMESPACE: namespace };
-  if (deployment.name === 'nimbus-clair-webhook') {
+  if (deployment.name === 'nimbus-admission') {
     const [port = 0] = await freeLoopbackPorts(1);
     // No ValidatingWebhookConfiguration: this proves the process runs, and a fail-closed webhook pointing at a
     // stopped process would refuse other tests' Pods.

@@ -18,7 +18,7 @@ export interface DeployedContainer {
 
 /** One Deployment of `deploy/` and the container that runs an image. */
 export interface DeployedImage {
-  /** The manifest file, relative to the repository root, e.g. `deploy/adapter-admission/webhook-deployment.yaml`. */
+  /** The manifest file, relative to the repository root, e.g. `deploy/adapter-admission/deployment.yaml`. */
   readonly file: string;
   readonly name: string;
   readonly podSecurityContext?: { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean };

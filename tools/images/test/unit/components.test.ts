@@ -26,7 +26,7 @@ const DEPLOYMENT_BINS: Record<string, { bin: string; leaderElect: boolean }> = {
   'nimbus-kyverno': { bin: 'nimbus-kyverno', leaderElect: true },
   'nimbus-clair': { bin: 'nimbus-clair', leaderElect: true },
   // The admission webhook elects only its builder: every replica serves (the webhook needs no leadership).
-  'nimbus-clair-webhook': { bin: 'nimbus-admission-webhook', leaderElect: true },
+  'nimbus-admission': { bin: 'nimbus-admission-webhook', leaderElect: true },
   'nimbus-k8tls': { bin: 'nimbus-k8tls', leaderElect: true },
   'nimbus-netpol': { bin: 'nimbus-netpol', leaderElect: true },
 };
