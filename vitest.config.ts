@@ -67,14 +67,17 @@ export default defineConfig({
       },
       {
         // Exactly the configuration an adapter author copies from examples/adapter-netpol/README.md. Its global
-        // setup shares the integration project's control plane; its files run after that project's, one at a time.
+        // setup shares the integration project's control plane; its files run one at a time, in a group of their own
+        // (vitest runs numbered groups first, then the files of single-worker projects such as integration).
         extends: './examples/adapter-netpol/vitest.config.ts',
         root: './examples/adapter-netpol',
         test: { name: 'integration-netpol', sequence: { groupOrder: 1 } },
       },
       {
         // The fault suite of e2e/ (also `pnpm test:faults`): hostile input, kills and restarts against its own
-        // control plane, last, when nothing else runs beside it (it measures peak memory and writes).
+        // control plane. ./scripts/test runs it in a vitest process beside the integration projects' (with unit and
+        // packaging): the peak RSS it measures is per process and the writes it counts are its own API server's, so
+        // what runs beside it changes neither, only the convergence times it prints.
         extends: './e2e/vitest.config.ts',
         root: './e2e',
         test: { name: 'faults', sequence: { groupOrder: 2 } },
