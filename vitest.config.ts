@@ -5,9 +5,10 @@ const scanTesting = './tools/scan-testenv/src';
 
 /**
  * Integration tests that start control planes of their own (they stop its API server or etcd, kill the process
- * that owns it, or need API server flags the shared one lacks) and use neither the shared control plane nor the
- * shared scan stack. Their project needs no global setup, and ./scripts/test runs it beside the integration
- * projects instead of in their one-file-at-a-time line.
+ * that owns it, need API server flags the shared one lacks, or spend minutes waiting on something else, such as
+ * Clair's notifier) and use neither the shared control plane nor the shared scan stack. Their project needs no
+ * global setup, and ./scripts/test runs it beside the integration projects instead of in their
+ * one-file-at-a-time line.
  */
 const ownControlPlane = [
   'packages/adapter-sdk/test/integration/api-server-outage.test.ts',
@@ -17,6 +18,7 @@ const ownControlPlane = [
   'packages/k8s/test/integration/startup-errors.test.ts',
   'packages/adapter-admission/test/integration/image-policy-webhook.test.ts',
   'packages/adapter-admission/test/integration/webhook-client-auth.test.ts',
+  'packages/adapter-clair/test/integration/scanner-resilience.test.ts',
 ];
 
 export default defineConfig({
