@@ -3,6 +3,24 @@ import { defineConfig } from 'vitest/config';
 const k8sTesting = './packages/k8s/src/testing';
 const scanTesting = './tools/scan-testenv/src';
 
+/**
+ * Integration tests that start control planes of their own (they stop its API server or etcd, kill the process
+ * that owns it, need API server flags the shared one lacks, or spend minutes waiting on something else, such as
+ * Clair's notifier) and use neither the shared control plane nor the shared scan stack. Their project needs no
+ * global setup, and ./scripts/test runs it beside the integration projects instead of in their
+ * one-file-at-a-time line.
+ */
+const ownControlPlane = [
+  'packages/adapter-sdk/test/integration/api-server-outage.test.ts',
+  'packages/k8s/test/integration/process-cleanup.test.ts',
+  'packages/k8s/test/integration/watch-restart.test.ts',
+  'packages/k8s/test/integration/reflector-410.test.ts',
+  'packages/k8s/test/integration/startup-errors.test.ts',
+  'packages/adapter-admission/test/integration/image-policy-webhook.test.ts',
+  'packages/adapter-admission/test/integration/webhook-client-auth.test.ts',
+  'packages/adapter-clair/test/integration/scanner-resilience.test.ts',
+];
+
 export default defineConfig({
   test: {
     // Line and branch coverage of the code the test processes run (`--coverage`; ./scripts/test passes it). Components
@@ -43,13 +61,25 @@ export default defineConfig({
             // System tests that span components (the fault suite beside them has a project of its own, below).
             'e2e/test/integration/**/*.test.ts',
           ],
-          // The netpol example runs under its own configuration, the one its README shows (below).
-          exclude: ['examples/adapter-netpol/**'],
+          // The netpol example runs under its own configuration, the one its README shows (below); the files that
+          // start their own control plane run in a project of their own (below).
+          exclude: ['examples/adapter-netpol/**', ...ownControlPlane],
           // One real control plane per run, started before any test file and stopped after the last; one scan
           // stack (PostgreSQL + Clair) per run, started when the first file asks for it (sharedScanStack()).
           globalSetup: [`${k8sTesting}/vitest-global-setup.ts`, `${scanTesting}/vitest-global-setup.ts`],
           setupFiles: [`${k8sTesting}/vitest-setup.ts`],
           // Two cores: files run one after another so a slow apiserver never turns into a flaky timeout.
+          fileParallelism: false,
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'own-control-plane',
+          include: ownControlPlane,
+          // One at a time, like the integration project's files: each starts, stops and restarts whole control planes.
           fileParallelism: false,
           pool: 'forks',
           testTimeout: 120_000,
@@ -67,14 +97,17 @@ export default defineConfig({
       },
       {
         // Exactly the configuration an adapter author copies from examples/adapter-netpol/README.md. Its global
-        // setup shares the integration project's control plane; its files run after that project's, one at a time.
+        // setup shares the integration project's control plane; its files run one at a time, in a group of their own
+        // (vitest runs numbered groups first, then the files of single-worker projects such as integration).
         extends: './examples/adapter-netpol/vitest.config.ts',
         root: './examples/adapter-netpol',
         test: { name: 'integration-netpol', sequence: { groupOrder: 1 } },
       },
       {
         // The fault suite of e2e/ (also `pnpm test:faults`): hostile input, kills and restarts against its own
-        // control plane, last, when nothing else runs beside it (it measures peak memory and writes).
+        // control plane. ./scripts/test runs it in a vitest process beside the integration projects' (with unit and
+        // packaging): the peak RSS it measures is per process and the writes it counts are its own API server's, so
+        // what runs beside it changes neither, only the convergence times it prints.
         extends: './e2e/vitest.config.ts',
         root: './e2e',
         test: { name: 'faults', sequence: { groupOrder: 2 } },

@@ -113,6 +113,9 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
   // The configuration of the retired name, as the webhook's earlier version left it behind.
   const retiredName = `nimbus-clair-admission-rbac-${suffix}`;
   let home: TestNamespace;
+  // Where every run's SDK part builds (names carry the run): exerciseAdapter deletes what it made, so no run waits
+  // for a namespace of its own to terminate (the namespace controller holds each deletion 5 s before it starts).
+  let built: TestNamespace;
   let stack: ScanStack;
   let privateImage: PushedImage;
   let failed = false;
@@ -120,6 +123,7 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
   beforeAll(async () => {
     await env.installCRDs([nimbusCrds(), crdDirectory()]);
     home = await env.namespace('rbac-webhook');
+    built = await env.namespace('rbac-admission');
     stack = await sharedScanStack({ registryAuth: CREDENTIALS });
     if (!stack.authRegistry) throw new Error('the stack was started with registryAuth');
     privateImage = await pushTestImage(stack.authRegistry, {
@@ -135,6 +139,7 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
     // Each run deletes it; this covers a run that never got that far.
     await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
     await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: retiredName });
+    await built?.delete();
     await home?.delete();
     await stack?.stop({ keepDir: failed });
     if (failed && stack)
@@ -360,7 +365,11 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
       await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: configurationName });
       await admin.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, { name: retiredName });
       await admin.delete(SECRETS, secret);
-      await work.delete({ wait: true });
+      // The next run's webhook watches ImageAdmissionPolicies everywhere: delete these now, so it never sees them in
+      // a terminating namespace (where writing their status is refused), and let the namespace go without waiting.
+      for (const name of ['tags', 'audit', 'vuln'])
+        await admin.delete(IMAGE_ADMISSION_POLICIES, { namespace: work.name, name });
+      await work.delete();
     }
   };
 
@@ -371,23 +380,18 @@ describe('the admission adapter’s RBAC (deploy/adapter-admission/rbac.yaml)', 
    */
   const scenario = async (ctx: ScenarioContext) => {
     // The builder works in a namespace of its own, so that the webhook's part sees only its own policies.
-    const built = await env.namespace(`rbac-admission-r${ctx.run}`);
-    try {
-      await exerciseAdapter({
-        admin: env.kubeConfig,
-        kubeConfig: ctx.kubeConfig,
-        declaration: admissionDeclaration,
-        namespace: built.name,
-        leaseNamespace: ctx.namespace,
-        // Every admission rule folds into one ImageAdmissionPolicy: with its one rule removed halfway, it must go.
-        rules: [{ id: 'disallowLatestTag', rule: { action: 'Block' } }],
-        logger: ctx.logger,
-        id: `r${ctx.run}`,
-        signal: ctx.signal,
-      });
-    } finally {
-      await built.delete({ wait: true });
-    }
+    await exerciseAdapter({
+      admin: env.kubeConfig,
+      kubeConfig: ctx.kubeConfig,
+      declaration: admissionDeclaration,
+      namespace: built.name,
+      leaseNamespace: ctx.namespace,
+      // Every admission rule folds into one ImageAdmissionPolicy: with its one rule removed halfway, it must go.
+      rules: [{ id: 'disallowLatestTag', rule: { action: 'Block' } }],
+      logger: ctx.logger,
+      id: `r${ctx.run}`,
+      signal: ctx.signal,
+    });
     await webhookScenario(ctx, ctx.signal);
   };
 

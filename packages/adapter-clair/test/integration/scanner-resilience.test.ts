@@ -2,8 +2,13 @@ import { createServer, type Server } from 'node:http';
 import { crdDirectory as nimbusCrds } from '@nimbus-ts/api';
 import { ClairClient, ImageScanner } from '@nimbus-ts/clair-client';
 import { createLogger, ObjectClient, PODS, SECRETS } from '@nimbus-ts/k8s';
-import { pollUntil, type TestNamespace } from '@nimbus-ts/k8s/testing';
-import { envtest } from '@nimbus-ts/k8s/testing/vitest';
+import {
+  type CRDSource,
+  createTestNamespace,
+  pollUntil,
+  startControlPlane,
+  type TestNamespace,
+} from '@nimbus-ts/k8s/testing';
 import type { ImageScanPolicy, VulnerabilityReport } from '@nimbus-ts/scan-api';
 import { crdDirectory, IMAGE_SCAN_POLICIES, VULNERABILITY_REPORTS } from '@nimbus-ts/scan-api';
 import {
@@ -34,6 +39,18 @@ import { rescan } from './rescan.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
+// A control plane of its own rather than envtest()'s shared one, so that the file runs in the own-control-plane
+// project (vitest.config.ts), beside the shared control plane's one-file-at-a-time line: its notifier test spends
+// two minutes waiting on Clair's notifier, whose intervals cannot be shorter than a minute. Started while the file
+// is collected, because the fixtures below make their clients then.
+const cp = await startControlPlane();
+afterAll(() => cp.stop());
+const env = {
+  kubeConfig: cp.kubeConfig,
+  namespace: (prefix: string) => createTestNamespace(cp.kubeConfig, prefix),
+  installCRDs: (sources: readonly CRDSource[]) => cp.installCRDs(sources),
+};
+
 /** A local Slack incoming webhook that records every message. */
 async function startSlack(): Promise<{ url: string; received: string[]; server: Server }> {
   const received: string[] = [];
@@ -53,8 +70,8 @@ async function startSlack(): Promise<{ url: string; received: string[]; server: 
   return { url: `http://127.0.0.1:${port}/hooks/T0/B0/x`, received, server };
 }
 
-/** Pods, policies, reports and images of one describe block, on the shared control plane and its scan stack. */
-function resilienceFixture(env: ReturnType<typeof envtest>) {
+/** Pods, policies, reports and images of one describe block, on the file's control plane and the block's scan stack. */
+function resilienceFixture() {
   const admin = new ObjectClient(env.kubeConfig, 'scanner-resilience-test');
   const fixture = {
     admin,
@@ -142,9 +159,8 @@ function resilienceFixture(env: ReturnType<typeof envtest>) {
 }
 
 describe('the scanner through outages, restarts and scoping', () => {
-  const env = envtest();
   const logger = createLogger('nimbus-clair', { level: 'warn' });
-  const fixture = resilienceFixture(env);
+  const fixture = resilienceFixture();
   const { admin, pod, policy, slackSecret, ready, reportOf, push, scanned } = fixture;
   let stack: ScanStack;
   let clair: ClairClient;
@@ -345,10 +361,9 @@ describe('the scanner through outages, restarts and scoping', () => {
 });
 
 describe('the scanner with Clair’s notifier', () => {
-  const env = envtest();
   const logger = createLogger('nimbus-clair', { level: 'warn' });
   const PSK = generatePskKey();
-  const fixture = resilienceFixture(env);
+  const fixture = resilienceFixture();
   const { pod, policy, slackSecret, reportOf, push, scanned } = fixture;
   let stack: ScanStack;
   let ns: TestNamespace;

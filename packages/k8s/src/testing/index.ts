@@ -74,6 +74,7 @@ export { runKubectl } from './kubectl.js';
 export {
   checkLeastPrivilege,
   FORBIDDEN,
+  isPermissionError,
   type LeastPrivilegeOptions,
   type LeastPrivilegeReport,
   leastPrivilegeProblems,

@@ -112,6 +112,21 @@ function describeRule(role: Role, index: number): string {
 /** What a failure caused by a missing permission says: the apiserver's 403 or its "forbidden". */
 export const FORBIDDEN = /\b403\b|forbidden/i;
 
+/**
+ * The API server's refusal to create anything in a namespace that is being deleted: also a 403 "forbidden", but
+ * about the namespace's lifecycle, not about a rule. A run's leftovers terminating beside the next run can cause it.
+ */
+const TERMINATING = /because it is being terminated/i;
+
+/**
+ * Whether a log line or error message reports a missing permission: {@link FORBIDDEN} matches and it is not the
+ * refusal to create content in a terminating namespace, which would otherwise pass for the effect of a removed rule
+ * (and so "prove" a rule that nothing needs).
+ */
+export function isPermissionError(text: string): boolean {
+  return FORBIDDEN.test(text) && !TERMINATING.test(text);
+}
+
 /** Remembers the first permission complaint a component logs at warn level or worse. */
 class ForbiddenWatch {
   first: string | undefined;
@@ -121,7 +136,7 @@ class ForbiddenWatch {
   logger(): Logger {
     const inspect = winston.format((info) => {
       const text = JSON.stringify(info);
-      if ((info.level === 'warn' || info.level === 'error') && FORBIDDEN.test(text) && !this.first) {
+      if ((info.level === 'warn' || info.level === 'error') && isPermissionError(text) && !this.first) {
         this.first = text;
         for (const w of this.waiters) w(text);
       }
@@ -361,7 +376,8 @@ async function waitForAccess(
 /**
  * Reads a {@link LeastPrivilegeReport} as a list of problems, empty when the shipped rules are proven: the run with
  * every rule passed, there were at least `minRules` rules, every run without one failed, and (with
- * `forbiddenOnly`, the default) each of those failed on a permission error rather than a timeout or anything else.
+ * `forbiddenOnly`, the default) each of those failed on a permission error ({@link isPermissionError}) rather than a
+ * timeout, a terminating namespace or anything else.
  * Tests assert it is empty, so a failure names every rule that is not proven.
  */
 export function leastPrivilegeProblems(
@@ -377,7 +393,7 @@ export function leastPrivilegeProblems(
   }
   for (const { rule, outcome } of report.withoutRule) {
     if (outcome.ok) problems.push(`${rule}: not needed (everything worked without it)`);
-    else if ((options.forbiddenOnly ?? true) && !FORBIDDEN.test(outcome.reason ?? '')) {
+    else if ((options.forbiddenOnly ?? true) && !isPermissionError(outcome.reason ?? '')) {
       problems.push(`${rule}: the run without it failed, but not on a permission error: ${outcome.reason}`);
     }
   }

@@ -33,6 +33,24 @@ describe('leastPrivilegeProblems', () => {
       ],
     ],
     [
+      'a refusal to create in a terminating namespace is not a permission error',
+      {
+        withAllRules: { ok: true },
+        withoutRule: [
+          {
+            rule: 'create events',
+            outcome: fails(
+              'HTTP 403 Forbidden: events "x" is forbidden: unable to create new content in namespace w because it is being terminated',
+            ),
+          },
+        ],
+      },
+      {},
+      [
+        'create events: the run without it failed, but not on a permission error: HTTP 403 Forbidden: events "x" is forbidden: unable to create new content in namespace w because it is being terminated',
+      ],
+    ],
+    [
       'a timeout counts when only failure is asked for',
       { withAllRules: { ok: true }, withoutRule: [{ rule: 'watch pods', outcome: fails('timed out') }] },
       { forbiddenOnly: false },
