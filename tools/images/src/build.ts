@@ -40,7 +40,7 @@ const run = promisify(execFile);
  * fewer short-lived objects to the old generation.
  * `bench/convergence.ts` runs the components with these options, as the images do.
  */
-export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=8';
+export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=4';
 
 /** The environment every image sets. */
 export const IMAGE_ENV = [
