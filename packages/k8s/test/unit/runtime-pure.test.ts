@@ -1,3 +1,4 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { Action } from '../../src/runtime/action.js';
 import { Backoff } from '../../src/runtime/backoff.js';
@@ -192,7 +193,7 @@ describe('store', () => {
     });
     const names = (objects: readonly { metadata?: { name?: string } }[]) =>
       objects.map((o) => o.metadata?.name);
-    const [store, writer] = createStore();
+    const [store, writer] = createStore<KubernetesObject & { data?: Record<string, string> }>();
     writer.replace([
       owned('x', 'p'),
       owned('y', 'p'),
@@ -205,10 +206,7 @@ describe('store', () => {
     expect(names(store.controlledBy('q'))).toEqual(['z']);
     // A new version under the same controller is what the index returns.
     writer.apply({ ...owned('x', 'p'), data: { v: '2' } });
-    expect(store.controlledBy('p').map((o) => (o as { data?: unknown }).data)).toEqual([
-      { v: '2' },
-      undefined,
-    ]);
+    expect(store.controlledBy('p').map((o) => o.data)).toEqual([{ v: '2' }, undefined]);
     // A change of controller moves the object; a delete removes it; an unknown uid has nothing.
     writer.apply(owned('y', 'q'));
     expect(names(store.controlledBy('p'))).toEqual(['x']);
