@@ -20,6 +20,22 @@ function builtinsLoadedBy(script: string): string[] {
   return JSON.parse(result.stdout) as string[];
 }
 
+/** The files (file: URLs) a fresh process has loaded, through either module system, after running `script`. */
+function filesLoadedBy(script: string): string[] {
+  // Registered before the script's first import, so every load of the script's module graph passes through it.
+  const hook = `import { registerHooks } from 'node:module';
+    const files = [];
+    registerHooks({ load(url, context, next) { if (url.startsWith('file:')) files.push(url); return next(url, context); } });
+    process.on('exit', () => process.stdout.write(JSON.stringify(files)));`;
+  const result = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, '--input-type=module', '-e', script],
+    { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+  );
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as string[];
+}
+
 /** Node's bundled undici (its fetch and WebSocket): some 10 MB resident, and no component uses it. */
 const UNDICI = 'NativeModule internal/deps/undici/undici';
 
@@ -42,5 +58,12 @@ describe('modules a component process loads', () => {
     // The script ran (the http module is there), so the listing is of a process that served a request.
     expect(loaded).toContain('NativeModule http');
     expect(loaded).not.toContain(UNDICI);
+  });
+
+  it('@kubernetes/client-node is only types to the package: importing it loads none of its files', () => {
+    const files = filesLoadedBy(`await import(${JSON.stringify(pathToFileURL(INDEX).href)});`);
+    // The listing saw the package's own modules, so an import of client-node would have been listed too.
+    expect(files.some((f) => f.endsWith('/k8s/dist/runtime/reflector.js'))).toBe(true);
+    expect(files.filter((f) => f.includes('/@kubernetes/client-node/'))).toEqual([]);
   });
 });
