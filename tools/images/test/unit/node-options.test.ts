@@ -37,8 +37,10 @@ describe('the images’ Node options', () => {
     });
     expect(result.status, result.stderr).toBe(0);
     const largest = Number(result.stdout);
-    // The young generation is two semi-spaces; it did grow (so the loop measured something) but not past the cap.
+    // V8 reserves a young generation of three times the semi-space (two semi-spaces and room for large new
+    // objects); new_space can pass two semi-spaces by a page or two while a scavenge runs. It did grow (so the loop
+    // measured something), and stayed within what the cap allows: without it, 64 MiB on a 24 GB machine.
     expect(largest).toBeGreaterThan(1024 * 1024);
-    expect(largest).toBeLessThanOrEqual(2 * SEMI_SPACE_MB * 1024 * 1024);
+    expect(largest).toBeLessThanOrEqual(3 * SEMI_SPACE_MB * 1024 * 1024);
   });
 });
