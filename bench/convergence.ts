@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
+import { IMAGE_NODE_OPTIONS } from '@nimbus-ts/images';
 import { ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
@@ -83,6 +84,9 @@ interface Contender {
 }
 
 const common = (cp: ControlPlane) => [`--kubeconfig=${cp.kubeconfigPath}`, `--concurrency=${CONCURRENCY}`];
+// Every process measured runs with the Node options the images set (V8's young generation capped), the floor too:
+// the memory measured is the deployed process's, and the ratio compares the code, not V8's defaults.
+const node = { env: { NODE_OPTIONS: IMAGE_NODE_OPTIONS } };
 const component = (cp: ControlPlane) => [
   ...common(cp),
   '--leader-elect=false',
@@ -94,17 +98,18 @@ const component = (cp: ControlPlane) => [
 const CONTENDERS: Record<Contender['name'], Contender> = {
   floor: {
     name: 'floor',
-    operator: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=operator', ...common(cp)]),
-    adapter: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=adapter', ...common(cp)]),
+    operator: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=operator', ...common(cp)], node),
+    adapter: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=adapter', ...common(cp)], node),
   },
   'nimbus-ts': {
     name: 'nimbus-ts',
-    operator: (cp) => startComponentProcess(distMain('@nimbus-ts/core-operator'), component(cp)),
+    operator: (cp) => startComponentProcess(distMain('@nimbus-ts/core-operator'), component(cp), node),
     adapter: (cp) =>
-      startComponentProcess(distMain('@nimbus-ts/adapter-kubearmor'), [
-        ...component(cp),
-        `--lease-namespace=${NAMESPACE}`,
-      ]),
+      startComponentProcess(
+        distMain('@nimbus-ts/adapter-kubearmor'),
+        [...component(cp), `--lease-namespace=${NAMESPACE}`],
+        node,
+      ),
   },
 };
 

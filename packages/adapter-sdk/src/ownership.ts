@@ -67,8 +67,9 @@ function holderOf(live: KubernetesObject, policy: Owner): { holder: string; othe
  * which of its objects it deletes. An adapter owns exactly what it manages (see {@link holdingOf}), so adapters
  * that write the same kind for the same policy never delete or overwrite each other's objects.
  *
- * Pure: `existing` is every cached object of the adapter's declared kinds (each with its kind); objects the policy
- * does not control are only looked at when a desired object has their name.
+ * Pure: `existing` holds cached objects of the adapter's declared kinds (each with its kind): at least those the
+ * policy controls and those that have a name a desired object has. More does no harm: objects the policy does not
+ * control are only looked at when a desired object has their name.
  */
 export function planChildren(
   adapterName: string,

@@ -10,6 +10,7 @@ import {
   type ObjectRef,
   ObjectTakenError,
   type ResourceType,
+  refKey,
   refOf,
   setCondition,
   updateStatus,
@@ -57,6 +58,31 @@ function ownerExists(policy: Policy, ctx: AdapterPolicyContext): boolean {
 }
 
 /**
+ * What {@link planChildren} looks at, from the caches of the declared kinds: the objects the policy controls (the
+ * store's owner index) and any object that has a name the adapter wants. Not the whole cache: copying and scanning
+ * every engine object on every reconcile made an adapter's work and memory grow with the square of its policies.
+ */
+function cachedChildren(
+  ctx: AdapterPolicyContext,
+  policy: Policy,
+  desired: readonly DesiredChild[],
+): DesiredChild[] {
+  const uid = policy.metadata.uid;
+  return ctx.declaration.kinds.flatMap((kind) => {
+    const store = ctx.store<KubernetesObject>(kind);
+    const found = new Map<string, KubernetesObject>();
+    for (const object of uid ? store.controlledBy(uid) : []) found.set(refKey(refOf(object)), object);
+    for (const child of desired) {
+      if (child.resource.apiVersion !== kind.apiVersion || child.resource.kind !== kind.kind) continue;
+      const ref = refOf(child.object);
+      const live = found.has(refKey(ref)) ? undefined : store.get(ref);
+      if (live) found.set(refKey(ref), live);
+    }
+    return [...found.values()].map((object): DesiredChild => ({ resource: kind, object }));
+  });
+}
+
+/**
  * One adapter reconcile of one policy. It only sequences: cache reads, the pure decisions (`desiredState`,
  * `planChildren`, {@link planAdapterReport}), the writes they ask for, and the status merge.
  *
@@ -96,15 +122,12 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     return Action.awaitChange();
   }
 
-  // Every cached object of the declared kinds: planChildren looks at those the policy controls, and at any
-  // that has a name the adapter wants.
-  const existing = declaration.kinds.flatMap((kind) =>
-    ctx
-      .store<KubernetesObject>(kind)
-      .list()
-      .map((object): DesiredChild => ({ resource: kind, object })),
+  const plan = planChildren(
+    declaration.name,
+    policy,
+    state.children,
+    cachedChildren(ctx, policy, state.children),
   );
-  const plan = planChildren(declaration.name, policy, state.children, existing);
   const mayUpdate = (live: KubernetesObject) => holdingOf(live, policy, declaration.name) !== 'foreign';
   const applied: string[] = [];
   const conflicts = plan.conflicts.map((c) => ({ ...c, entry: childEntry(policy, c.child) }));

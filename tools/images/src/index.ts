@@ -23,6 +23,7 @@ export {
   buildImages,
   gitHead,
   IMAGE_ENV,
+  IMAGE_NODE_OPTIONS,
   imageLabels,
 } from './build.js';
 export {

@@ -6,7 +6,7 @@ import {
   RESOURCES,
   type SecurityIntentBinding,
 } from '@nimbus-ts/api';
-import { ApiError, createLogger, EventRecorder, type ResourceType } from '@nimbus-ts/k8s';
+import { ApiError, createLogger, EventRecorder, type ResourceType, type Store } from '@nimbus-ts/k8s';
 import { FakeClient } from '@nimbus-ts/k8s/testing';
 import { describe, expect, it } from 'vitest';
 import type { AdapterDeclaration } from '../../src/declaration.js';
@@ -33,6 +33,20 @@ const declaration: AdapterDeclaration = {
       data: { action: r.rule.rule.action },
     })),
 };
+
+/**
+ * A cache of engine objects that refuses to be listed whole: a reconcile reads the objects its policy controls
+ * (`controlledBy`) and the names it wants (`get`). Listing every engine object on every reconcile made an adapter's
+ * work and memory grow with the square of its policies; every test below would fail if that came back.
+ */
+function withoutFullScans<T extends KubernetesObject>(store: Store<T>): Store<T> {
+  return {
+    ...store,
+    list: () => {
+      throw new Error('the reconcile listed every cached engine object; read controlledBy(uid) and get(ref)');
+    },
+  };
+}
 
 function setup(ruleIds: string[] = ['swDeploymentTools']) {
   const client = new FakeClient({ fieldManager: 'nimbus-test' });
@@ -69,7 +83,7 @@ function setup(ruleIds: string[] = ['swDeploymentTools']) {
     logger: Object.assign(createLogger('test'), { silent: true }),
     conditionType: 'nimbus-test/Ready',
     resyncMs: 60_000,
-    store: (r) => client.store(r),
+    store: (r) => (declaration.kinds.includes(r) ? withoutFullScans(client.store(r)) : client.store(r)),
   };
   const policy = () =>
     client

@@ -1,6 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { listen } from './listen.js';
 import type { ControllerMetrics } from './metrics.js';
+
+// `node:http` through the CommonJS door, not `import … from 'node:http'`: an ES import of it builds a module
+// namespace of every export, and reading its `WebSocket`, `CloseEvent` and `MessageEvent` getters loads Node's
+// bundled undici (some 10 MB of resident memory) into a process that never uses it.
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** Options of {@link startProbeServer}. */
 export interface ProbeServerOptions {

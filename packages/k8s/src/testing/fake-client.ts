@@ -128,6 +128,10 @@ export class FakeClient implements KubeClient {
         [...table().values()]
           .filter((o) => namespace === undefined || o.metadata?.namespace === namespace)
           .map((o) => clone(o) as T),
+      controlledBy: (uid) =>
+        [...table().values()]
+          .filter((o) => o.metadata?.ownerReferences?.find((r) => r.controller)?.uid === uid)
+          .map((o) => clone(o) as T),
       ready: true,
       waitUntilReady: () => Promise.resolve(),
     };

@@ -1,3 +1,4 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { Action } from '../../src/runtime/action.js';
 import { Backoff } from '../../src/runtime/backoff.js';
@@ -178,5 +179,46 @@ describe('store', () => {
     expect(store.get({ namespace: 'a', name: 'x' })?.metadata?.resourceVersion).toBe('2');
     expect(writer.replace([cm('b', 'y')]).map((o) => o.metadata?.name)).toEqual(['x']);
     expect(store.get({ namespace: 'a', name: 'x' })).toBeUndefined();
+  });
+
+  it('finds the objects of a controller through an index that every write keeps in step', () => {
+    const owned = (name: string, uid: string | undefined, controller = true) => ({
+      ...cm('a', name),
+      metadata: {
+        ...cm('a', name).metadata,
+        ...(uid
+          ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Owner', name: uid, uid, controller }] }
+          : {}),
+      },
+    });
+    const names = (objects: readonly { metadata?: { name?: string } }[]) =>
+      objects.map((o) => o.metadata?.name);
+    const [store, writer] = createStore<KubernetesObject & { data?: Record<string, string> }>();
+    writer.replace([
+      owned('x', 'p'),
+      owned('y', 'p'),
+      owned('z', 'q'),
+      owned('w', 'p', false),
+      owned('v', undefined),
+    ]);
+    // An owner reference that is not the controller's does not count.
+    expect(names(store.controlledBy('p'))).toEqual(['x', 'y']);
+    expect(names(store.controlledBy('q'))).toEqual(['z']);
+    // A new version under the same controller is what the index returns.
+    writer.apply({ ...owned('x', 'p'), data: { v: '2' } });
+    expect(store.controlledBy('p').map((o) => o.data)).toEqual([{ v: '2' }, undefined]);
+    // A change of controller moves the object; a delete removes it; an unknown uid has nothing.
+    writer.apply(owned('y', 'q'));
+    expect(names(store.controlledBy('p'))).toEqual(['x']);
+    expect(names(store.controlledBy('q'))).toEqual(['z', 'y']);
+    writer.delete(owned('z', 'q'));
+    expect(names(store.controlledBy('q'))).toEqual(['y']);
+    writer.apply(owned('y', undefined));
+    expect(store.controlledBy('q')).toEqual([]);
+    // A re-list rebuilds the index from what the list holds.
+    writer.replace([owned('n', 'q')]);
+    expect(store.controlledBy('p')).toEqual([]);
+    expect(names(store.controlledBy('q'))).toEqual(['n']);
+    expect(store.controlledBy('nobody')).toEqual([]);
   });
 });
