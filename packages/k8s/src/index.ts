@@ -131,7 +131,13 @@ export {
   refOf,
 } from './runtime/resource.js';
 export { semanticEqual } from './runtime/semantic-equal.js';
-export { updateStatus, type WithStatus } from './runtime/status.js';
+export {
+  applyOwnStatus,
+  type StatusApplyPlan,
+  updateStatus,
+  type WithStatus,
+  wholeStatusPlan,
+} from './runtime/status.js';
 export { createStore, type Store, type StoreWriter } from './runtime/store.js';
 export { type KeyHandler, WorkQueue, type WorkQueueOptions } from './runtime/work-queue.js';
 export { createAuthority } from './tls/certificate-authority.js';
