@@ -1,4 +1,11 @@
-import { type Condition, semanticEqual, setCondition } from '@nimbus-ts/k8s';
+import {
+  type Condition,
+  type ConditionInput,
+  removeCondition,
+  type StatusApplyPlan,
+  semanticEqual,
+  setCondition,
+} from '@nimbus-ts/k8s';
 
 /** Upstream's `status.status` value once the operator has processed an object. */
 export const STATUS_CREATED = 'Created';
@@ -64,4 +71,47 @@ export function createdPolicyStatus(
     semanticEqual,
     now,
   );
+}
+
+/** What the core operator knows about one (Cluster)NimbusPolicy when it writes its part of the status. */
+export interface OperatorPolicyFacts {
+  /** The binding the policy was built from, e.g. `SecurityIntentBinding shop/web`; undefined when none owns it. */
+  readonly builtFrom: string | undefined;
+  readonly generation: number | undefined;
+  /** The policy's `Enforced` condition (`enforcedCondition`). */
+  readonly enforced: ConditionInput;
+}
+
+/**
+ * The core operator's whole part of a (Cluster)NimbusPolicy's status, as one server-side apply: for a policy a
+ * binding owns, upstream's `status: Created`, `lastUpdated` and the `Built` condition ({@link createdPolicyStatus}),
+ * and for every policy the `Enforced` condition — one write per change, instead of one for Built and another,
+ * racing it, for Enforced.
+ *
+ * `numberOfAdapterPolicies` is the adapters' (docs/adr/0012-status-by-server-side-apply.md): the operator applies
+ * its starting 0 only while the count reads absent or 0, and leaves the field out once an adapter wrote another
+ * value (which, forced, took the field from the operator, so leaving it out removes nothing). Pure.
+ */
+export function operatorPolicyStatus(
+  current: CreatedPolicyStatus | undefined,
+  facts: OperatorPolicyFacts,
+  now: () => Date,
+): StatusApplyPlan<CreatedPolicyStatus> {
+  const created = facts.builtFrom
+    ? createdPolicyStatus(current, facts.builtFrom, facts.generation, now)
+    : { conditions: removeCondition(current?.conditions, 'Built') };
+  const conditions = setCondition(created.conditions, facts.enforced, now);
+  const own = new Set(facts.builtFrom ? ['Built', facts.enforced.type] : [facts.enforced.type]);
+  const ownConditions = conditions.filter((c) => own.has(c.type));
+  const count = current?.numberOfAdapterPolicies;
+  if (!facts.builtFrom) return { apply: { conditions: ownConditions }, expected: { conditions } };
+  return {
+    apply: {
+      status: created.status,
+      lastUpdated: created.lastUpdated ?? current?.lastUpdated,
+      ...(count === undefined || count === 0 ? { numberOfAdapterPolicies: 0 } : {}),
+      conditions: ownConditions,
+    },
+    expected: { ...created, conditions },
+  };
 }
