@@ -6,19 +6,19 @@ import type { EventRecorder, KubeClient, Logger, Store, WriteResult } from '@nim
 import {
   Action,
   ApiError,
+  applyOwnStatus,
   isNamespaceTerminating,
   type ObjectRef,
   ObjectTakenError,
   type ResourceType,
   refOf,
   setCondition,
-  updateStatus,
 } from '@nimbus-ts/k8s';
 import { buildFailedCondition, childEntry, planAdapterReport } from './adapter-report.js';
 import type { AdapterDeclaration } from './declaration.js';
 import { type DesiredChild, desiredState } from './desired.js';
 import { holdingOf, planChildren } from './ownership.js';
-import { type AdapterStatusFields, mergeAdapterReport } from './status-fields.js';
+import { type AdapterStatusFields, mergeAdapterReport, ownStatusFields } from './status-fields.js';
 
 type Policy = NimbusPolicy | ClusterNimbusPolicy;
 
@@ -62,8 +62,8 @@ function ownerExists(policy: Policy, ctx: AdapterPolicyContext): boolean {
  *
  * For a policy owned by an existing binding it builds the desired objects, creates or updates each (writing only
  * on a real difference, never an object something else manages), deletes the objects it manages that are no
- * longer wanted, records an Event per change, and merges its entries, enforced rules and Ready condition into
- * the policy status. A refused object is reported, then rethrown so the controller retries it with backoff.
+ * longer wanted, records one Event for what changed, and applies its entries, enforced rules and Ready condition
+ * to the policy status (server-side apply: no precondition, no conflict with other writers). A refused object is reported, then rethrown so the controller retries it with backoff.
  */
 export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyContext): Promise<Action> {
   const { declaration, client, resource, conditionType } = ctx;
@@ -87,12 +87,15 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     // A builder failure is deterministic for this policy and these inputs: report it and wait for a change.
     const message = (error as Error).message;
     log.error('build failed', { error: message });
-    await updateStatus<AdapterStatusFields>(client, resource, policy, (status) => ({
-      conditions: setCondition(
+    await applyOwnStatus<AdapterStatusFields>(client, resource, policy, (status) => {
+      const conditions = setCondition(
         status?.conditions,
         buildFailedCondition(conditionType, policy, message),
-      ) as AdapterStatusFields['conditions'],
-    }));
+      ) as AdapterStatusFields['conditions'];
+      // Its other parts stay as they are: applied again, since what it leaves out is removed.
+      const merged = { ...status, conditions };
+      return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: { conditions } };
+    });
     return Action.awaitChange();
   }
 
@@ -155,9 +158,16 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
       changes.push(`deleted ${childEntry(policy, stale)}`);
     }
   }
-  for (const change of changes) {
-    log.info(change);
-    await ctx.events.record(policy, 'Normal', 'EnginePolicySynced', `${declaration.name}: ${change}`);
+  for (const change of changes) log.info(change);
+  // One Event per reconcile that changed engine objects, not one per object: a policy's first sync of N objects
+  // is one transition for whoever reads `kubectl describe`, and N Events cost N writes.
+  if (changes.length > 0) {
+    await ctx.events.record(
+      policy,
+      'Normal',
+      'EnginePolicySynced',
+      `${declaration.name}: ${changes.join(', ')}`,
+    );
   }
 
   const report = planAdapterReport(
@@ -168,16 +178,17 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     { applied, conflicts, rejected, withdrawn: plan.stale.map((s) => childEntry(policy, s)) },
     declaration.registry ?? defaultRegistry,
   );
-  await updateStatus<AdapterStatusFields>(client, resource, policy, (status) =>
-    mergeAdapterReport(status, {
+  await applyOwnStatus<AdapterStatusFields>(client, resource, policy, (status) => {
+    const merged = mergeAdapterReport(status, {
       adapter: declaration.name,
       entries: [...report.entries],
       withdrawn: [...report.withdrawn],
       enforced: [...report.enforced],
       condition: report.condition,
       conditionType,
-    }),
-  );
+    });
+    return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: merged };
+  });
   // Rethrown once the policy says why, so the controller retries the refused write with its backoff.
   if (rejected[0]) throw rejected[0].error;
   return Action.requeue(ctx.resyncMs);
