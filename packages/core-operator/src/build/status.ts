@@ -31,17 +31,17 @@ export function withLastUpdated<S extends { lastUpdated?: string }>(
 export interface CreatedPolicyStatus {
   status?: string;
   lastUpdated?: string;
-  /** Upstream's count of engine policies; adapters own it once they report, the operator only starts it at 0. */
+  /** Upstream's count of engine policies: the adapters' (0 by the CRD's default until one reports), read only. */
   numberOfAdapterPolicies?: number;
   conditions?: Condition[];
 }
 
 /**
- * The status the core operator wants on a policy it wrote: upstream's `status: Created`, a `Built` condition
- * naming the binding, and `numberOfAdapterPolicies: 0` while no adapter has written a count — upstream's CRD
- * requires the field and `kubectl get np` shows it, and upstream's operator writes 0 on creation. A count an
- * adapter wrote is returned as it is, so it is never overwritten. `lastUpdated` moves only when something
- * else changes. Pure; `updateStatus` writes only the fields that differ.
+ * The status the core operator wants on a policy it wrote: upstream's `status: Created` and a `Built` condition
+ * naming the binding. `numberOfAdapterPolicies` is not among them: upstream's operator writes 0 on creation, and
+ * here the CRD's default does (the field reads 0 from the first status write on), so the count has one writer,
+ * the adapters, and no write can set it back (docs/adr/0012-status-by-server-side-apply.md). `lastUpdated`
+ * moves only when something else changes. Pure.
  *
  * @param builtFrom - the binding the policy was built from, e.g. `SecurityIntentBinding shop/web`.
  */
@@ -54,7 +54,6 @@ export function createdPolicyStatus(
   return withLastUpdated<CreatedPolicyStatus>(
     {
       status: STATUS_CREATED,
-      numberOfAdapterPolicies: current?.numberOfAdapterPolicies ?? 0,
       conditions: setCondition(
         current?.conditions,
         {
@@ -86,11 +85,7 @@ export interface OperatorPolicyFacts {
  * The core operator's whole part of a (Cluster)NimbusPolicy's status, as one server-side apply: for a policy a
  * binding owns, upstream's `status: Created`, `lastUpdated` and the `Built` condition ({@link createdPolicyStatus}),
  * and for every policy the `Enforced` condition — one write per change, instead of one for Built and another,
- * racing it, for Enforced.
- *
- * `numberOfAdapterPolicies` is the adapters' (docs/adr/0012-status-by-server-side-apply.md): the operator applies
- * its starting 0 only while the count reads absent or 0, and leaves the field out once an adapter wrote another
- * value (which, forced, took the field from the operator, so leaving it out removes nothing). Pure.
+ * racing it, for Enforced. Pure.
  */
 export function operatorPolicyStatus(
   current: CreatedPolicyStatus | undefined,
@@ -103,13 +98,11 @@ export function operatorPolicyStatus(
   const conditions = setCondition(created.conditions, facts.enforced, now);
   const own = new Set(facts.builtFrom ? ['Built', facts.enforced.type] : [facts.enforced.type]);
   const ownConditions = conditions.filter((c) => own.has(c.type));
-  const count = current?.numberOfAdapterPolicies;
   if (!facts.builtFrom) return { apply: { conditions: ownConditions }, expected: { conditions } };
   return {
     apply: {
       status: created.status,
       lastUpdated: created.lastUpdated ?? current?.lastUpdated,
-      ...(count === undefined || count === 0 ? { numberOfAdapterPolicies: 0 } : {}),
       conditions: ownConditions,
     },
     expected: { ...created, conditions },

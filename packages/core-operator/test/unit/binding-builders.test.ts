@@ -297,19 +297,19 @@ describe('createdPolicyStatus', () => {
 
   it.each<{ name: string; current: Record<string, unknown> | undefined; expected: Record<string, unknown> }>([
     {
-      name: 'a new policy gets upstream’s status, a count of 0 and the Built condition',
+      // The count of 0 is the CRD's default: the count's only writers are the adapters (ADR 0012).
+      name: 'a new policy gets upstream’s status and the Built condition, not the count',
       current: undefined,
       expected: {
         status: 'Created',
-        numberOfAdapterPolicies: 0,
         conditions: [{ ...built, lastTransitionTime: '2026-11-26T00:00:00.000Z' }],
         lastUpdated: '2026-11-26T00:00:00.000Z',
       },
     },
     {
-      name: 'a policy written before the count existed gets 0 once',
+      name: 'a policy without a count gets none from the operator',
       current: { status: 'Created', lastUpdated: '2026-11-20T00:00:00.000Z', conditions: [built] },
-      expected: { numberOfAdapterPolicies: 0, lastUpdated: '2026-11-26T00:00:00.000Z' },
+      expected: {},
     },
     {
       name: 'an adapter’s count is never overwritten',
@@ -381,12 +381,11 @@ describe('operatorPolicyStatus', () => {
     apply: Record<string, unknown>;
   }>([
     {
-      name: 'a new policy: Created, a count of 0, Built and Enforced in one write',
+      name: 'a new policy: Created, Built and Enforced in one write',
       current: undefined,
       apply: {
         status: 'Created',
         lastUpdated: T1,
-        numberOfAdapterPolicies: 0,
         conditions: [
           { ...built, lastTransitionTime: T1 },
           { ...enforced, lastTransitionTime: T1 },
@@ -394,7 +393,7 @@ describe('operatorPolicyStatus', () => {
       },
     },
     {
-      name: 'only its own conditions are applied; an adapter’s count (not 0) is left out, so the adapter keeps it',
+      name: 'only its own conditions are applied, and never the adapters’ count',
       current: {
         status: 'Created',
         lastUpdated: T0,
