@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
 import { bindingOwner, RESOURCES } from '@nimbus-ts/api';
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { EventRecorder, KubeClient, Logger, Store, WriteResult } from '@nimbus-ts/k8s';
+import type { EventRecorder, KubeClient, Logger, OwnWrites, Store, WriteResult } from '@nimbus-ts/k8s';
 import {
   Action,
   ApiError,
@@ -37,6 +37,8 @@ export interface AdapterPolicyContext {
   readonly conditionType: string;
   /** How long after a successful reconcile the policy is reconciled again anyway. */
   readonly resyncMs: number;
+  /** The statuses this adapter wrote last, so a reconcile on a cache that lags them does not write them again. */
+  readonly ownWrites?: OwnWrites;
   /** The cache of a watched resource: the declared kinds and inputs, and the bindings. */
   readonly store: <U extends KubernetesObject>(resource: ResourceType) => Store<U>;
 }
@@ -87,15 +89,21 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     // A builder failure is deterministic for this policy and these inputs: report it and wait for a change.
     const message = (error as Error).message;
     log.error('build failed', { error: message });
-    await applyOwnStatus<AdapterStatusFields>(client, resource, policy, (status) => {
-      const conditions = setCondition(
-        status?.conditions,
-        buildFailedCondition(conditionType, policy, message),
-      ) as AdapterStatusFields['conditions'];
-      // Its other parts stay as they are: applied again, since what it leaves out is removed.
-      const merged = { ...status, conditions };
-      return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: { conditions } };
-    });
+    await applyOwnStatus<AdapterStatusFields>(
+      client,
+      resource,
+      policy,
+      (status) => {
+        const conditions = setCondition(
+          status?.conditions,
+          buildFailedCondition(conditionType, policy, message),
+        ) as AdapterStatusFields['conditions'];
+        // Its other parts stay as they are: applied again, since what it leaves out is removed.
+        const merged = { ...status, conditions };
+        return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: { conditions } };
+      },
+      ctx.ownWrites,
+    );
     return Action.awaitChange();
   }
 
@@ -178,17 +186,23 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     { applied, conflicts, rejected, withdrawn: plan.stale.map((s) => childEntry(policy, s)) },
     declaration.registry ?? defaultRegistry,
   );
-  await applyOwnStatus<AdapterStatusFields>(client, resource, policy, (status) => {
-    const merged = mergeAdapterReport(status, {
-      adapter: declaration.name,
-      entries: [...report.entries],
-      withdrawn: [...report.withdrawn],
-      enforced: [...report.enforced],
-      condition: report.condition,
-      conditionType,
-    });
-    return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: merged };
-  });
+  await applyOwnStatus<AdapterStatusFields>(
+    client,
+    resource,
+    policy,
+    (status) => {
+      const merged = mergeAdapterReport(status, {
+        adapter: declaration.name,
+        entries: [...report.entries],
+        withdrawn: [...report.withdrawn],
+        enforced: [...report.enforced],
+        condition: report.condition,
+        conditionType,
+      });
+      return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: merged };
+    },
+    ctx.ownWrites,
+  );
   // Rethrown once the policy says why, so the controller retries the refused write with its backoff.
   if (rejected[0]) throw rejected[0].error;
   return Action.requeue(ctx.resyncMs);

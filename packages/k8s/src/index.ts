@@ -116,6 +116,7 @@ export {
   type WriteResult,
   withOwnedFields,
 } from './runtime/object-client.js';
+export { OwnWrites } from './runtime/own-writes.js';
 export { controllerReference, isControlledBy, type Owner } from './runtime/owner-reference.js';
 export { type ProbeServer, type ProbeServerOptions, startProbeServer } from './runtime/probe-server.js';
 export { type ChangeListener, Reflector, type ReflectorOptions } from './runtime/reflector.js';

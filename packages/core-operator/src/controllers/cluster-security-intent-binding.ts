@@ -68,6 +68,7 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
       RESOURCES.ClusterSecurityIntentBinding,
       csib,
       (s) => wholeStatusPlan(s, clusterBindingStatus(csib, plan, report, s, now)),
+      ctx.ownWrites,
     );
   if (plan.kind === 'invalid') {
     await announceReady(ctx, csib, csib.status?.conditions, plan.ready);

@@ -105,12 +105,17 @@ export async function reconcileEnforcement(policy: Policy, ctx: EnforcementConte
     bindingOwnership(policy, (kind, ref) => ctx.bindings.binding(kind, ref)),
     policy.status?.conditions as Condition[] | undefined,
   );
-  await applyOwnStatus<CreatedPolicyStatus>(ctx.client, ctx.resource, policy, (status) =>
-    operatorPolicyStatus(
-      status,
-      { builtFrom: builtFrom(policy), generation: policy.metadata.generation, enforced: condition },
-      ctx.now,
-    ),
+  await applyOwnStatus<CreatedPolicyStatus>(
+    ctx.client,
+    ctx.resource,
+    policy,
+    (status) =>
+      operatorPolicyStatus(
+        status,
+        { builtFrom: builtFrom(policy), generation: policy.metadata.generation, enforced: condition },
+        ctx.now,
+      ),
+    ctx.ownWrites,
   );
   return Action.requeue(ctx.resyncMs);
 }

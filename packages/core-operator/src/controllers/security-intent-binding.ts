@@ -80,8 +80,12 @@ export async function reconcileBinding(
   }
   const report = bindingReport(plan, outcome, sib, live !== undefined);
   await announceReady(ctx, sib, sib.status?.conditions, report.ready);
-  await applyOwnStatus<SecurityIntentBindingStatus>(client, RESOURCES.SecurityIntentBinding, sib, (status) =>
-    wholeStatusPlan(status, bindingStatus(sib, plan, report, status, now)),
+  await applyOwnStatus<SecurityIntentBindingStatus>(
+    client,
+    RESOURCES.SecurityIntentBinding,
+    sib,
+    (status) => wholeStatusPlan(status, bindingStatus(sib, plan, report, status, now)),
+    ctx.ownWrites,
   );
   // Rethrown once the binding says why, so the write is retried with the controller's per-key backoff.
   if (outcome.kind === 'refused') throw outcome.error;

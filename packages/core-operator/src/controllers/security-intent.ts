@@ -28,26 +28,31 @@ export async function reconcileSecurityIntent(
   ctx: SecurityIntentContext,
 ): Promise<Action> {
   const { id, action } = si.spec.intent;
-  await applyOwnStatus<SecurityIntentStatus>(ctx.client, RESOURCES.SecurityIntent, si, (status) =>
-    wholeStatusPlan(status, {
-      id,
-      action,
-      status: STATUS_CREATED,
-      conditions: setConditions(
-        status?.conditions,
-        [
-          ready(
-            true,
-            'Accepted',
-            `intent ${id} with action ${action} is ready to be bound`,
-            si.metadata.generation,
-          ),
-          // IDs outside the pool are accepted, as upstream does; flagged unless a running adapter announces them.
-          intentSupported(id, ctx.intentPool, ctx.adapters.adapters(), si.metadata.generation),
-        ],
-        ctx.now,
-      ),
-    }),
+  await applyOwnStatus<SecurityIntentStatus>(
+    ctx.client,
+    RESOURCES.SecurityIntent,
+    si,
+    (status) =>
+      wholeStatusPlan(status, {
+        id,
+        action,
+        status: STATUS_CREATED,
+        conditions: setConditions(
+          status?.conditions,
+          [
+            ready(
+              true,
+              'Accepted',
+              `intent ${id} with action ${action} is ready to be bound`,
+              si.metadata.generation,
+            ),
+            // IDs outside the pool are accepted, as upstream does; flagged unless a running adapter announces them.
+            intentSupported(id, ctx.intentPool, ctx.adapters.adapters(), si.metadata.generation),
+          ],
+          ctx.now,
+        ),
+      }),
+    ctx.ownWrites,
   );
   return Action.requeue(ctx.resyncMs);
 }

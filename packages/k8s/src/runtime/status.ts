@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './api-error.js';
 import type { KubeClient, WriteResult } from './kube-client.js';
+import type { OwnWrites } from './own-writes.js';
 import { type ResourceType, refOf } from './resource.js';
 import { semanticEqual } from './semantic-equal.js';
 
@@ -78,7 +79,9 @@ function sameField(a: unknown, b: unknown): boolean {
  * resourceVersion precondition, hence no 409 and no re-read, and the API server merges their parts (conditions
  * by type, each writer's list items by key). Nothing is written when the status already reads as `plan` expects.
  *
- * `plan` receives the status as the caller's cache saw it; see {@link StatusApplyPlan}.
+ * `plan` receives the status as the caller's cache saw it, or as the caller's own last write left it when that is
+ * newer (`ownWrites`): a reconcile that another writer's change triggers before the cache shows the caller's own
+ * write would otherwise make that write again. See {@link StatusApplyPlan}.
  *
  * @returns `unchanged` (also when the object no longer exists), or `updated`; never `created`.
  */
@@ -87,14 +90,17 @@ export async function applyOwnStatus<S extends object>(
   resource: ResourceType,
   live: WithStatus<S>,
   plan: (status: S | undefined) => StatusApplyPlan<S>,
+  ownWrites?: OwnWrites,
 ): Promise<WriteResult> {
-  const { apply, expected } = plan(live.status);
-  const status = (live.status ?? {}) as Record<string, unknown>;
+  const current = ownWrites ? ownWrites.freshest(resource, live) : live;
+  const { apply, expected } = plan(current.status);
+  const status = (current.status ?? {}) as Record<string, unknown>;
   if (Object.entries(expected).every(([k, v]) => sameField(v, status[k]))) return 'unchanged';
   // A field given as undefined is left out, so the API server removes it if no other writer owns it.
   const config = Object.fromEntries(Object.entries(apply).filter(([, v]) => v !== undefined));
   try {
-    await client.applyStatus(resource, refOf(live), config);
+    const written = await client.applyStatus<WithStatus<S>>(resource, refOf(live), config);
+    ownWrites?.remember(resource, written);
     return 'updated';
   } catch (err) {
     // Deleted since the cache saw it: the deletion event brings the owner back to the queue.
