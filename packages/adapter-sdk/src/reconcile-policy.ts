@@ -14,7 +14,7 @@ import {
   refOf,
   setCondition,
 } from '@nimbus-ts/k8s';
-import { buildFailedCondition, childEntry, planAdapterReport } from './adapter-report.js';
+import { buildFailedCondition, childEntry, planAdapterReport, strayEntries } from './adapter-report.js';
 import type { AdapterDeclaration } from './declaration.js';
 import { type DesiredChild, desiredState } from './desired.js';
 import { holdingOf, planChildren } from './ownership.js';
@@ -186,6 +186,12 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     { applied, conflicts, rejected, withdrawn: plan.stale.map((s) => childEntry(policy, s)) },
     declaration.registry ?? defaultRegistry,
   );
+  // Summary entries of objects that are gone and that nobody records: left by a concurrent rewrite of the summary.
+  const stray = strayEntries(policy, declaration.kinds, (kind, name) => {
+    const namespace = policy.metadata.namespace;
+    if (kind.namespaced && !namespace) return undefined;
+    return ctx.store(kind).get(kind.namespaced ? { namespace, name } : { name }) !== undefined;
+  });
   await applyOwnStatus<AdapterStatusFields>(
     client,
     resource,
@@ -194,7 +200,7 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
       const merged = mergeAdapterReport(status, {
         adapter: declaration.name,
         entries: [...report.entries],
-        withdrawn: [...report.withdrawn],
+        withdrawn: [...report.withdrawn, ...stray],
         enforced: [...report.enforced],
         condition: report.condition,
         conditionType,

@@ -123,11 +123,18 @@ export function ownStatusFields(
     .filter((e) => e.adapters?.includes(adapter))
     .map((e) => ({ ruleId: e.ruleId, adapters: [adapter] }));
   const conditions = (merged.conditions ?? []).filter((c) => c.type === conditionType);
-  // An empty list is left out rather than applied: either way nothing of this adapter's remains in it.
+  // An empty list of its own items is left out rather than applied: either way none of them remains.
   if (records.length > 0) own.policiesByAdapter = records;
   if (enforced.length > 0) own.enforcement = enforced;
   if (conditions.length > 0) own.conditions = conditions;
-  if ((merged.adapterPolicies ?? []).length > 0) own.adapterPolicies = merged.adapterPolicies;
+  // The summary is applied even when empty, once counted: another adapter may own the list (the last to write it
+  // does), and leaving it out would leave that adapter's stale entries in place.
+  if (
+    merged.adapterPolicies !== undefined &&
+    (merged.adapterPolicies.length > 0 || merged.numberOfAdapterPolicies !== undefined)
+  ) {
+    own.adapterPolicies = merged.adapterPolicies;
+  }
   if (merged.numberOfAdapterPolicies !== undefined)
     own.numberOfAdapterPolicies = merged.numberOfAdapterPolicies;
   return own;
