@@ -1,6 +1,6 @@
 import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { ConditionInput } from '@nimbus-ts/k8s';
+import type { ConditionInput, ResourceType } from '@nimbus-ts/k8s';
 import type { SupportedRule } from './declaration.js';
 import { type DesiredChild, statusEntry } from './desired.js';
 import { ENGINE_OBJECT_REJECTED, engineObjectRejectedMessage, nameConflictMessage } from './ownership.js';
@@ -110,4 +110,27 @@ export function buildFailedCondition(conditionType: string, policy: Policy, mess
     message,
     observedGeneration: policy.metadata.generation,
   };
+}
+
+/**
+ * Entries of the policy's `adapterPolicies` summary that name an object of one of the adapter's kinds which
+ * no adapter records under `policiesByAdapter` and which does not exist: left behind when two adapters rewrote
+ * the summary at once (each applies the whole list, ADR 0013) while one of them withdrew its entries and its
+ * record with them. The adapter removes them like its own withdrawn entries. An entry of a kind whose objects
+ * it cannot look up (a namespaced kind on a cluster-scoped policy) is never counted as stray. Pure.
+ *
+ * @param exists - whether an object of `kind` and `name` exists (a cache read), or undefined when unknown.
+ */
+export function strayEntries(
+  policy: Policy,
+  kinds: readonly ResourceType[],
+  exists: (kind: ResourceType, name: string) => boolean | undefined,
+): string[] {
+  const recorded = new Set((policy.status?.policiesByAdapter ?? []).flatMap((r) => r.policies ?? []));
+  return (policy.status?.adapterPolicies ?? []).filter((entry) => {
+    if (recorded.has(entry)) return false;
+    const slash = entry.indexOf('/');
+    const kind = kinds.find((k) => (k.statusKind ?? k.kind) === entry.slice(0, slash));
+    return kind !== undefined && exists(kind, entry.slice(slash + 1)) === false;
+  });
 }

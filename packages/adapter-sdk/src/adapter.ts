@@ -11,6 +11,7 @@ import {
   Controller,
   EventRecorder,
   ObjectClient,
+  OwnWrites,
   ReflectorPool,
   type ResourceType,
   refOf,
@@ -125,6 +126,7 @@ export function createAdapter(
   const parts = [controllerFor(RESOURCES.NimbusPolicy)];
   if (declaration.buildCluster) parts.push(controllerFor(RESOURCES.ClusterNimbusPolicy));
 
+  const ownWrites = new OwnWrites();
   const contextFor = (resource: ResourceType, controller: Controller<Policy>): AdapterPolicyContext => ({
     declaration,
     resource,
@@ -133,6 +135,7 @@ export function createAdapter(
     logger: options.logger,
     conditionType: adapterConditionType(declaration.name),
     resyncMs,
+    ownWrites,
     store: (r) => controller.store(r),
   });
 

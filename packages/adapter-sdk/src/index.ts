@@ -31,5 +31,10 @@ export {
   planChildren,
 } from './ownership.js';
 export { type RunAdapterOptions, runAdapter } from './run-adapter.js';
-export { type AdapterReport, type AdapterStatusFields, mergeAdapterReport } from './status-fields.js';
+export {
+  type AdapterReport,
+  type AdapterStatusFields,
+  mergeAdapterReport,
+  ownStatusFields,
+} from './status-fields.js';
 export { supportedRules } from './supported-rules.js';

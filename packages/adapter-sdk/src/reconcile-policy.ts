@@ -2,10 +2,11 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterNimbusPolicy, NimbusPolicy } from '@nimbus-ts/api';
 import { bindingOwner, RESOURCES } from '@nimbus-ts/api';
 import { defaultRegistry } from '@nimbus-ts/idpool';
-import type { EventRecorder, KubeClient, Logger, Store, WriteResult } from '@nimbus-ts/k8s';
+import type { EventRecorder, KubeClient, Logger, OwnWrites, Store, WriteResult } from '@nimbus-ts/k8s';
 import {
   Action,
   ApiError,
+  applyOwnStatus,
   isNamespaceTerminating,
   type ObjectRef,
   ObjectTakenError,
@@ -13,13 +14,12 @@ import {
   refKey,
   refOf,
   setCondition,
-  updateStatus,
 } from '@nimbus-ts/k8s';
-import { buildFailedCondition, childEntry, planAdapterReport } from './adapter-report.js';
+import { buildFailedCondition, childEntry, planAdapterReport, strayEntries } from './adapter-report.js';
 import type { AdapterDeclaration } from './declaration.js';
 import { type DesiredChild, desiredState } from './desired.js';
 import { holdingOf, planChildren } from './ownership.js';
-import { type AdapterStatusFields, mergeAdapterReport } from './status-fields.js';
+import { type AdapterStatusFields, mergeAdapterReport, ownStatusFields } from './status-fields.js';
 
 type Policy = NimbusPolicy | ClusterNimbusPolicy;
 
@@ -38,6 +38,8 @@ export interface AdapterPolicyContext {
   readonly conditionType: string;
   /** How long after a successful reconcile the policy is reconciled again anyway. */
   readonly resyncMs: number;
+  /** The statuses this adapter wrote last, so a reconcile on a cache that lags them does not write them again. */
+  readonly ownWrites?: OwnWrites;
   /** The cache of a watched resource: the declared kinds and inputs, and the bindings. */
   readonly store: <U extends KubernetesObject>(resource: ResourceType) => Store<U>;
 }
@@ -88,8 +90,8 @@ function cachedChildren(
  *
  * For a policy owned by an existing binding it builds the desired objects, creates or updates each (writing only
  * on a real difference, never an object something else manages), deletes the objects it manages that are no
- * longer wanted, records an Event per change, and merges its entries, enforced rules and Ready condition into
- * the policy status. A refused object is reported, then rethrown so the controller retries it with backoff.
+ * longer wanted, records one Event for what changed, and applies its entries, enforced rules and Ready condition
+ * to the policy status (server-side apply: no precondition, no conflict with other writers). A refused object is reported, then rethrown so the controller retries it with backoff.
  */
 export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyContext): Promise<Action> {
   const { declaration, client, resource, conditionType } = ctx;
@@ -113,12 +115,21 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     // A builder failure is deterministic for this policy and these inputs: report it and wait for a change.
     const message = (error as Error).message;
     log.error('build failed', { error: message });
-    await updateStatus<AdapterStatusFields>(client, resource, policy, (status) => ({
-      conditions: setCondition(
-        status?.conditions,
-        buildFailedCondition(conditionType, policy, message),
-      ) as AdapterStatusFields['conditions'],
-    }));
+    await applyOwnStatus<AdapterStatusFields>(
+      client,
+      resource,
+      policy,
+      (status) => {
+        const conditions = setCondition(
+          status?.conditions,
+          buildFailedCondition(conditionType, policy, message),
+        ) as AdapterStatusFields['conditions'];
+        // Its other parts stay as they are: applied again, since what it leaves out is removed.
+        const merged = { ...status, conditions };
+        return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: { conditions } };
+      },
+      ctx.ownWrites,
+    );
     return Action.awaitChange();
   }
 
@@ -178,9 +189,16 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
       changes.push(`deleted ${childEntry(policy, stale)}`);
     }
   }
-  for (const change of changes) {
-    log.info(change);
-    await ctx.events.record(policy, 'Normal', 'EnginePolicySynced', `${declaration.name}: ${change}`);
+  for (const change of changes) log.info(change);
+  // One Event per reconcile that changed engine objects, not one per object: a policy's first sync of N objects
+  // is one transition for whoever reads `kubectl describe`, and N Events cost N writes.
+  if (changes.length > 0) {
+    await ctx.events.record(
+      policy,
+      'Normal',
+      'EnginePolicySynced',
+      `${declaration.name}: ${changes.join(', ')}`,
+    );
   }
 
   const report = planAdapterReport(
@@ -191,15 +209,28 @@ export async function reconcileAdapterPolicy(policy: Policy, ctx: AdapterPolicyC
     { applied, conflicts, rejected, withdrawn: plan.stale.map((s) => childEntry(policy, s)) },
     declaration.registry ?? defaultRegistry,
   );
-  await updateStatus<AdapterStatusFields>(client, resource, policy, (status) =>
-    mergeAdapterReport(status, {
-      adapter: declaration.name,
-      entries: [...report.entries],
-      withdrawn: [...report.withdrawn],
-      enforced: [...report.enforced],
-      condition: report.condition,
-      conditionType,
-    }),
+  // Summary entries of objects that are gone and that nobody records: left by a concurrent rewrite of the summary.
+  const stray = strayEntries(policy, declaration.kinds, (kind, name) => {
+    const namespace = policy.metadata.namespace;
+    if (kind.namespaced && !namespace) return undefined;
+    return ctx.store(kind).get(kind.namespaced ? { namespace, name } : { name }) !== undefined;
+  });
+  await applyOwnStatus<AdapterStatusFields>(
+    client,
+    resource,
+    policy,
+    (status) => {
+      const merged = mergeAdapterReport(status, {
+        adapter: declaration.name,
+        entries: [...report.entries],
+        withdrawn: [...report.withdrawn, ...stray],
+        enforced: [...report.enforced],
+        condition: report.condition,
+        conditionType,
+      });
+      return { apply: ownStatusFields(merged, declaration.name, conditionType), expected: merged };
+    },
+    ctx.ownWrites,
   );
   // Rethrown once the policy says why, so the controller retries the refused write with its backoff.
   if (rejected[0]) throw rejected[0].error;

@@ -100,3 +100,42 @@ export function mergeAdapterReport(
     conditions: conditions as AdapterStatusFields['conditions'],
   };
 }
+
+/**
+ * What one adapter applies (server-side apply, its own field manager) to make a policy's status read `merged`:
+ * its record under `policiesByAdapter`, its name under the `enforcement` entries of the rules it enforces, its
+ * condition, and the summary `adapterPolicies` and `numberOfAdapterPolicies`, which the last adapter to report
+ * recomputes from every adapter's record (docs/adr/0013-status-by-server-side-apply.md). The API server merges
+ * the lists by key (adapter, ruleId, condition type), so adapters never undo each other's parts and need no
+ * resourceVersion precondition. What the adapter applied before and leaves out now (its record once it has no
+ * entries, a rule it stopped enforcing, its condition) is removed. Pure.
+ *
+ * @param merged - the status as {@link mergeAdapterReport} computed it for this adapter.
+ */
+export function ownStatusFields(
+  merged: AdapterStatusFields,
+  adapter: string,
+  conditionType: string,
+): AdapterStatusFields {
+  const own: AdapterStatusFields = {};
+  const records = (merged.policiesByAdapter ?? []).filter((r) => r.adapter === adapter);
+  const enforced = (merged.enforcement ?? [])
+    .filter((e) => e.adapters?.includes(adapter))
+    .map((e) => ({ ruleId: e.ruleId, adapters: [adapter] }));
+  const conditions = (merged.conditions ?? []).filter((c) => c.type === conditionType);
+  // An empty list of its own items is left out rather than applied: either way none of them remains.
+  if (records.length > 0) own.policiesByAdapter = records;
+  if (enforced.length > 0) own.enforcement = enforced;
+  if (conditions.length > 0) own.conditions = conditions;
+  // The summary is applied even when empty, once counted: another adapter may own the list (the last to write it
+  // does), and leaving it out would leave that adapter's stale entries in place.
+  if (
+    merged.adapterPolicies !== undefined &&
+    (merged.adapterPolicies.length > 0 || merged.numberOfAdapterPolicies !== undefined)
+  ) {
+    own.adapterPolicies = merged.adapterPolicies;
+  }
+  if (merged.numberOfAdapterPolicies !== undefined)
+    own.numberOfAdapterPolicies = merged.numberOfAdapterPolicies;
+  return own;
+}

@@ -145,6 +145,9 @@ export interface ClusterNimbusPolicyStatus {
   lastUpdated?: string;
   /**
    * How many engine-native policies the adapters generated; the length of adapterPolicies.
+   * Written by the adapters; 0 (the default) until one reports.
+   *
+   * @defaultValue `0`
    */
   numberOfAdapterPolicies?: number;
   /**
@@ -513,6 +516,9 @@ export interface NimbusPolicyStatus {
   lastUpdated?: string;
   /**
    * How many engine-native policies the adapters generated; the length of adapterPolicies.
+   * Written by the adapters; 0 (the default) until one reports.
+   *
+   * @defaultValue `0`
    */
   numberOfAdapterPolicies?: number;
   /**

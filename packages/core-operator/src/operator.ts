@@ -17,6 +17,7 @@ import {
   type Logger,
   NAMESPACES,
   ObjectClient,
+  OwnWrites,
   PODS,
   ReflectorPool,
 } from '@nimbus-ts/k8s';
@@ -99,6 +100,7 @@ export function createOperator(kc: ApiServerAccess, options: OperatorOptions): O
     now: options.now ?? (() => new Date()),
     resyncMs: options.resyncMs ?? 5 * 60_000,
     intentPool: options.intentPool ?? defaultRegistry,
+    ownWrites: new OwnWrites(),
   };
   const intents = securityIntentController(kc, common('securityintent'));
   const bindings = securityIntentBindingController(kc, common('securityintentbinding'));

@@ -116,6 +116,7 @@ export {
   type WriteResult,
   withOwnedFields,
 } from './runtime/object-client.js';
+export { OwnWrites } from './runtime/own-writes.js';
 export { controllerReference, isControlledBy, type Owner } from './runtime/owner-reference.js';
 export { type ProbeServer, type ProbeServerOptions, startProbeServer } from './runtime/probe-server.js';
 export { type ChangeListener, Reflector, type ReflectorOptions } from './runtime/reflector.js';
@@ -131,7 +132,13 @@ export {
   refOf,
 } from './runtime/resource.js';
 export { semanticEqual } from './runtime/semantic-equal.js';
-export { updateStatus, type WithStatus } from './runtime/status.js';
+export {
+  applyOwnStatus,
+  type StatusApplyPlan,
+  updateStatus,
+  type WithStatus,
+  wholeStatusPlan,
+} from './runtime/status.js';
 export { createStore, type Store, type StoreWriter } from './runtime/store.js';
 export { type KeyHandler, WorkQueue, type WorkQueueOptions } from './runtime/work-queue.js';
 export { createAuthority } from './tls/certificate-authority.js';

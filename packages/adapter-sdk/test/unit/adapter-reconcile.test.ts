@@ -1,13 +1,14 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   API_VERSION,
+  crdDirectory,
   MANAGED_BY_ANNOTATION,
   type NimbusPolicy,
   RESOURCES,
   type SecurityIntentBinding,
 } from '@nimbus-ts/api';
-import { ApiError, createLogger, EventRecorder, type ResourceType, type Store } from '@nimbus-ts/k8s';
-import { FakeClient } from '@nimbus-ts/k8s/testing';
+import { ApiError, createLogger, EVENTS, EventRecorder, type ResourceType, type Store } from '@nimbus-ts/k8s';
+import { FakeClient, readCRDs } from '@nimbus-ts/k8s/testing';
 import { describe, expect, it } from 'vitest';
 import type { AdapterDeclaration } from '../../src/declaration.js';
 import { type AdapterPolicyContext, reconcileAdapterPolicy } from '../../src/reconcile-policy.js';
@@ -47,9 +48,10 @@ function withoutFullScans<T extends KubernetesObject>(store: Store<T>): Store<T>
     },
   };
 }
+const crds = await readCRDs([crdDirectory()]);
 
 function setup(ruleIds: string[] = ['swDeploymentTools']) {
-  const client = new FakeClient({ fieldManager: 'nimbus-test' });
+  const client = new FakeClient({ fieldManager: 'nimbus-test', crds });
   client.seed(RESOURCES.SecurityIntentBinding, {
     apiVersion: API_VERSION,
     kind: 'SecurityIntentBinding',
@@ -111,6 +113,27 @@ describe('reconcileAdapterPolicy (FakeClient)', () => {
     const writes = client.writes.filter((w) => w.kind !== 'Event').length;
     await reconcileAdapterPolicy(policy(), ctx);
     expect(client.writes.filter((w) => w.kind !== 'Event').length).toBe(writes);
+  });
+
+  it('one status write and one Event for a policy of several objects; no precondition to lose', async () => {
+    const { client, ctx, policy, configMaps } = setup(['swDeploymentTools', 'dnsManipulation']);
+    await reconcileAdapterPolicy(policy(), ctx);
+    expect(configMaps()).toHaveLength(2);
+    expect(client.writes.map((w) => `${w.verb} ${w.kind}`)).toEqual([
+      'create ConfigMap',
+      'create ConfigMap',
+      'create Event',
+      'applyStatus NimbusPolicy',
+    ]);
+    const [event] = await client.list<KubernetesObject & { reason?: string; message?: string }>(
+      EVENTS,
+      'shop',
+    );
+    expect(event).toMatchObject({
+      reason: 'EnginePolicySynced',
+      message: 'test: created ConfigMap/web-swdeploymenttools, created ConfigMap/web-dnsmanipulation',
+    });
+    expect(client.writes.at(-1)?.fieldManager).toBe('nimbus-test');
   });
 
   it('deletes what it no longer builds and withdraws its entry', async () => {

@@ -7,6 +7,7 @@ import {
   buildFailedCondition,
   childEntry,
   planAdapterReport,
+  strayEntries,
 } from '../../src/adapter-report.js';
 import type { SupportedRule } from '../../src/declaration.js';
 
@@ -113,5 +114,55 @@ describe('childEntry and buildFailedCondition', () => {
       message: 'boom',
       observedGeneration: 4,
     });
+  });
+});
+
+describe('strayEntries', () => {
+  const CM: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+  const KSP: ResourceType = {
+    apiVersion: 'security.kubearmor.com/v1',
+    kind: 'KubeArmorPolicy',
+    plural: 'kubearmorpolicies',
+    namespaced: true,
+  };
+  const withStatus = (status: NimbusPolicy['status']) =>
+    ({
+      apiVersion: 'intent.security.nimbus.com/v1alpha1',
+      kind: 'NimbusPolicy',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { rules: [], selector: {} },
+      status,
+    }) as NimbusPolicy;
+  const existing = new Set(['ConfigMap/here']);
+
+  it.each<{ name: string; status: NimbusPolicy['status']; stray: string[] }>([
+    {
+      name: 'a gone object of its kind that nobody records',
+      status: { adapterPolicies: ['ConfigMap/gone', 'ConfigMap/here'] },
+      stray: ['ConfigMap/gone'],
+    },
+    {
+      name: 'not one an adapter records (its object may not be in this cache yet)',
+      status: {
+        adapterPolicies: ['ConfigMap/gone'],
+        policiesByAdapter: [{ adapter: 'b', policies: ['ConfigMap/gone'] }],
+      },
+      stray: [],
+    },
+    {
+      name: 'not one of a kind it does not write',
+      status: { adapterPolicies: ['NetworkPolicy/gone'] },
+      stray: [],
+    },
+    { name: 'nothing without a summary', status: undefined, stray: [] },
+  ])('$name', ({ status, stray }) => {
+    expect(
+      strayEntries(withStatus(status), [CM, KSP], (kind, name) => existing.has(`${kind.kind}/${name}`)),
+    ).toEqual(stray);
+  });
+
+  it('never an entry whose object it cannot look up', () => {
+    const policy = withStatus({ adapterPolicies: ['ConfigMap/gone'] });
+    expect(strayEntries(policy, [CM], () => undefined)).toEqual([]);
   });
 });

@@ -1,7 +1,19 @@
-import { adapterConditionType } from '@nimbus-ts/api';
+import {
+  API_VERSION,
+  adapterConditionType,
+  crdDirectory,
+  type NimbusPolicy,
+  RESOURCES,
+} from '@nimbus-ts/api';
 import type { ConditionInput } from '@nimbus-ts/k8s';
+import { FakeClient, readCRDs } from '@nimbus-ts/k8s/testing';
 import { describe, expect, it } from 'vitest';
-import { type AdapterReport, type AdapterStatusFields, mergeAdapterReport } from '../../src/index.js';
+import {
+  type AdapterReport,
+  type AdapterStatusFields,
+  mergeAdapterReport,
+  ownStatusFields,
+} from '../../src/index.js';
 
 const T1 = '2025-01-01T00:00:00.000Z';
 const T2 = '2025-01-02T00:00:00.000Z';
@@ -610,5 +622,107 @@ describe('mergeAdapterReport', () => {
       const once = mergeAdapterReport(undefined, dup, at(T1));
       expect(mergeAdapterReport(once, dup, at(T2))).toStrictEqual(once);
     });
+  });
+});
+
+describe('ownStatusFields', () => {
+  const ready = (type: string) => ({
+    type,
+    status: 'True' as const,
+    reason: 'Applied',
+    message: '',
+    lastTransitionTime: '2026-01-01T00:00:00Z',
+  });
+  const merged: AdapterStatusFields = {
+    adapterPolicies: ['A/a', 'B/b'],
+    numberOfAdapterPolicies: 2,
+    policiesByAdapter: [
+      { adapter: 'one', policies: ['A/a'] },
+      { adapter: 'two', policies: ['B/b'] },
+    ],
+    enforcement: [
+      { ruleId: 'r1', adapters: ['one', 'two'] },
+      { ruleId: 'r2', adapters: ['two'] },
+    ],
+    conditions: [ready('Built'), ready('nimbus-one/Ready'), ready('nimbus-two/Ready')],
+  };
+
+  it.each<{ name: string; merged: AdapterStatusFields; adapter: string; own: AdapterStatusFields }>([
+    {
+      name: 'its record, its name under the rules it enforces, its condition and the summary',
+      merged,
+      adapter: 'one',
+      own: {
+        adapterPolicies: ['A/a', 'B/b'],
+        numberOfAdapterPolicies: 2,
+        policiesByAdapter: [{ adapter: 'one', policies: ['A/a'] }],
+        enforcement: [{ ruleId: 'r1', adapters: ['one'] }],
+        conditions: [ready('nimbus-one/Ready')],
+      },
+    },
+    {
+      name: 'an adapter with nothing on the policy applies nothing (what it applied before goes)',
+      merged: { conditions: [ready('Built')] },
+      adapter: 'three',
+      own: {},
+    },
+    {
+      // Another adapter may own the summary list (the last to write it), so the empty list is applied, not left out.
+      name: 'once the last entry went: an empty summary and a count of 0, applied',
+      merged: { adapterPolicies: [], numberOfAdapterPolicies: 0, conditions: [ready('nimbus-one/Ready')] },
+      adapter: 'one',
+      own: { adapterPolicies: [], numberOfAdapterPolicies: 0, conditions: [ready('nimbus-one/Ready')] },
+    },
+  ])('$name', ({ merged: m, adapter, own }) => {
+    expect(ownStatusFields(m, adapter, adapterConditionType(adapter))).toEqual(own);
+  });
+
+  it('two adapters applying from the same stale status keep each other’s parts (server-side apply)', async () => {
+    const client = new FakeClient({ crds: await readCRDs([crdDirectory()]) });
+    const ref = { namespace: 'shop', name: 'web' };
+    client.seed(RESOURCES.NimbusPolicy, {
+      apiVersion: API_VERSION,
+      kind: 'NimbusPolicy',
+      metadata: ref,
+      spec: { rules: [{ id: 'r1', rule: { action: 'Block' } }], selector: {} },
+    } as NimbusPolicy);
+    const report = (adapter: string, entry: string): AdapterReport => ({
+      adapter,
+      entries: [entry],
+      enforced: ['r1'],
+      condition: { type: adapterConditionType(adapter), status: 'True', reason: 'Applied', message: '' },
+      conditionType: adapterConditionType(adapter),
+    });
+    // Both start from the empty status, as two adapters whose caches have not seen each other's write.
+    for (const [adapter, entry] of [
+      ['one', 'A/a'],
+      ['two', 'B/b'],
+    ] as const) {
+      const own = ownStatusFields(
+        mergeAdapterReport(undefined, report(adapter, entry)),
+        adapter,
+        adapterConditionType(adapter),
+      );
+      await client.as(`nimbus-${adapter}`).applyStatus(RESOURCES.NimbusPolicy, ref, own);
+    }
+    const status = (await client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, ref))?.status;
+    expect(status?.policiesByAdapter).toEqual([
+      { adapter: 'one', policies: ['A/a'] },
+      { adapter: 'two', policies: ['B/b'] },
+    ]);
+    expect(status?.enforcement).toEqual([{ ruleId: 'r1', adapters: ['one', 'two'] }]);
+    expect(status?.conditions?.map((c) => c.type)).toEqual(['nimbus-one/Ready', 'nimbus-two/Ready']);
+    // The summary is the last writer's view; adapter one's next reconcile (the status change queues it)
+    // recomputes it from both records.
+    expect(status?.adapterPolicies).toEqual(['B/b']);
+    const again = ownStatusFields(
+      mergeAdapterReport(status, report('one', 'A/a')),
+      'one',
+      adapterConditionType('one'),
+    );
+    await client.as('nimbus-one').applyStatus(RESOURCES.NimbusPolicy, ref, again);
+    const repaired = (await client.get<NimbusPolicy>(RESOURCES.NimbusPolicy, ref))?.status;
+    expect(repaired?.adapterPolicies).toEqual(['B/b', 'A/a']);
+    expect(repaired?.numberOfAdapterPolicies).toBe(2);
   });
 });

@@ -6,7 +6,17 @@ import { type NimbusPolicy, RESOURCES, type SecurityIntentBinding } from '../../
 export interface ContractSubject {
   readonly client: KubeClient;
   readonly namespace: string;
+  /** A client over the same API server (or the same fake) that writes as another field manager. */
+  readonly as: (fieldManager: string) => KubeClient;
 }
+
+const condition = (type: string, status: 'True' | 'False', reason: string) => ({
+  type,
+  status,
+  reason,
+  message: '',
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+});
 
 const SIB = RESOURCES.SecurityIntentBinding;
 const NP = RESOURCES.NimbusPolicy;
@@ -154,6 +164,84 @@ export function clientContract(label: string, subject: () => Promise<ContractSub
       await client.patch(SIB, ref, { status: { status: 'Overwritten' } });
       await client.patchStatus(SIB, ref, { status: { nimbusPolicy: null } });
       expect((await client.get<SecurityIntentBinding>(SIB, ref))?.status).toEqual({ status: 'Created' });
+    });
+
+    it('applyStatus: writers with their own field managers share one status without preconditions', async () => {
+      const { client, namespace, as } = await subject();
+      const ref = { namespace, name: 'apply' };
+      const created = await client.create<NimbusPolicy>(NP, {
+        apiVersion: NP.apiVersion,
+        kind: 'NimbusPolicy',
+        metadata: { name: 'apply', namespace },
+        spec: { rules: [{ id: 'swDeploymentTools', rule: { action: 'Block' } }], selector: {} },
+      });
+      const operator = as('contract-operator');
+      const one = as('contract-adapter-one');
+      const two = as('contract-adapter-two');
+      await operator.applyStatus(NP, ref, {
+        status: 'Created',
+        numberOfAdapterPolicies: 0,
+        conditions: [
+          condition('Built', 'True', 'BuiltFromBinding'),
+          condition('Enforced', 'False', 'NoAdapter'),
+        ],
+      });
+      // Neither adapter saw the other's fields: no resourceVersion, no read, and nothing is lost.
+      await one.applyStatus(NP, ref, {
+        numberOfAdapterPolicies: 1,
+        policiesByAdapter: [{ adapter: 'one', policies: ['A/a'] }],
+        enforcement: [{ ruleId: 'swDeploymentTools', adapters: ['one'] }],
+        conditions: [condition('nimbus-one/Ready', 'True', 'Applied')],
+      });
+      await two.applyStatus(NP, ref, {
+        policiesByAdapter: [{ adapter: 'two', policies: ['B/b'] }],
+        enforcement: [{ ruleId: 'swDeploymentTools', adapters: ['two'] }],
+        conditions: [condition('nimbus-two/Ready', 'True', 'Applied')],
+      });
+      await operator.applyStatus(NP, ref, {
+        status: 'Created',
+        numberOfAdapterPolicies: 0,
+        conditions: [
+          condition('Built', 'True', 'BuiltFromBinding'),
+          condition('Enforced', 'True', 'AllRulesEnforced'),
+        ],
+      });
+      let status = (await client.get<NimbusPolicy>(NP, ref))?.status;
+      expect(status?.status).toBe('Created');
+      // The operator applied the count again: forced, it takes the field back (why it must not, ADR 0013).
+      expect(status?.numberOfAdapterPolicies).toBe(0);
+      expect(status?.policiesByAdapter).toEqual([
+        { adapter: 'one', policies: ['A/a'] },
+        { adapter: 'two', policies: ['B/b'] },
+      ]);
+      expect(status?.enforcement).toEqual([{ ruleId: 'swDeploymentTools', adapters: ['one', 'two'] }]);
+      expect(status?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual([
+        'Built=True',
+        'Enforced=True',
+        'nimbus-one/Ready=True',
+        'nimbus-two/Ready=True',
+      ]);
+      // A writer that leaves out what it applied before removes it, and only it: adapter one stops.
+      await one.applyStatus(NP, ref, {});
+      status = (await client.get<NimbusPolicy>(NP, ref))?.status;
+      expect(status?.policiesByAdapter).toEqual([{ adapter: 'two', policies: ['B/b'] }]);
+      expect(status?.enforcement).toEqual([{ ruleId: 'swDeploymentTools', adapters: ['two'] }]);
+      expect(status?.conditions?.map((c) => c.type)).toEqual(['Built', 'Enforced', 'nimbus-two/Ready']);
+      expect(status?.numberOfAdapterPolicies).toBe(0);
+      // A field another writer also applied stays when one leaves it out: the operator drops Enforced.
+      await operator.applyStatus(NP, ref, {
+        status: 'Created',
+        numberOfAdapterPolicies: 0,
+        conditions: [condition('Built', 'True', 'BuiltFromBinding')],
+      });
+      status = (await client.get<NimbusPolicy>(NP, ref))?.status;
+      expect(status?.conditions?.map((c) => c.type)).toEqual(['Built', 'nimbus-two/Ready']);
+      expect(status?.enforcement).toEqual([{ ruleId: 'swDeploymentTools', adapters: ['two'] }]);
+      // The spec is the status subresource's to leave alone; a missing object is a 404.
+      expect((await client.get<NimbusPolicy>(NP, ref))?.metadata.generation).toBe(
+        created.metadata.generation,
+      );
+      expect((await rejection(one.applyStatus(NP, { namespace, name: 'absent' }, {}))).code).toBe(404);
     });
 
     it('list filters by namespace and label selector', async () => {

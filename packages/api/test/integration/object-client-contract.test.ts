@@ -17,5 +17,9 @@ afterAll(() => Promise.all(namespaces.map((ns) => ns.delete())));
 clientContract('ObjectClient on the real API server', async () => {
   const ns = await env.namespace('contract');
   namespaces.push(ns);
-  return { client: new ObjectClient(env.kubeConfig, 'contract-test'), namespace: ns.name };
+  return {
+    client: new ObjectClient(env.kubeConfig, 'contract-test'),
+    namespace: ns.name,
+    as: (fieldManager) => new ObjectClient(env.kubeConfig, fieldManager),
+  };
 });

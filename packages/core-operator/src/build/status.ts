@@ -1,4 +1,11 @@
-import { type Condition, semanticEqual, setCondition } from '@nimbus-ts/k8s';
+import {
+  type Condition,
+  type ConditionInput,
+  removeCondition,
+  type StatusApplyPlan,
+  semanticEqual,
+  setCondition,
+} from '@nimbus-ts/k8s';
 
 /** Upstream's `status.status` value once the operator has processed an object. */
 export const STATUS_CREATED = 'Created';
@@ -24,17 +31,17 @@ export function withLastUpdated<S extends { lastUpdated?: string }>(
 export interface CreatedPolicyStatus {
   status?: string;
   lastUpdated?: string;
-  /** Upstream's count of engine policies; adapters own it once they report, the operator only starts it at 0. */
+  /** Upstream's count of engine policies: the adapters' (0 by the CRD's default until one reports), read only. */
   numberOfAdapterPolicies?: number;
   conditions?: Condition[];
 }
 
 /**
- * The status the core operator wants on a policy it wrote: upstream's `status: Created`, a `Built` condition
- * naming the binding, and `numberOfAdapterPolicies: 0` while no adapter has written a count — upstream's CRD
- * requires the field and `kubectl get np` shows it, and upstream's operator writes 0 on creation. A count an
- * adapter wrote is returned as it is, so it is never overwritten. `lastUpdated` moves only when something
- * else changes. Pure; `updateStatus` writes only the fields that differ.
+ * The status the core operator wants on a policy it wrote: upstream's `status: Created` and a `Built` condition
+ * naming the binding. `numberOfAdapterPolicies` is not among them: upstream's operator writes 0 on creation, and
+ * here the CRD's default does (the field reads 0 from the first status write on), so the count has one writer,
+ * the adapters, and no write can set it back (docs/adr/0013-status-by-server-side-apply.md). `lastUpdated`
+ * moves only when something else changes. Pure.
  *
  * @param builtFrom - the binding the policy was built from, e.g. `SecurityIntentBinding shop/web`.
  */
@@ -47,7 +54,6 @@ export function createdPolicyStatus(
   return withLastUpdated<CreatedPolicyStatus>(
     {
       status: STATUS_CREATED,
-      numberOfAdapterPolicies: current?.numberOfAdapterPolicies ?? 0,
       conditions: setCondition(
         current?.conditions,
         {
@@ -64,4 +70,41 @@ export function createdPolicyStatus(
     semanticEqual,
     now,
   );
+}
+
+/** What the core operator knows about one (Cluster)NimbusPolicy when it writes its part of the status. */
+export interface OperatorPolicyFacts {
+  /** The binding the policy was built from, e.g. `SecurityIntentBinding shop/web`; undefined when none owns it. */
+  readonly builtFrom: string | undefined;
+  readonly generation: number | undefined;
+  /** The policy's `Enforced` condition (`enforcedCondition`). */
+  readonly enforced: ConditionInput;
+}
+
+/**
+ * The core operator's whole part of a (Cluster)NimbusPolicy's status, as one server-side apply: for a policy a
+ * binding owns, upstream's `status: Created`, `lastUpdated` and the `Built` condition ({@link createdPolicyStatus}),
+ * and for every policy the `Enforced` condition — one write per change, instead of one for Built and another,
+ * racing it, for Enforced. Pure.
+ */
+export function operatorPolicyStatus(
+  current: CreatedPolicyStatus | undefined,
+  facts: OperatorPolicyFacts,
+  now: () => Date,
+): StatusApplyPlan<CreatedPolicyStatus> {
+  const created = facts.builtFrom
+    ? createdPolicyStatus(current, facts.builtFrom, facts.generation, now)
+    : { conditions: removeCondition(current?.conditions, 'Built') };
+  const conditions = setCondition(created.conditions, facts.enforced, now);
+  const own = new Set(facts.builtFrom ? ['Built', facts.enforced.type] : [facts.enforced.type]);
+  const ownConditions = conditions.filter((c) => own.has(c.type));
+  if (!facts.builtFrom) return { apply: { conditions: ownConditions }, expected: { conditions } };
+  return {
+    apply: {
+      status: created.status,
+      lastUpdated: created.lastUpdated ?? current?.lastUpdated,
+      conditions: ownConditions,
+    },
+    expected: { ...created, conditions },
+  };
 }

@@ -10,13 +10,14 @@ import {
 import {
   Action,
   type ApiServerAccess,
+  applyOwnStatus,
   Controller,
   type ControllerOptions,
   isNamespaceTerminating,
   NAMESPACES,
   refOf,
   type Store,
-  updateStatus,
+  wholeStatusPlan,
 } from '@nimbus-ts/k8s';
 import { namespaceAffectsBinding } from '../build/cluster-binding.js';
 import {
@@ -29,7 +30,6 @@ import {
 import { policyRejected } from '../build/conditions.js';
 import { announceReady, announceWrite } from './announce.js';
 import type { OperatorContext } from './context.js';
-import { markCreated } from './mark-created.js';
 
 /** The caches the cluster-binding reconciler reads. */
 export interface ClusterBindingStores {
@@ -63,11 +63,12 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
     namespaces: stores.namespaces.list(),
   });
   const writeStatus = (report: ClusterBindingReport | undefined) =>
-    updateStatus<ClusterSecurityIntentBindingStatus>(
+    applyOwnStatus<ClusterSecurityIntentBindingStatus>(
       client,
       RESOURCES.ClusterSecurityIntentBinding,
       csib,
-      (s) => clusterBindingStatus(csib, plan, report, s, now),
+      (s) => wholeStatusPlan(s, clusterBindingStatus(csib, plan, report, s, now)),
+      ctx.ownWrites,
     );
   if (plan.kind === 'invalid') {
     await announceReady(ctx, csib, csib.status?.conditions, plan.ready);
@@ -94,13 +95,6 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
       });
     if (written) {
       await announceWrite(ctx, csib, written.result, clusterRef);
-      await markCreated(
-        client,
-        RESOURCES.ClusterNimbusPolicy,
-        written.object,
-        now,
-        `ClusterSecurityIntentBinding ${name}`,
-      );
     } else clusterPolicyRefused = true;
   }
   for (const np of plan.remove) await client.delete(RESOURCES.NimbusPolicy, refOf(np), np.metadata.uid);
@@ -118,13 +112,6 @@ export async function reconcileClusterBinding(csib: ClusterSecurityIntentBinding
         return undefined;
       });
     if (!result) continue;
-    await markCreated(
-      client,
-      RESOURCES.NimbusPolicy,
-      result.object,
-      now,
-      `ClusterSecurityIntentBinding ${name}`,
-    );
     namespaces.push(namespace);
   }
   const outcome: ClusterBindingOutcome = { clusterPolicyRefused, namespaces, refusals };

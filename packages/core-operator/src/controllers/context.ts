@@ -1,5 +1,5 @@
 import type { IntentRegistry } from '@nimbus-ts/idpool';
-import type { EventRecorder, KubeClient, Logger } from '@nimbus-ts/k8s';
+import type { EventRecorder, KubeClient, Logger, OwnWrites } from '@nimbus-ts/k8s';
 
 /** What every core-operator reconciler gets besides the object. */
 export interface OperatorContext {
@@ -14,4 +14,6 @@ export interface OperatorContext {
   readonly events: EventRecorder;
   /** Known intent IDs; third-party adapters may register more. */
   readonly intentPool: IntentRegistry;
+  /** The statuses this operator wrote last, so a reconcile on a cache that lags them does not write them again. */
+  readonly ownWrites?: OwnWrites;
 }

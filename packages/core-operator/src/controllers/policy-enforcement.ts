@@ -1,19 +1,19 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { type ClusterNimbusPolicy, type NimbusPolicy, RESOURCES } from '@nimbus-ts/api';
+import { bindingOwner, type ClusterNimbusPolicy, type NimbusPolicy, RESOURCES } from '@nimbus-ts/api';
 import {
   Action,
   type ApiServerAccess,
+  applyOwnStatus,
   type Condition,
   Controller,
   type ControllerOptions,
   type ObjectRef,
   type ResourceType,
   refOf,
-  setCondition,
-  updateStatus,
 } from '@nimbus-ts/k8s';
 import type { AdapterDirectory } from '../adapter-directory.js';
 import { bindingOwnership, enforcedCondition } from '../build/enforcement.js';
+import { type CreatedPolicyStatus, operatorPolicyStatus } from '../build/status.js';
 import type { OperatorContext } from './context.js';
 
 type Policy = NimbusPolicy | ClusterNimbusPolicy;
@@ -34,8 +34,10 @@ function ownerKinds(resource: ResourceType): ResourceType[] {
 }
 
 /**
- * A controller over (Cluster)NimbusPolicies that keeps their `Enforced` condition true to the running
- * adapters and to their owner bindings. The {@link AdapterDirectory} queues every policy when the set of
+ * A controller over (Cluster)NimbusPolicies that writes the core operator's part of their status: upstream's
+ * `status: Created`, `lastUpdated` and the `Built` condition on a policy a binding owns, and on every policy the
+ * `Enforced` condition, true to the running adapters and to the owner bindings — one server-side apply per
+ * change ({@link operatorPolicyStatus}). The binding controllers only write the policies themselves. The {@link AdapterDirectory} queues every policy when the set of
  * running adapters changes; a binding that appears or goes queues the policies it owns, since adapters
  * ignore a policy whose owner binding does not exist.
  */
@@ -81,7 +83,18 @@ export function bindingLookup(controller: Controller<Policy>, resource: Resource
   };
 }
 
-/** Sets the `Enforced` condition of one policy; writes nothing when it already holds. */
+/** `Kind [namespace/]name` of the binding that owns a policy by its controller reference, if any. */
+function builtFrom(policy: Policy): string | undefined {
+  const owner = bindingOwner(policy);
+  if (!owner) return undefined;
+  const namespace = owner.kind === 'SecurityIntentBinding' ? `${policy.metadata.namespace}/` : '';
+  return `${owner.kind} ${namespace}${owner.name}`;
+}
+
+/**
+ * Applies the operator's part of one policy's status (Created, Built, Enforced) in one write; writes nothing
+ * when it already holds.
+ */
 export async function reconcileEnforcement(policy: Policy, ctx: EnforcementContext): Promise<Action> {
   if (policy.metadata.deletionTimestamp) return Action.awaitChange();
   const condition = enforcedCondition(
@@ -92,8 +105,17 @@ export async function reconcileEnforcement(policy: Policy, ctx: EnforcementConte
     bindingOwnership(policy, (kind, ref) => ctx.bindings.binding(kind, ref)),
     policy.status?.conditions as Condition[] | undefined,
   );
-  await updateStatus<{ conditions?: Condition[] }>(ctx.client, ctx.resource, policy, (status) => ({
-    conditions: setCondition(status?.conditions, condition, ctx.now),
-  }));
+  await applyOwnStatus<CreatedPolicyStatus>(
+    ctx.client,
+    ctx.resource,
+    policy,
+    (status) =>
+      operatorPolicyStatus(
+        status,
+        { builtFrom: builtFrom(policy), generation: policy.metadata.generation, enforced: condition },
+        ctx.now,
+      ),
+    ctx.ownWrites,
+  );
   return Action.requeue(ctx.resyncMs);
 }

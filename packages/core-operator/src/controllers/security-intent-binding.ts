@@ -9,13 +9,14 @@ import {
 import {
   Action,
   type ApiServerAccess,
+  applyOwnStatus,
   Controller,
   type ControllerOptions,
   isNamespaceTerminating,
   PODS,
   refOf,
   type Store,
-  updateStatus,
+  wholeStatusPlan,
 } from '@nimbus-ts/k8s';
 import {
   type BindingWriteOutcome,
@@ -26,7 +27,6 @@ import {
 import { policyRejected } from '../build/conditions.js';
 import { announceReady, announceWrite } from './announce.js';
 import type { OperatorContext } from './context.js';
-import { markCreated } from './mark-created.js';
 
 /** The caches the binding reconciler reads. */
 export interface BindingStores {
@@ -36,8 +36,9 @@ export interface BindingStores {
 }
 
 /**
- * Makes the binding's NimbusPolicy match its intents (or removes it when none exists), marks the policy
- * Created, and reports in the binding's status. It only sequences: cache reads, {@link planBinding}, the
+ * Makes the binding's NimbusPolicy match its intents (or removes it when none exists) and reports in the
+ * binding's status; the policy's own status (Created, Built, Enforced) is the enforcement controller's, one write
+ * per change. It only sequences: cache reads, {@link planBinding}, the
  * write it plans, {@link bindingReport} and the status write.
  */
 export async function reconcileBinding(
@@ -75,19 +76,16 @@ export async function reconcileBinding(
       outcome = { kind: 'refused', error: written.refused };
     } else {
       await announceWrite(ctx, sib, written.result, policyRef);
-      await markCreated(
-        client,
-        RESOURCES.NimbusPolicy,
-        written.object,
-        now,
-        `SecurityIntentBinding ${ref.namespace}/${ref.name}`,
-      );
     }
   }
   const report = bindingReport(plan, outcome, sib, live !== undefined);
   await announceReady(ctx, sib, sib.status?.conditions, report.ready);
-  await updateStatus<SecurityIntentBindingStatus>(client, RESOURCES.SecurityIntentBinding, sib, (status) =>
-    bindingStatus(sib, plan, report, status, now),
+  await applyOwnStatus<SecurityIntentBindingStatus>(
+    client,
+    RESOURCES.SecurityIntentBinding,
+    sib,
+    (status) => wholeStatusPlan(status, bindingStatus(sib, plan, report, status, now)),
+    ctx.ownWrites,
   );
   // Rethrown once the binding says why, so the write is retried with the controller's per-key backoff.
   if (outcome.kind === 'refused') throw outcome.error;

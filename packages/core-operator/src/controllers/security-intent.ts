@@ -2,10 +2,11 @@ import { RESOURCES, type SecurityIntent, type SecurityIntentStatus } from '@nimb
 import {
   Action,
   type ApiServerAccess,
+  applyOwnStatus,
   Controller,
   type ControllerOptions,
   setConditions,
-  updateStatus,
+  wholeStatusPlan,
 } from '@nimbus-ts/k8s';
 import type { AdapterDirectory } from '../adapter-directory.js';
 import { intentSupported, ready } from '../build/conditions.js';
@@ -27,25 +28,32 @@ export async function reconcileSecurityIntent(
   ctx: SecurityIntentContext,
 ): Promise<Action> {
   const { id, action } = si.spec.intent;
-  await updateStatus<SecurityIntentStatus>(ctx.client, RESOURCES.SecurityIntent, si, (status) => ({
-    id,
-    action,
-    status: STATUS_CREATED,
-    conditions: setConditions(
-      status?.conditions,
-      [
-        ready(
-          true,
-          'Accepted',
-          `intent ${id} with action ${action} is ready to be bound`,
-          si.metadata.generation,
+  await applyOwnStatus<SecurityIntentStatus>(
+    ctx.client,
+    RESOURCES.SecurityIntent,
+    si,
+    (status) =>
+      wholeStatusPlan(status, {
+        id,
+        action,
+        status: STATUS_CREATED,
+        conditions: setConditions(
+          status?.conditions,
+          [
+            ready(
+              true,
+              'Accepted',
+              `intent ${id} with action ${action} is ready to be bound`,
+              si.metadata.generation,
+            ),
+            // IDs outside the pool are accepted, as upstream does; flagged unless a running adapter announces them.
+            intentSupported(id, ctx.intentPool, ctx.adapters.adapters(), si.metadata.generation),
+          ],
+          ctx.now,
         ),
-        // IDs outside the pool are accepted, as upstream does; flagged unless a running adapter announces them.
-        intentSupported(id, ctx.intentPool, ctx.adapters.adapters(), si.metadata.generation),
-      ],
-      ctx.now,
-    ),
-  }));
+      }),
+    ctx.ownWrites,
+  );
   return Action.requeue(ctx.resyncMs);
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildNimbusPolicy } from '../../src/build/binding.js';
 import { actionsConsistent } from '../../src/build/conditions.js';
 import { isStricterAction, resolveRules, ruleAction, ruleFor } from '../../src/build/rules.js';
-import { createdPolicyStatus, withLastUpdated } from '../../src/build/status.js';
+import { createdPolicyStatus, operatorPolicyStatus, withLastUpdated } from '../../src/build/status.js';
 
 const API = 'intent.security.nimbus.com/v1alpha1';
 const si = (name: string, intent: SecurityIntent['spec']['intent'], deleting = false): SecurityIntent => ({
@@ -297,19 +297,19 @@ describe('createdPolicyStatus', () => {
 
   it.each<{ name: string; current: Record<string, unknown> | undefined; expected: Record<string, unknown> }>([
     {
-      name: 'a new policy gets upstream’s status, a count of 0 and the Built condition',
+      // The count of 0 is the CRD's default: the count's only writers are the adapters (ADR 0013).
+      name: 'a new policy gets upstream’s status and the Built condition, not the count',
       current: undefined,
       expected: {
         status: 'Created',
-        numberOfAdapterPolicies: 0,
         conditions: [{ ...built, lastTransitionTime: '2026-11-26T00:00:00.000Z' }],
         lastUpdated: '2026-11-26T00:00:00.000Z',
       },
     },
     {
-      name: 'a policy written before the count existed gets 0 once',
+      name: 'a policy without a count gets none from the operator',
       current: { status: 'Created', lastUpdated: '2026-11-20T00:00:00.000Z', conditions: [built] },
-      expected: { numberOfAdapterPolicies: 0, lastUpdated: '2026-11-26T00:00:00.000Z' },
+      expected: {},
     },
     {
       name: 'an adapter’s count is never overwritten',
@@ -343,5 +343,94 @@ describe('createdPolicyStatus', () => {
     },
   ])('$name', ({ current, expected }) => {
     expect(written(current)).toEqual(expected);
+  });
+});
+
+describe('operatorPolicyStatus', () => {
+  const now = () => new Date('2026-11-26T00:00:00Z');
+  const T0 = '2026-11-20T00:00:00.000Z';
+  const T1 = '2026-11-26T00:00:00.000Z';
+  const built = {
+    type: 'Built',
+    status: 'True',
+    reason: 'BuiltFromBinding',
+    message: 'built by the core operator from SecurityIntentBinding shop/web',
+    observedGeneration: 1,
+    lastTransitionTime: T0,
+  } as const;
+  const enforced = {
+    type: 'Enforced',
+    status: 'False',
+    reason: 'NoAdapter',
+    message: 'no running adapter enforces swDeploymentTools',
+    observedGeneration: 1,
+  } as const;
+  const adapterReady = {
+    type: 'nimbus-kubearmor/Ready',
+    status: 'True',
+    reason: 'Applied',
+    message: '',
+    lastTransitionTime: T0,
+  } as const;
+  const facts = { builtFrom: 'SecurityIntentBinding shop/web', generation: 1, enforced };
+
+  it.each<{
+    name: string;
+    current: Record<string, unknown> | undefined;
+    facts?: Parameters<typeof operatorPolicyStatus>[1];
+    apply: Record<string, unknown>;
+  }>([
+    {
+      name: 'a new policy: Created, Built and Enforced in one write',
+      current: undefined,
+      apply: {
+        status: 'Created',
+        lastUpdated: T1,
+        conditions: [
+          { ...built, lastTransitionTime: T1 },
+          { ...enforced, lastTransitionTime: T1 },
+        ],
+      },
+    },
+    {
+      name: 'only its own conditions are applied, and never the adapters’ count',
+      current: {
+        status: 'Created',
+        lastUpdated: T0,
+        numberOfAdapterPolicies: 3,
+        conditions: [built, adapterReady, { ...enforced, lastTransitionTime: T0 }],
+      },
+      apply: {
+        status: 'Created',
+        lastUpdated: T0,
+        conditions: [built, { ...enforced, lastTransitionTime: T0 }],
+      },
+    },
+    {
+      name: 'a policy no binding owns gets Enforced only, and loses a Built it had',
+      current: { conditions: [built] },
+      facts: { builtFrom: undefined, generation: 1, enforced },
+      apply: { conditions: [{ ...enforced, lastTransitionTime: T1 }] },
+    },
+  ])('$name', ({ current, facts: given, apply }) => {
+    expect(operatorPolicyStatus(current, given ?? facts, now).apply).toEqual(apply);
+  });
+
+  it('a steady state expects what the status already reads, so nothing is written', () => {
+    const current = {
+      status: 'Created',
+      lastUpdated: T0,
+      numberOfAdapterPolicies: 0,
+      conditions: [built, adapterReady, { ...enforced, lastTransitionTime: T0 }],
+    };
+    const { expected } = operatorPolicyStatus(current, facts, now);
+    for (const [field, value] of Object.entries(expected)) {
+      expect(semanticEqual(value, (current as Record<string, unknown>)[field]), field).toBe(true);
+    }
+  });
+
+  it('an Enforced change alone keeps lastUpdated: it says when the operator last wrote the policy', () => {
+    const current = { status: 'Created', lastUpdated: T0, numberOfAdapterPolicies: 0, conditions: [built] };
+    expect(operatorPolicyStatus(current, facts, now).apply.lastUpdated).toBe(T0);
   });
 });

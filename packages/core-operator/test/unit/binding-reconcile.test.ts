@@ -51,14 +51,19 @@ function setup() {
 }
 
 describe('reconcileBinding (FakeClient)', () => {
-  it('writes the policy, marks it Created, reports Ready; a second reconcile writes nothing', async () => {
+  it('writes the policy and reports Ready in two writes; a second reconcile writes nothing', async () => {
     const { client, ctx, binding } = setup();
     const action = await reconcileBinding(binding(), ctx);
     expect(action.requeueAfterMs).toBe(600_000);
     const np = ctx.stores.policies.get({ namespace: 'shop', name: 'web' });
     expect(np?.spec.rules.map((r) => r.id)).toEqual(['swDeploymentTools']);
     expect(np?.metadata.ownerReferences?.[0]?.uid).toBe(binding().metadata.uid);
-    expect(np?.status?.status).toBe('Created');
+    // The policy's status (Created, Built, Enforced) is the enforcement controller's: one write per change there.
+    expect(np?.status).toBeUndefined();
+    expect(client.writes.filter((w) => w.kind !== 'Event').map((w) => `${w.verb} ${w.kind}`)).toEqual([
+      'create NimbusPolicy',
+      'applyStatus SecurityIntentBinding',
+    ]);
     expect(binding().status).toMatchObject({
       status: 'Created',
       nimbusPolicy: 'web',

@@ -57,7 +57,11 @@ describe('reconcileClusterBinding (FakeClient)', () => {
   it('writes the ClusterNimbusPolicy and one policy per namespace; a second pass writes nothing', async () => {
     const { client, ctx, binding } = setup();
     await reconcileClusterBinding(binding(), ctx);
-    expect(ctx.stores.clusterPolicies.get({ name: 'all' })?.status?.status).toBe('Created');
+    // The policies' status is the enforcement controllers': the binding controller writes none of it.
+    expect(ctx.stores.clusterPolicies.get({ name: 'all' })?.status).toBeUndefined();
+    expect(client.writes.filter((w) => w.verb === 'applyStatus').map((w) => w.kind)).toEqual([
+      'ClusterSecurityIntentBinding',
+    ]);
     expect(
       ctx.stores.policies
         .list()
@@ -93,7 +97,7 @@ describe('reconcileClusterBinding (FakeClient)', () => {
   it('an invalid selector writes only the status', async () => {
     const { client, ctx, binding } = setup(['*', 'a']);
     await reconcileClusterBinding(binding(), ctx);
-    expect(client.writes.filter((w) => w.kind !== 'Event').map((w) => w.verb)).toEqual(['patchStatus']);
+    expect(client.writes.filter((w) => w.kind !== 'Event').map((w) => w.verb)).toEqual(['applyStatus']);
     expect(binding().status?.status).toBe('ValidationFail');
   });
 });

@@ -37,6 +37,15 @@ export interface KubeClient {
   /** Merge-patches the status subresource; a `metadata.resourceVersion` in the patch makes it conditional. */
   patchStatus<T extends KubernetesObject>(resource: ResourceType, ref: ObjectRef, patch: unknown): Promise<T>;
   /**
+   * Server-side applies `status` to the status subresource as {@link KubeClient.fieldManager}, forcing
+   * ownership: the fields given become this manager's, fields it applied before and leaves out now are removed
+   * (unless another manager owns them too), lists marked `x-kubernetes-list-type: map` merge item by key and
+   * `set` lists value by value. There is no resourceVersion precondition, so it never meets a 409: several
+   * writers that each apply only the fields they own (each with its own field manager) share one status
+   * without racing. Rejects with ApiError 404 when the object is gone.
+   */
+  applyStatus<T extends KubernetesObject>(resource: ResourceType, ref: ObjectRef, status: object): Promise<T>;
+  /**
    * Makes the object match `desired` in the fields the caller owns, writing only when they differ (see
    * {@link createOrUpdateWith}).
    */

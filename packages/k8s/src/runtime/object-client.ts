@@ -161,6 +161,31 @@ export class ObjectClient implements KubeClient {
     );
   }
 
+  /**
+   * Server-side applies `status` to the status subresource (`application/apply-patch+yaml`, this client's field
+   * manager, `force=true`): see {@link KubeClient.applyStatus}.
+   */
+  applyStatus<T extends KubernetesObject>(
+    resource: ResourceType,
+    ref: ObjectRef,
+    status: object,
+  ): Promise<T> {
+    const body = {
+      apiVersion: resource.apiVersion,
+      kind: resource.kind,
+      metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+      status,
+    };
+    return this.call<T>(
+      `apply status of ${describeRef(resource, ref)}`,
+      `${this.withManager(`${objectPath(resource, ref)}/status`)}&force=true`,
+      'PATCH',
+      // JSON is YAML: the API server takes an apply configuration in either.
+      body,
+      'application/apply-patch+yaml',
+    );
+  }
+
   /** Makes the object match `desired` in the fields the caller owns, writing only on a difference: {@link createOrUpdateWith}. */
   createOrUpdate<T extends KubernetesObject>(
     resource: ResourceType,

@@ -21,8 +21,14 @@ export interface ApiProxyOptions {
   readonly ca: CertificateAuthority;
   /** Where the proxy's kubeconfig is written. */
   readonly dir: string;
-  /** How long to hold each request before forwarding it; 0 forwards at once. */
-  readonly delayMs: (request: ProxiedRequest) => number;
+  /** How long to hold each request before forwarding it; 0 forwards at once. Default: forward at once. */
+  readonly delayMs?: (request: ProxiedRequest) => number;
+  /**
+   * Called with each request and the status code the API server answered it with: how a test counts what a
+   * component really sent and what was refused (a 409 Conflict, say), in its own namespace, on a control plane
+   * other tests share (whose `/metrics` would mix everyone's requests).
+   */
+  readonly onResponse?: (request: ProxiedRequest, status: number) => void;
 }
 
 /** A running {@link startApiProxy}. */
@@ -64,6 +70,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
       };
       await options.upstream.applyToHTTPSOptions(outgoing);
       const upstream = httpsRequest(target, outgoing, (answer) => {
+        options.onResponse?.({ method: req.method ?? 'GET', path: req.url ?? '/' }, answer.statusCode ?? 502);
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
@@ -71,7 +78,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
       res.on('close', () => upstream.destroy());
       req.pipe(upstream);
     };
-    const wait = options.delayMs({ method: req.method ?? 'GET', path: req.url ?? '/' });
+    const wait = (options.delayMs ?? (() => 0))({ method: req.method ?? 'GET', path: req.url ?? '/' });
     if (wait <= 0) {
       void forward().catch(() => res.destroy());
       return;

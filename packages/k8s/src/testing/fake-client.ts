@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { ApiError } from '../runtime/api-error.js';
 import type { KubeClient, WriteResult } from '../runtime/kube-client.js';
 import { createOrUpdateWith } from '../runtime/object-client.js';
 import { describeRef, type ObjectRef, type ResourceType, refKey, refOf } from '../runtime/resource.js';
 import { semanticEqual } from '../runtime/semantic-equal.js';
 import type { Store } from '../runtime/store.js';
+import type { CrdSchema } from './crd-schema.js';
+import { type Ownership, releaseChanged, serverSideApply } from './server-side-apply.js';
 
 /** One write a {@link FakeClient} accepted, for tests that assert what a reconciler wrote (or did not). */
 export interface FakeWrite {
-  readonly verb: 'create' | 'update' | 'patch' | 'patchStatus' | 'delete';
+  readonly verb: 'create' | 'update' | 'patch' | 'patchStatus' | 'applyStatus' | 'delete';
+  /** The field manager of an `applyStatus`. */
+  readonly fieldManager?: string;
   readonly kind: string;
   /** `namespace/name`, or `name` for cluster-scoped objects. */
   readonly key: string;
@@ -26,7 +30,31 @@ export interface FakeClientOptions {
   readonly statusSubresource?: (resource: ResourceType) => boolean;
   /** The clock of creationTimestamp and deletionTimestamp. */
   readonly now?: () => Date;
+  /**
+   * CustomResourceDefinitions (e.g. from `readCRDs`) whose schemas `applyStatus` merges by, as the API server
+   * does: their `x-kubernetes-list-type` (`map` with `x-kubernetes-list-map-keys`, `set`) and
+   * `x-kubernetes-map-type`. Without one, a resource's `status.conditions` merges by `type` (the Kubernetes
+   * convention) and every other list is atomic.
+   */
+  readonly crds?: readonly V1CustomResourceDefinition[];
 }
+
+/** The schema assumed for a resource no given CRD describes: conditions keyed by type. */
+const CONVENTIONAL_SCHEMA: CrdSchema = {
+  type: 'object',
+  properties: {
+    status: {
+      type: 'object',
+      properties: {
+        conditions: {
+          type: 'array',
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['type'],
+        },
+      },
+    },
+  },
+};
 
 /** Core kinds without a status subresource: their `status`, if any, is ordinary content. */
 const WITHOUT_STATUS = new Set([
@@ -58,6 +86,9 @@ type Obj = KubernetesObject & Record<string, unknown>;
  * - `create` of an existing name is a 409 `AlreadyExists`, and `generateName` makes a fresh name; reading, writing or patching a missing object a 404;
  * - `metadata.generation` starts at 1 and grows when anything but metadata and status changes;
  * - with a status subresource, `create`, `replace` and `patch` ignore `status` and `patchStatus` changes only it;
+ * - `applyStatus` is a forced server-side apply with field ownership per manager, merging lists by the CRD's
+ *   list types (see {@link FakeClientOptions.crds}); a merge patch or update that changes an applied field takes
+ *   it from its applier, as on the API server;
  * - `list` filters by namespace and label selector (`a=b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x,y)`);
  * - owner references, labels and annotations are kept as written; a delete with a stale uid precondition is a
  *   409, and an object with finalizers gets a deletionTimestamp instead of going.
@@ -74,9 +105,13 @@ export class FakeClient implements KubeClient {
   private readonly hasStatus: (resource: ResourceType) => boolean;
   private readonly now: () => Date;
   private readonly failures = new Map<string, unknown>();
+  /** Per object (`<apiVersion>/<kind> <key>`), which fields each applying manager owns. */
+  private readonly ownership = new Map<string, Ownership>();
+  private readonly crds: readonly V1CustomResourceDefinition[];
 
   constructor(options: FakeClientOptions = {}) {
     this.fieldManager = options.fieldManager ?? 'fake';
+    this.crds = options.crds ?? [];
     this.hasStatus = options.statusSubresource ?? ((r) => !WITHOUT_STATUS.has(r.kind));
     this.now = options.now ?? (() => new Date());
   }
@@ -188,6 +223,7 @@ export class FakeClient implements KubeClient {
       resourceVersion: this.nextVersion(),
     } as Obj['metadata'];
     if (this.hasStatus(resource)) delete stored.status;
+    this.ownership.delete(`${resource.apiVersion}/${resource.kind} ${key}`);
     this.table(resource).set(key, stored);
     this.writes.push({ verb: 'create', kind: resource.kind, key });
     return clone(stored) as T;
@@ -238,7 +274,67 @@ export class FakeClient implements KubeClient {
     const status = mergePatch(current.status, clone(body.status));
     if (status === undefined) delete next.status;
     else next.status = status;
+    // The fields the patch changed are the patcher's now: no applier removes them by leaving them out.
+    releaseChanged({ status: current.status }, { status: next.status }, this.ownersOf(resource, ref));
     return this.commit(resource, current, next, 'patchStatus') as Promise<T>;
+  }
+
+  /**
+   * A forced server-side apply of `status` by this client's field manager: see {@link KubeClient.applyStatus}.
+   * {@link FakeClient.as} gives a view of the same objects with another field manager, for several writers.
+   */
+  async applyStatus<T extends KubernetesObject>(
+    resource: ResourceType,
+    ref: ObjectRef,
+    status: object,
+  ): Promise<T> {
+    this.injected('applyStatus', resource);
+    const operation = `apply status of ${describeRef(resource, ref)}`;
+    if (!this.hasStatus(resource)) {
+      throw apiError(operation, 404, 'NotFound', `${resource.plural} has no status subresource`);
+    }
+    const current = this.existing(resource, ref, operation);
+    const ownership = this.ownersOf(resource, ref);
+    const applied = serverSideApply(
+      { status: clone(current.status) ?? {} },
+      { status: clone(status) },
+      this.schemaOf(resource),
+      this.fieldManager,
+      ownership,
+    );
+    const next = clone(current);
+    if (applied.status === undefined || semanticEqual(applied.status, {})) delete next.status;
+    else next.status = applied.status;
+    return this.commit(resource, current, next, 'applyStatus') as Promise<T>;
+  }
+
+  /**
+   * Another client over the same objects, writing as `fieldManager`: what a second controller (an adapter beside
+   * the core operator) would be, so a test can see two writers share one status.
+   */
+  as(fieldManager: string): FakeClient {
+    const view = Object.create(this) as FakeClient & { fieldManager: string };
+    Object.defineProperty(view, 'fieldManager', { value: fieldManager });
+    return view;
+  }
+
+  private ownersOf(resource: ResourceType, ref: ObjectRef): Ownership {
+    const key = `${resource.apiVersion}/${resource.kind} ${this.keyOf(resource, ref)}`;
+    let owners = this.ownership.get(key);
+    if (!owners) {
+      owners = new Map();
+      this.ownership.set(key, owners);
+    }
+    return owners;
+  }
+
+  private schemaOf(resource: ResourceType): CrdSchema {
+    const [group, version] = resource.apiVersion.includes('/')
+      ? resource.apiVersion.split('/')
+      : ['', resource.apiVersion];
+    const crd = this.crds.find((c) => c.spec.group === group && c.spec.names.kind === resource.kind);
+    const schema = crd?.spec.versions.find((v) => v.name === version)?.schema?.openAPIV3Schema;
+    return (schema as CrdSchema | undefined) ?? CONVENTIONAL_SCHEMA;
   }
 
   async delete(resource: ResourceType, ref: ObjectRef, preconditionUid?: string): Promise<boolean> {
@@ -266,6 +362,7 @@ export class FakeClient implements KubeClient {
       return true;
     }
     this.table(resource).delete(key);
+    this.ownership.delete(`${resource.apiVersion}/${resource.kind} ${key}`);
     return true;
   }
 
@@ -308,7 +405,12 @@ export class FakeClient implements KubeClient {
     } else {
       this.table(resource).set(key, next);
     }
-    this.writes.push({ verb, kind: resource.kind, key });
+    this.writes.push({
+      verb,
+      kind: resource.kind,
+      key,
+      ...(verb === 'applyStatus' ? { fieldManager: this.fieldManager } : {}),
+    });
     return Promise.resolve(clone(next));
   }
 
