@@ -37,10 +37,11 @@ describe('the images’ Node options', () => {
     });
     expect(result.status, result.stderr).toBe(0);
     const largest = Number(result.stdout);
-    // V8 reserves a young generation of three times the semi-space (two semi-spaces and room for large new
-    // objects); new_space can pass two semi-spaces by a page or two while a scavenge runs. It did grow (so the loop
-    // measured something), and stayed within what the cap allows: without it, 64 MiB on a 24 GB machine.
+    // With the cap, new_space holds two semi-spaces plus pages V8 adds while a scavenge runs: 8–9 MiB on an idle
+    // machine, 12.25 MiB once under a loaded test run, where scavenges lag the allocation. The bound is four
+    // semi-spaces, so that lag cannot fail the check, and still far below what V8 takes without the cap (64–128 MiB
+    // measured on a 24 GB machine). It did grow, so the loop measured something.
     expect(largest).toBeGreaterThan(1024 * 1024);
-    expect(largest).toBeLessThanOrEqual(3 * SEMI_SPACE_MB * 1024 * 1024);
+    expect(largest).toBeLessThanOrEqual(4 * SEMI_SPACE_MB * 1024 * 1024);
   });
 });
