@@ -270,13 +270,28 @@ describe('the core operator with the KubeArmor and netpol adapters', () => {
 
     const edited = await ksp('follow-swdeploymenttools');
     if (!edited) throw new Error('follow-swdeploymenttools is missing');
+    // The edit changes fields the adapter set and adds one it never sets: a selector condition no pod meets, which
+    // would leave the policy enforced on nothing. A field the adapter never set survives a server-side apply; the
+    // adapter's update replaces the whole content, so it goes too (docs/adr/0014-engine-objects-replaced-not-applied.md).
     await client.replace<StoredPolicy>(KUBEARMOR_POLICIES, {
       ...edited,
-      spec: { ...edited.spec, action: 'Block', process: {} },
+      spec: {
+        ...edited.spec,
+        action: 'Block',
+        process: {},
+        selector: {
+          ...edited.spec.selector,
+          matchExpressions: [{ key: 'label', operator: 'In', values: ['nimbus-ts-e2e=no-such-pod'] }],
+        } as StoredPolicy['spec']['selector'],
+      },
     });
     await pollUntil('the edit to be undone', 30_000, async () => {
       const now = await ksp('follow-swdeploymenttools');
-      return now?.spec.action === 'Audit' && now.spec.process?.matchPaths?.length === 37;
+      return (
+        now?.spec.action === 'Audit' &&
+        now.spec.process?.matchPaths?.length === 37 &&
+        !('matchExpressions' in now.spec.selector)
+      );
     });
 
     const before = await ksp('follow-escapetohost-disallowchroot');

@@ -188,15 +188,24 @@ describe('the netpol example adapter', () => {
     await converged('repair', [rule('dnsManipulation'), rule('denyExternalNetworkAccess')]);
     const edited = await netpol('repair-dnsmanipulation');
     if (!edited?.spec) throw new Error('repair-dnsmanipulation is missing');
+    // Besides fields the adapter set, the edit adds one it never sets: a pod selector condition no pod meets, which
+    // would leave the policy applied to nothing. The SDK replaces an engine object's whole content, so that goes too.
     await client.replace<StoredNetworkPolicy>(NETWORK_POLICIES, {
       ...edited,
-      spec: { ...edited.spec, policyTypes: ['Ingress'], egress: [] },
+      spec: {
+        ...edited.spec,
+        podSelector: {
+          ...edited.spec.podSelector,
+          matchExpressions: [{ key: 'example.com/no-such-label', operator: 'Exists' }],
+        } as StoredNetworkPolicy['spec']['podSelector'],
+        policyTypes: ['Ingress'],
+        egress: [],
+      },
     });
-    await pollUntil(
-      'the edit to be undone',
-      30_000,
-      async () => (await netpol('repair-dnsmanipulation'))?.spec?.policyTypes?.includes('Egress') === true,
-    );
+    await pollUntil('the edit to be undone', 30_000, async () => {
+      const spec = (await netpol('repair-dnsmanipulation'))?.spec;
+      return spec?.policyTypes?.includes('Egress') === true && !('matchExpressions' in spec.podSelector);
+    });
     const before = await netpol('repair-denyexternalnetworkaccess');
     await client.delete(NETWORK_POLICIES, { namespace: ns.name, name: 'repair-denyexternalnetworkaccess' });
     await pollUntil('the deleted NetworkPolicy to come back', 30_000, async () => {
