@@ -60,15 +60,33 @@ async function live(kind: string, name: string, namespace?: string): Promise<Ren
   return out.trim() ? (JSON.parse(out) as Rendered) : undefined;
 }
 
-/** Whether kubectl's resource name for a rendered kind is cluster-scoped. */
-const CLUSTER_SCOPED = new Set(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 /** `kind.group` as kubectl takes it, so a kind name shared by two API groups is never ambiguous. */
 function resource(o: Rendered): string {
   const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
   return group ? `${o.kind}.${group}` : o.kind;
 }
-async function liveOf(o: Rendered, namespace: string): Promise<Rendered | undefined> {
-  return live(resource(o), o.metadata.name, CLUSTER_SCOPED.has(o.kind) ? undefined : namespace);
+/** Identifies an object across renderings and the API server: API group, kind, name. */
+const identity = (o: Rendered) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${ref(o)}`;
+
+/**
+ * Those of `objects` that exist, as the API server has them, by {@link identity}: one `kubectl get` for all of
+ * them (namespaced ones in `namespace`; kubectl ignores it for cluster-scoped kinds). A kubectl process per object costs more than the API server's answer,
+ * and the release has about 60 objects, asked for on every poll of an uninstall.
+ */
+async function liveAll(objects: readonly Rendered[], namespace: string): Promise<Map<string, Rendered>> {
+  if (objects.length === 0) return new Map();
+  const out = await env.runKubectl([
+    'get',
+    ...objects.map((o) => `${resource(o)}/${o.metadata.name}`),
+    '-n',
+    namespace,
+    '--ignore-not-found',
+    '-o',
+    'json',
+  ]);
+  const found = out.trim() ? (JSON.parse(out) as Rendered) : undefined;
+  const items: Rendered[] = found === undefined ? [] : found.kind === 'List' ? found.items : [found];
+  return new Map(items.map((o) => [identity(o), o]));
 }
 
 describe('helm lint --strict', () => {
@@ -233,8 +251,8 @@ describe('a release on the control plane', () => {
 
   /** Objects left after an uninstall: any of `objects` that still exists, plus anything carrying the release's label. */
   async function leftovers(objects: readonly Rendered[]): Promise<string[]> {
-    const left: string[] = [];
-    for (const o of objects) if (await liveOf(o, namespace.name)) left.push(ref(o));
+    const stillThere = await liveAll(objects, namespace.name);
+    const left = objects.filter((o) => stillThere.has(identity(o))).map(ref);
     const namespaced = await env.runKubectl([
       'get',
       'deployments,replicasets,pods,services,serviceaccounts,roles,rolebindings,poddisruptionbudgets,secrets,configmaps',
@@ -265,13 +283,12 @@ describe('a release on the control plane', () => {
 
   /** The chart's CRDs as they are in the cluster. */
   async function liveCrds(): Promise<Rendered[]> {
-    const crds: Rendered[] = [];
+    const files: Rendered[] = [];
     for (const { source } of await chartCrdCopies()) {
-      const [file] = parseManifest(await readFile(source, 'utf8')) as [Rendered];
-      const crd = await live('customresourcedefinition', file.metadata.name);
-      if (crd) crds.push(crd);
+      files.push(...(parseManifest(await readFile(source, 'utf8')) as [Rendered]));
     }
-    return crds;
+    const crds = await liveAll(files, namespace.name);
+    return files.flatMap((file) => crds.get(identity(file)) ?? []);
   }
 
   it('adopts what kubectl apply -k deploy installed, in place (helm install --take-ownership --server-side=false)', async () => {
@@ -297,8 +314,9 @@ describe('a release on the control plane', () => {
     manifest = await releaseManifest();
     // The same objects, CRDs included: nothing of deploy/ is left outside the release.
     expect(manifest.map(ref).sort()).toEqual(kustomized.map(ref).sort());
+    const adopted = await liveAll(manifest, namespace.name);
     for (const o of manifest) {
-      const obj = await liveOf(o, namespace.name);
+      const obj = adopted.get(identity(o));
       expect(obj, ref(o)).toBeDefined();
       expect(obj?.metadata.labels?.['app.kubernetes.io/managed-by'], ref(o)).toBe('Helm');
       expect(obj?.metadata.annotations?.['meta.helm.sh/release-name'], ref(o)).toBe(RELEASE);
@@ -333,7 +351,8 @@ describe('a release on the control plane', () => {
     const core = await live('deployment', 'nimbus-core-operator', namespace.name);
     expect(core?.spec.replicas).toBe(1);
     expect(core?.spec.template.spec.containers[0].args).toEqual(['--leader-elect=true', '--resync=10m']);
-    for (const o of kubearmor) expect(await liveOf(o, namespace.name), ref(o)).toBeUndefined();
+    const removed = await liveAll(kubearmor, namespace.name);
+    for (const o of kubearmor) expect(removed.get(identity(o)), ref(o)).toBeUndefined();
     expect(await live('poddisruptionbudget', 'nimbus-admission', namespace.name)).toBeUndefined();
     // The garbage collector takes the removed Deployment's ReplicaSets (and pods) with it.
     await pollUntil('the KubeArmor adapter ReplicaSets to be collected', 60_000, async () => {

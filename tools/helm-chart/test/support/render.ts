@@ -28,20 +28,43 @@ export async function valuesFile(values: object): Promise<string> {
 }
 
 /**
+ * Each document's parse, by its text. A render repeats most of its documents from the last one (the nine CRDs are
+ * more than half of every render, and a value changes one component's objects), and reading YAML costs as much as
+ * running Helm: a document is parsed once per test file, and each caller gets its own copy.
+ */
+const parsedDocuments = new Map<string, unknown>();
+
+/** Splits a multi-document stream at its `---` lines (at column 0 they end any block scalar, so no content holds one). */
+function documentTexts(text: string): string[] {
+  return text.split(/^---[ \t]*(?:\r?\n|$)/m);
+}
+
+/**
  * The objects of a multi-document manifest, in order, read as Kubernetes reads them: YAML 1.1, where `0440` is
  * octal (a file mode), not the decimal a YAML 1.2 parser makes of it.
  */
 export function parseManifest(text: string): Rendered[] {
-  return parseAllDocuments(text, { version: '1.1' })
-    .map((doc) => {
-      if (doc.errors.length > 0) throw new Error(`unparsable manifest: ${doc.errors[0]?.message}`);
-      return doc.toJS() as unknown;
+  return documentTexts(text)
+    .flatMap((doc) => {
+      let parsed = parsedDocuments.get(doc);
+      if (parsed === undefined) {
+        parsed = parseAllDocuments(doc, { version: '1.1' }).map((d) => {
+          if (d.errors.length > 0) throw new Error(`unparsable manifest: ${d.errors[0]?.message}`);
+          return d.toJS() as unknown;
+        });
+        parsedDocuments.set(doc, parsed);
+      }
+      return structuredClone(parsed as unknown[]);
     })
     .filter((d): d is Rendered => typeof d === 'object' && d !== null);
 }
 
+/** Helm's output (or its failure) by binary, namespace and values: the chart does not change within a test file. */
+const renders = new Map<string, Promise<string>>();
+
 /**
- * `helm template` of the chart with `values` (release `nimbus-ts` in `namespace`), parsed.
+ * `helm template` of the chart with `values` (release `nimbus-ts` in `namespace`), parsed. Helm runs once per
+ * distinct values set in a test file (tests ask for the defaults many times); each caller gets its own objects.
  *
  * @throws the HelmCommandError of a failed render (a schema violation, a `fail` in a template).
  */
@@ -50,16 +73,15 @@ export async function renderChart(
   values: object = {},
   namespace = 'nimbus-system',
 ): Promise<Rendered[]> {
-  const out = await runHelm(helm, [
-    'template',
-    'nimbus-ts',
-    CHART_DIR,
-    '-n',
-    namespace,
-    '-f',
-    await valuesFile(values),
-  ]);
-  return parseManifest(out);
+  const key = JSON.stringify([helm.binary, namespace, values]);
+  let output = renders.get(key);
+  if (!output) {
+    output = valuesFile(values).then((file) =>
+      runHelm(helm, ['template', 'nimbus-ts', CHART_DIR, '-n', namespace, '-f', file]),
+    );
+    renders.set(key, output);
+  }
+  return parseManifest(await output);
 }
 
 /** The one object of `kind` named `name`; fails naming what was rendered when there is none. */

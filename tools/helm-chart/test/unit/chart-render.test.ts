@@ -14,7 +14,8 @@ beforeAll(async () => {
   helm = { binary: await ensureHelm(), home: await mkdtemp(join(tmpdir(), 'helm-home-')) };
 }, 900_000);
 
-const DIGEST = `sha256:${'a'.repeat(64)}`;
+/** A digest of its own for each component (by its index). */
+const digest = (i: number) => `sha256:${i.toString(16).repeat(64)}`;
 
 /** The container of a Deployment. */
 function container(deployment: Rendered) {
@@ -124,6 +125,15 @@ const DEPLOYMENTS = {
 } as const;
 type ComponentKey = keyof typeof DEPLOYMENTS;
 const COMPONENTS = Object.keys(DEPLOYMENTS) as ComponentKey[];
+
+/**
+ * Values that give every component settings of its own (`settings` of the component and its index), so that one
+ * render checks them all: each component's settings differ from the others', so a component that read another's
+ * would show them. Each component's test calls this with the same function, and renderChart runs Helm once for it.
+ */
+function everyComponent(settings: (index: number) => object): object {
+  return Object.fromEntries(COMPONENTS.map((c, i) => [c, settings(i)]));
+}
 
 const NIMBUS_CRDS = [
   'CustomResourceDefinition/clusternimbuspolicies.intent.security.nimbus.com',
@@ -271,21 +281,25 @@ describe('images', () => {
     '%s: the tag defaults to the appVersion; a tag replaces it; a digest wins over both',
     async (c) => {
       const name = DEPLOYMENTS[c];
+      const i = COMPONENTS.indexOf(c);
       const repository =
         c === 'admission' ? 'ghcr.io/nimbus-ts/nimbus-admission' : `ghcr.io/nimbus-ts/${name}`;
       const image = async (values: object) => {
-        const deployment = find(await renderChart(helm, { [c]: { image: values } }), 'Deployment', name);
+        const deployment = find(await renderChart(helm, values), 'Deployment', name);
         return { image: container(deployment).image, policy: container(deployment).imagePullPolicy };
       };
+      const POLICIES = ['Always', 'IfNotPresent', 'Never'];
       expect(await image({})).toEqual({ image: `${repository}:0.1.0`, policy: undefined });
-      expect(await image({ tag: '0.2.0', pullPolicy: 'Always' })).toEqual({
-        image: `${repository}:0.2.0`,
-        policy: 'Always',
-      });
-      expect(await image({ repository: 'registry.example/nimbus', tag: '0.2.0', digest: DIGEST })).toEqual({
-        image: `registry.example/nimbus@${DIGEST}`,
-        policy: undefined,
-      });
+      expect(
+        await image(everyComponent((j) => ({ image: { tag: `0.2.${j}`, pullPolicy: POLICIES[j % 3] } }))),
+      ).toEqual({ image: `${repository}:0.2.${i}`, policy: POLICIES[i % 3] });
+      expect(
+        await image(
+          everyComponent((j) => ({
+            image: { repository: `registry.example/nimbus-${j}`, tag: `0.2.${j}`, digest: digest(j) },
+          })),
+        ),
+      ).toEqual({ image: `registry.example/nimbus-${i}@${digest(i)}`, policy: undefined });
     },
   );
 
@@ -311,22 +325,31 @@ describe('pods', () => {
   it.each(COMPONENTS)(
     '%s: replicas, resources, scheduling, annotations and labels reach the Deployment',
     async (c) => {
-      const values = {
-        replicas: 3,
-        logLevel: 'debug',
-        resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
-        nodeSelector: { 'kubernetes.io/os': 'linux' },
-        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'security', effect: 'NoSchedule' }],
+      const LOG_LEVELS = ['debug', 'warn', 'error'];
+      const valuesOf = (i: number) => ({
+        replicas: 3 + i,
+        logLevel: LOG_LEVELS[i % 3],
+        resources: { requests: { cpu: '1', memory: `${1 + i}Gi` }, limits: { cpu: '2', memory: '2Gi' } },
+        nodeSelector: { 'kubernetes.io/os': 'linux', component: String(i) },
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: `security-${i}`, effect: 'NoSchedule' }],
         affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
-        topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }],
-        podAnnotations: { 'example.com/a': 'b' },
-        podLabels: { team: 'security' },
-      };
-      const deployment = find(await renderChart(helm, { [c]: values }), 'Deployment', DEPLOYMENTS[c]);
+        topologySpreadConstraints: [
+          { maxSkew: 2 + i, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' },
+        ],
+        podAnnotations: { 'example.com/a': `b-${i}` },
+        podLabels: { team: `security-${i}` },
+      });
+      const i = COMPONENTS.indexOf(c);
+      const values = valuesOf(i);
+      const deployment = find(
+        await renderChart(helm, everyComponent(valuesOf)),
+        'Deployment',
+        DEPLOYMENTS[c],
+      );
       const pod = deployment.spec.template;
-      expect(deployment.spec.replicas).toBe(3);
+      expect(deployment.spec.replicas).toBe(3 + i);
       expect(container(deployment).resources).toEqual(values.resources);
-      expect(envOf(deployment).LOG_LEVEL).toBe('debug');
+      expect(envOf(deployment).LOG_LEVEL).toBe(values.logLevel);
       expect(pod.spec).toMatchObject({
         nodeSelector: values.nodeSelector,
         tolerations: values.tolerations,
@@ -336,7 +359,7 @@ describe('pods', () => {
       expect(pod.metadata.annotations).toEqual(values.podAnnotations);
       // Extra labels add to the selector's, never replace them.
       expect(pod.metadata.labels).toMatchObject({
-        team: 'security',
+        team: `security-${i}`,
         'app.kubernetes.io/name': DEPLOYMENTS[c],
       });
       expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': DEPLOYMENTS[c] });
@@ -344,27 +367,29 @@ describe('pods', () => {
   );
 
   it.each(COMPONENTS)('%s: extra args and env come after the chart own', async (c) => {
+    const i = COMPONENTS.indexOf(c);
     const deployment = find(
-      await renderChart(helm, {
-        [c]: {
-          extraArgs: ['--resync=10m'],
+      await renderChart(
+        helm,
+        everyComponent((j) => ({
+          extraArgs: [`--resync=${10 + j}m`],
           extraEnv: [
-            { name: 'CONCURRENCY', value: '8' },
-            { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+            { name: 'CONCURRENCY', value: String(8 + j) },
+            { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: `s-${j}`, key: 'k' } } },
           ],
-        },
-      }),
+        })),
+      ),
       'Deployment',
       DEPLOYMENTS[c],
     );
     const args = container(deployment).args as string[];
     // Every component elects (the admission webhook serves on every replica anyway; only its builder waits).
-    expect(args).toEqual(['--leader-elect=true', '--resync=10m']);
+    expect(args).toEqual(['--leader-elect=true', `--resync=${10 + i}m`]);
     const env = container(deployment).env as { name: string }[];
     expect(env.slice(0, 3).map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'LOG_LEVEL']);
     expect(env.slice(-2)).toEqual([
-      { name: 'CONCURRENCY', value: '8' },
-      { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+      { name: 'CONCURRENCY', value: String(8 + i) },
+      { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: `s-${i}`, key: 'k' } } },
     ]);
   });
 
@@ -393,14 +418,22 @@ describe('PodDisruptionBudgets and metrics Services', () => {
     '%s: a PDB with minAvailable, or maxUnavailable when set; none when disabled',
     async (c) => {
       const name = DEPLOYMENTS[c];
-      const pdb = async (podDisruptionBudget: object) =>
-        (await renderChart(helm, { [c]: { podDisruptionBudget } })).find(
+      const i = COMPONENTS.indexOf(c);
+      const pdb = async (values: object) =>
+        (await renderChart(helm, values)).find(
           (o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === name,
         )?.spec;
       const selector = { matchLabels: { 'app.kubernetes.io/name': name } };
-      expect(await pdb({ enabled: true, minAvailable: '50%' })).toEqual({ minAvailable: '50%', selector });
-      expect(await pdb({ enabled: true, maxUnavailable: 1 })).toEqual({ maxUnavailable: 1, selector });
-      expect(await pdb({ enabled: false })).toBeUndefined();
+      expect(
+        await pdb(
+          everyComponent((j) => ({ podDisruptionBudget: { enabled: true, minAvailable: `${50 + j}%` } })),
+        ),
+      ).toEqual({ minAvailable: `${50 + i}%`, selector });
+      expect(
+        await pdb(everyComponent((j) => ({ podDisruptionBudget: { enabled: true, maxUnavailable: 1 + j } }))),
+      ).toEqual({ maxUnavailable: 1 + i, selector });
+      // Off for this component only: the others keep theirs, so it cannot be another's switch that turns it off.
+      expect(await pdb({ [c]: { podDisruptionBudget: { enabled: false } } })).toBeUndefined();
     },
   );
 
@@ -408,14 +441,18 @@ describe('PodDisruptionBudgets and metrics Services', () => {
     '%s: the metrics Service carries its annotations, and goes when disabled',
     async (c) => {
       const name = `${DEPLOYMENTS[c]}-metrics`;
+      const i = COMPONENTS.indexOf(c);
       const annotated = find(
-        await renderChart(helm, {
-          [c]: { metricsService: { annotations: { 'prometheus.io/scrape': 'true' } } },
-        }),
+        await renderChart(
+          helm,
+          everyComponent((j) => ({
+            metricsService: { annotations: { 'prometheus.io/scrape': 'true', n: `${j}` } },
+          })),
+        ),
         'Service',
         name,
       );
-      expect(annotated.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true' });
+      expect(annotated.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', n: `${i}` });
       expect(annotated.spec.ports).toEqual([{ name: 'metrics', port: 8080, targetPort: 'metrics' }]);
       expect(keys(await renderChart(helm, { [c]: { metricsService: { enabled: false } } }))).not.toContain(
         `Service/${name}`,
