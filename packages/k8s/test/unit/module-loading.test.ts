@@ -66,4 +66,18 @@ describe('modules a component process loads', () => {
     expect(files.some((f) => f.endsWith('/k8s/dist/runtime/reflector.js'))).toBe(true);
     expect(files.filter((f) => f.includes('/@kubernetes/client-node/'))).toEqual([]);
   });
+
+  it('the TLS primitives load @peculiar/x509 on first use, not at import', () => {
+    // The library, reflect-metadata and tsyringe are some 9 MB resident; only a process issuing a certificate
+    // needs them, and the core operator and the engine adapters never do.
+    const x509 = (f: string) => /\/(@peculiar|reflect-metadata|tsyringe|@peculiar\/asn1-[^/]+)\//.test(f);
+    const atImport = filesLoadedBy(`await import(${JSON.stringify(pathToFileURL(INDEX).href)});`);
+    expect(atImport.some((f) => f.endsWith('/k8s/dist/tls/issue-certificate.js'))).toBe(true);
+    expect(atImport.filter(x509)).toEqual([]);
+    // The same listing sees the library once a certificate is issued, so the check above can fail.
+    const afterUse = filesLoadedBy(`
+      const { createAuthority, validityFrom } = await import(${JSON.stringify(pathToFileURL(INDEX).href)});
+      await createAuthority('test-ca', validityFrom(Date.now(), 60_000));`);
+    expect(afterUse.filter(x509)).not.toEqual([]);
+  });
 });
