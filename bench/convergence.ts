@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
-import { IMAGE_NODE_OPTIONS } from '@nimbus-ts/images';
+import { IMAGE_ENV } from '@nimbus-ts/images';
 import { ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
@@ -42,6 +42,7 @@ const { values: flags } = parseArgs({
     'steady-samples': { type: 'string' },
     'steady-rate': { type: 'string' },
     'idle-seconds': { type: 'string' },
+    'node-options': { type: 'string' },
   },
 });
 /** A setting from its flag, else its environment variable, else its default. */
@@ -84,9 +85,15 @@ interface Contender {
 }
 
 const common = (cp: ControlPlane) => [`--kubeconfig=${cp.kubeconfigPath}`, `--concurrency=${CONCURRENCY}`];
-// Every process measured runs with the Node options the images set (V8's young generation capped), the floor too:
-// the memory measured is the deployed process's, and the ratio compares the code, not V8's defaults.
-const node = { env: { NODE_OPTIONS: IMAGE_NODE_OPTIONS } };
+// Every process measured runs with the environment the images set (`NODE_ENV=production` and the Node options that
+// cap V8's young generation), the floor too: the memory measured is the deployed process's, and the ratio compares
+// the code, not V8's defaults or a library's development mode. PATH stays the benchmark's.
+// `--node-options` adds to them, for both contenders alike: a V8 flag is tried here before the images get it.
+const imageEnv = Object.fromEntries(IMAGE_ENV.map((e) => e.split(/=(.*)/s, 2)).filter(([k]) => k !== 'PATH'));
+const extraNodeOptions = flags['node-options'] ?? process.env.BENCH_NODE_OPTIONS ?? '';
+const node = {
+  env: { ...imageEnv, NODE_OPTIONS: `${imageEnv.NODE_OPTIONS ?? ''} ${extraNodeOptions}`.trim() },
+};
 const component = (cp: ControlPlane) => [
   ...common(cp),
   '--leader-elect=false',
@@ -388,6 +395,7 @@ const header = [
   `  steady: ${STEADY_SAMPLES} bindings at ${STEADY_RATE}/s; burst: ${APPLY_PARALLEL} binding creates in flight;` +
     ` concurrency ${CONCURRENCY} (operator, adapter, floor); idle window ${IDLE_SECONDS} s; ${RUNS} run(s)`,
   '  floor = a bare client making only the writes the workload needs (bench/README.md)',
+  `  every process measured: NODE_ENV=${node.env.NODE_ENV ?? ''} NODE_OPTIONS='${node.env.NODE_OPTIONS}'`,
 ].join('\n');
 process.stdout.write(`${header}\n\n`);
 const results: { floor: Figures; nimbus: Figures }[] = [];
