@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kubearmorCrdDirectory } from '@nimbus-ts/adapter-kubearmor';
 import { crdDirectory, RESOURCES } from '@nimbus-ts/api';
-import { IMAGE_NODE_OPTIONS } from '@nimbus-ts/images';
+import { IMAGE_ENV } from '@nimbus-ts/images';
 import { ObjectClient } from '@nimbus-ts/k8s';
 import {
   type ComponentProcess,
@@ -28,6 +28,7 @@ import {
   requestsBetween,
   sumWrites,
 } from './src/api-metrics.ts';
+import { deployedMemoryLimitMiB, v8OldSpaceMiB } from './src/deployed-heap.ts';
 import { floorControllerEntry } from './src/floor-entry.ts';
 import { peakRssMb } from './src/peak-rss.ts';
 import { type Progress, watchProgress } from './src/progress.ts';
@@ -42,6 +43,7 @@ const { values: flags } = parseArgs({
     'steady-samples': { type: 'string' },
     'steady-rate': { type: 'string' },
     'idle-seconds': { type: 'string' },
+    'node-options': { type: 'string' },
   },
 });
 /** A setting from its flag, else its environment variable, else its default. */
@@ -84,9 +86,27 @@ interface Contender {
 }
 
 const common = (cp: ControlPlane) => [`--kubeconfig=${cp.kubeconfigPath}`, `--concurrency=${CONCURRENCY}`];
-// Every process measured runs with the Node options the images set (V8's young generation capped), the floor too:
-// the memory measured is the deployed process's, and the ratio compares the code, not V8's defaults.
-const node = { env: { NODE_OPTIONS: IMAGE_NODE_OPTIONS } };
+// Every process measured runs with the environment the images set (`NODE_ENV=production` and the Node options that
+// cap V8's young generation), the floor too: the memory measured is the deployed process's, and the ratio compares
+// the code, not V8's defaults or a library's development mode. PATH stays the benchmark's.
+const imageEnv = Object.fromEntries(IMAGE_ENV.map((e) => e.split(/=(.*)/s, 2)).filter(([k]) => k !== 'PATH'));
+// Deployed, Node sizes V8's heap from the container's memory limit; here it would size it from the machine's memory
+// (a 4 GB old generation on 24 GB), and V8 lets a large heap grow to about four times its live objects between full
+// collections, against about twice under the Deployments' limits. So each role runs with the old generation V8
+// gives itself under its Deployment's limit (deploy/), and the floor standing in for it with the same.
+const DEPLOYED_LIMIT_MIB = {
+  operator: deployedMemoryLimitMiB('core-operator/deployment.yaml', 'nimbus-core-operator'),
+  adapter: deployedMemoryLimitMiB('adapter-kubearmor/deployment.yaml', 'nimbus-kubearmor'),
+} as const;
+// `--node-options` adds to them, for both contenders alike: a V8 flag is tried here before the images get it.
+const extraNodeOptions = flags['node-options'] ?? process.env.BENCH_NODE_OPTIONS ?? '';
+const nodeOptions = (role: keyof typeof DEPLOYED_LIMIT_MIB) =>
+  [imageEnv.NODE_OPTIONS, `--max-old-space-size=${v8OldSpaceMiB(DEPLOYED_LIMIT_MIB[role])}`, extraNodeOptions]
+    .filter(Boolean)
+    .join(' ');
+const node = (role: keyof typeof DEPLOYED_LIMIT_MIB) => ({
+  env: { ...imageEnv, NODE_OPTIONS: nodeOptions(role) },
+});
 const component = (cp: ControlPlane) => [
   ...common(cp),
   '--leader-elect=false',
@@ -98,17 +118,18 @@ const component = (cp: ControlPlane) => [
 const CONTENDERS: Record<Contender['name'], Contender> = {
   floor: {
     name: 'floor',
-    operator: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=operator', ...common(cp)], node),
-    adapter: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=adapter', ...common(cp)], node),
+    operator: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=operator', ...common(cp)], node('operator')),
+    adapter: (cp) => startComponentProcess(FLOOR_MAIN, ['--role=adapter', ...common(cp)], node('adapter')),
   },
   'nimbus-ts': {
     name: 'nimbus-ts',
-    operator: (cp) => startComponentProcess(distMain('@nimbus-ts/core-operator'), component(cp), node),
+    operator: (cp) =>
+      startComponentProcess(distMain('@nimbus-ts/core-operator'), component(cp), node('operator')),
     adapter: (cp) =>
       startComponentProcess(
         distMain('@nimbus-ts/adapter-kubearmor'),
         [...component(cp), `--lease-namespace=${NAMESPACE}`],
-        node,
+        node('adapter'),
       ),
   },
 };
@@ -388,6 +409,8 @@ const header = [
   `  steady: ${STEADY_SAMPLES} bindings at ${STEADY_RATE}/s; burst: ${APPLY_PARALLEL} binding creates in flight;` +
     ` concurrency ${CONCURRENCY} (operator, adapter, floor); idle window ${IDLE_SECONDS} s; ${RUNS} run(s)`,
   '  floor = a bare client making only the writes the workload needs (bench/README.md)',
+  `  every process measured: NODE_ENV=${imageEnv.NODE_ENV ?? ''}; NODE_OPTIONS: operator and its floor` +
+    ` '${nodeOptions('operator')}', adapter and its floor '${nodeOptions('adapter')}'`,
 ].join('\n');
 process.stdout.write(`${header}\n\n`);
 const results: { floor: Figures; nimbus: Figures }[] = [];

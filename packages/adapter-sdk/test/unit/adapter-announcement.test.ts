@@ -197,6 +197,18 @@ describe('liveAdapters', () => {
     expect(result.signature).toBe('demo=a,b,c');
   });
 
+  it('orders adapters by UTF-16 code units, as it orders intents, not by the locale', () => {
+    // localeCompare would put 'alpha' before 'Zeta' (and load ICU's collation data into the process to do so).
+    const result = liveAdapters(
+      [
+        lease({ adapter: 'alpha', name: 'nimbus-alpha' }),
+        lease({ adapter: 'Zeta', name: 'nimbus-zeta', intents: 'B,a' }),
+      ],
+      T0,
+    );
+    expect(result.signature).toBe('Zeta=B,a;alpha=dnsManipulation,swDeploymentTools');
+  });
+
   it('keeps an adapter with no intents', () => {
     const result = liveAdapters([lease({ intents: undefined })], T0);
     expect(result.adapters).toEqual(new Map([['demo', new Set()]]));

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { ApiServerAccess } from '../cluster-connection.js';
 import { rawRequest } from '../raw-request.js';
 import { Backoff, sleep } from './backoff.js';
+import { internStrings } from './intern.js';
 import { collectionPath, type ResourceType } from './resource.js';
 import { createStore, type Store, type StoreWriter } from './store.js';
 import { type RawWatchEvent, streamWatch, WatchHttpError } from './watch-stream.js';
@@ -33,13 +34,14 @@ export interface ReflectorOptions {
 }
 
 /**
- * Drops `metadata.managedFields` before caching: no controller reads them, and they are often the largest
- * part of an object, so keeping them would multiply a cache's memory.
+ * What is cached of an object just parsed. `metadata.managedFields` is dropped: no controller reads them, and they
+ * are often the largest part of an object, so keeping them would multiply a cache's memory. Its strings are
+ * interned ({@link internStrings}): cached objects repeat most of theirs, and each would otherwise hold a copy.
  */
 function slim<T extends KubernetesObject>(obj: T): T {
-  if (!obj.metadata?.managedFields) return obj;
+  if (!obj.metadata?.managedFields) return internStrings(obj);
   const { managedFields: _dropped, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
+  return internStrings({ ...obj, metadata });
 }
 
 /** Media type prefix asking the API server for metadata only (meta.k8s.io/v1 PartialObjectMetadata). */

@@ -21,7 +21,7 @@ function builtinsLoadedBy(script: string): string[] {
 }
 
 /** The files (file: URLs) a fresh process has loaded, through either module system, after running `script`. */
-function filesLoadedBy(script: string): string[] {
+function filesLoadedBy(script: string, env: Readonly<Record<string, string>> = {}): string[] {
   // Registered before the script's first import, so every load of the script's module graph passes through it.
   const hook = `import { registerHooks } from 'node:module';
     const files = [];
@@ -30,7 +30,7 @@ function filesLoadedBy(script: string): string[] {
   const result = spawnSync(
     process.execPath,
     ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, '--input-type=module', '-e', script],
-    { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+    { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } },
   );
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as string[];
@@ -65,5 +65,30 @@ describe('modules a component process loads', () => {
     // The listing saw the package's own modules, so an import of client-node would have been listed too.
     expect(files.some((f) => f.endsWith('/k8s/dist/runtime/reflector.js'))).toBe(true);
     expect(files.filter((f) => f.includes('/@kubernetes/client-node/'))).toEqual([]);
+  });
+
+  it('the TLS primitives load @peculiar/x509 on first use, not at import', () => {
+    // The library, reflect-metadata and tsyringe are some 9 MB resident; only a process issuing a certificate
+    // needs them, and the core operator and the engine adapters never do.
+    const x509 = (f: string) => /\/(@peculiar|reflect-metadata|tsyringe|@peculiar\/asn1-[^/]+)\//.test(f);
+    const atImport = filesLoadedBy(`await import(${JSON.stringify(pathToFileURL(INDEX).href)});`);
+    expect(atImport.some((f) => f.endsWith('/k8s/dist/tls/issue-certificate.js'))).toBe(true);
+    expect(atImport.filter(x509)).toEqual([]);
+    // The same listing sees the library once a certificate is issued, so the check above can fail.
+    const afterUse = filesLoadedBy(`
+      const { createAuthority, validityFrom } = await import(${JSON.stringify(pathToFileURL(INDEX).href)});
+      await createAuthority('test-ca', validityFrom(Date.now(), 60_000));`);
+    expect(afterUse.filter(x509)).not.toEqual([]);
+  });
+
+  it("under the images' NODE_ENV=production, logging loads none of winston's debug colour stack", () => {
+    // winston's debug helper (@dabh/diagnostics) loads colorspace, kuler and enabled only in its development
+    // build; the images set NODE_ENV=production (tools/images), so a deployed component never carries them.
+    const colours = (f: string) => /\/node_modules\/(@so-ric\/colorspace|kuler|enabled)\//.test(f);
+    const script = `const { createLogger } = await import(${JSON.stringify(pathToFileURL(INDEX).href)});
+      createLogger('t', { stream: process.stderr }).info('logged');`;
+    expect(filesLoadedBy(script, { NODE_ENV: 'production' }).filter(colours)).toEqual([]);
+    // Outside production the same listing sees them, so the check above can fail.
+    expect(filesLoadedBy(script).filter(colours)).not.toEqual([]);
   });
 });
