@@ -43,14 +43,15 @@ export {
 } from './connection/kubeconfig-file.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export {
+  ANNOUNCEMENT_TIMING,
   type ComponentConfig,
   type ComponentDefaults,
   componentUsage,
+  type LeaseTiming,
   parseComponentConfig,
   parseDuration,
 } from './process/component-config.js';
 export {
-  ANNOUNCEMENT_TIMING,
   type Component,
   exitOnFailure,
   type RunComponentOptions,

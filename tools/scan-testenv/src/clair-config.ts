@@ -12,6 +12,12 @@ export interface ClairConfigInput {
   readonly issuers: readonly string[];
   /** Where the notifier POSTs `{notification_id, callback}`; without it the notifier delivers nothing. */
   readonly notifierWebhook?: string;
+  /**
+   * The API origin of a combo-mode Clair whose indexer and matcher this Clair uses: set, the config is for a
+   * notifier alone (`-mode notifier`) on that Clair's notifier database (`connStrings.notifier`), which the two
+   * notifiers then share as replicas do, each on its own timers.
+   */
+  readonly notifierOf?: string;
   /** `debug-color`, `debug`, `info`, `warn`, `error`; default `info`. */
   readonly logLevel?: string;
   /**
@@ -38,14 +44,36 @@ export const EMPTY_MAPPING_FILE = '{"data":{}}\n';
  * - scanners that would call out to the Internet are kept local: the RHEL repository and container scanners
  *   read mapping files from disk, the Java scanner does not query Maven Central;
  * - notifier intervals of 1 minute, the least Clair accepts (shorter values are silently raised to the
- *   6 h / 1 h defaults).
+ *   6 h / 1 h defaults);
+ * - with `notifierOf`, a notifier alone instead, on the given Clair's indexer, matcher and notifier database.
  */
 export function clairConfig(input: ClairConfigInput): Record<string, unknown> {
   const api = `http://127.0.0.1:${input.httpPort}`;
-  return {
+  const notifier = {
+    connstring: input.connStrings.notifier,
+    migrations: true,
+    poll_interval: '1m',
+    delivery_interval: '1m',
+    ...(input.notifierWebhook
+      ? { webhook: { target: input.notifierWebhook, callback: `${api}/notifier/api/v1/notification/` } }
+      : {}),
+  };
+  const common = {
     http_listen_addr: `127.0.0.1:${input.httpPort}`,
     introspection_addr: `127.0.0.1:${input.introspectionPort}`,
     log_level: input.logLevel ?? 'info',
+  };
+  const rest = {
+    auth: { psk: { key: input.pskKey, iss: [...input.issuers] } },
+    metrics: { name: 'prometheus' },
+  };
+  if (input.notifierOf) {
+    // The combo-mode Clair migrated the database; this one reaches its indexer and matcher over their APIs.
+    const remote = { migrations: false, indexer_addr: input.notifierOf, matcher_addr: input.notifierOf };
+    return { ...common, notifier: { ...notifier, ...remote }, ...rest };
+  }
+  return {
+    ...common,
     indexer: {
       connstring: input.connStrings.indexer,
       migrations: true,
@@ -69,16 +97,7 @@ export function clairConfig(input: ClairConfigInput): Record<string, unknown> {
       disable_updaters: true,
       update_retention: 10,
     },
-    notifier: {
-      connstring: input.connStrings.notifier,
-      migrations: true,
-      poll_interval: '1m',
-      delivery_interval: '1m',
-      ...(input.notifierWebhook
-        ? { webhook: { target: input.notifierWebhook, callback: `${api}/notifier/api/v1/notification/` } }
-        : {}),
-    },
-    auth: { psk: { key: input.pskKey, iss: [...input.issuers] } },
-    metrics: { name: 'prometheus' },
+    notifier,
+    ...rest,
   };
 }

@@ -34,6 +34,12 @@ export interface ClairOptions {
   readonly dir?: string;
   /** Keep the working directory after `stop()`. Default: `NIMBUS_SCAN_KEEP=1`. */
   readonly keepDir?: boolean;
+  /**
+   * Start a second notifier of this combo-mode Clair instead (`-mode notifier`): it uses that Clair's indexer and
+   * matcher over their APIs and shares its notifier database and PSK, as notifier replicas do, and its timers tick
+   * from its own start. `postgres` is then unused, and the API serves only the notifier's paths.
+   */
+  readonly notifierOf?: Clair;
   /** Clair's `log_level`; default `info`. */
   readonly logLevel?: string;
   /** How long Clair may take to run its migrations and serve its API. Default 90 s. */
@@ -99,12 +105,13 @@ export async function startClair(options: ClairOptions): Promise<Clair> {
   await writeFile(rhelMappingFiles.repositoryToCpe, EMPTY_MAPPING_FILE);
   await writeFile(rhelMappingFiles.containerNameToRepos, EMPTY_MAPPING_FILE);
   const prefix = options.databasePrefix ?? `clair_${randomBytes(4).toString('hex')}`;
-  const connStrings = {
+  const primary = options.notifierOf;
+  const connStrings = primary?.connStrings ?? {
     indexer: await options.postgres.createDatabase(`${prefix}_indexer`),
     matcher: await options.postgres.createDatabase(`${prefix}_matcher`),
     notifier: await options.postgres.createDatabase(`${prefix}_notifier`),
   };
-  const pskKey = options.pskKey ?? generatePskKey();
+  const pskKey = primary?.pskKey ?? options.pskKey ?? generatePskKey();
   const issuers = options.issuers?.length ? options.issuers : [TEST_ISSUER];
   const issuer = issuers[0] as string;
   const ownOwner = options.owner === undefined;
@@ -126,6 +133,7 @@ export async function startClair(options: ClairOptions): Promise<Clair> {
             rhelMappingFiles,
             ...(options.notifierWebhook ? { notifierWebhook: options.notifierWebhook } : {}),
             ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+            ...(primary ? { notifierOf: `${primary.url}/` } : {}),
           }),
           null,
           2,
@@ -137,7 +145,7 @@ export async function startClair(options: ClairOptions): Promise<Clair> {
       const clair = owner.component(
         'clair',
         binaries.clair,
-        ['-mode', 'combo', '-conf', configPath],
+        ['-mode', primary ? 'notifier' : 'combo', '-conf', configPath],
         join(dir, `clair-${httpPort}.log`),
         {
           // Clair spools fetched layers into TMPDIR; keep them inside the working directory.
@@ -158,11 +166,13 @@ export async function startClair(options: ClairOptions): Promise<Clair> {
           const ready = await fetch(`${introspectionUrl}/readyz`);
           await ready.body?.cancel();
           if (ready.status !== 200) return false;
-          const state = await fetch(`${url}/indexer/api/v1/index_state`, {
-            headers: { authorization: `Bearer ${mintToken()}` },
-          });
+          // A notifier alone serves no indexer: any answer about an unknown notification shows its API is up.
+          const path = primary
+            ? '/notifier/api/v1/notification/00000000-0000-0000-0000-000000000000'
+            : '/indexer/api/v1/index_state';
+          const state = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${mintToken()}` } });
           await state.body?.cancel();
-          return state.status === 200;
+          return primary ? state.status < 500 : state.status === 200;
         });
       try {
         await waitReady();

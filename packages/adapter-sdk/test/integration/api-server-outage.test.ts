@@ -16,8 +16,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ADAPTER = fileURLToPath(new URL('./fixtures/config-map-adapter.mjs', import.meta.url));
 const API = 'intent.security.nimbus.com/v1alpha1';
-// Longer than the announcement Lease's renew deadline (40 s), so its renewal provably gives up at least once.
-const LONG_OUTAGE_MS = 45_000;
+// The announcement Lease's timing, short so that an outage outlasts its renew deadline in seconds (the defaults,
+// a 60 s Lease with a 40 s deadline, are pinned by component-config.test.ts).
+const ANNOUNCEMENT = [
+  '--announcement-lease-duration=6s',
+  '--announcement-renew-deadline=4s',
+  '--announcement-retry-period=1s',
+];
+// Longer than that renew deadline, so the announcement's renewal provably gives up at least once.
+const LONG_OUTAGE_MS = 5_000;
 
 interface LeaseObject {
   apiVersion: string;
@@ -94,7 +101,7 @@ describe('an API server outage', () => {
   });
 
   it('without leader election: the process rides it out, keeps announcing, and reconciles what came after', async () => {
-    const adapter = start('announce-only', ['--leader-elect=false']);
+    const adapter = start('announce-only', ['--leader-elect=false', ...ANNOUNCEMENT]);
     await pollUntil('the adapter to start', 60_000, () => logged(adapter, 'controllers started'));
     await createPolicy('before');
     await pollUntil(

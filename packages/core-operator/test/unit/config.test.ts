@@ -27,6 +27,8 @@ describe('parseConfig', () => {
       leaseDurationMs: 15_000,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
+      // Shared by every component; only adapters hold an announcement-only Lease.
+      announcement: { leaseDurationMs: 60_000, renewDeadlineMs: 40_000, retryPeriodMs: 20_000 },
       metricsPort: 8080,
       probePort: 8081,
       logLevel: 'info',

@@ -26,6 +26,11 @@ export interface ComponentConfig {
   readonly renewDeadlineMs: number;
   /** `--leader-elect-retry-period`: how often the leader renews and a standby tries to take the Lease. */
   readonly retryPeriodMs: number;
+  /**
+   * `--announcement-*`: the timing of an adapter's announcement-only Lease (with `--leader-elect=false`);
+   * default {@link ANNOUNCEMENT_TIMING}.
+   */
+  readonly announcement: LeaseTiming;
   /** Port of `/metrics`. */
   readonly metricsPort: number;
   /** Port of `/healthz` and `/readyz`. */
@@ -34,6 +39,28 @@ export interface ComponentConfig {
   readonly resyncMs: number;
   readonly concurrency: number;
 }
+
+/** How a Lease is held: its duration, the holder's renew deadline and its retry period, in milliseconds. */
+export interface LeaseTiming {
+  /** How long the Lease stays valid after its last renewal (`leaseDurationSeconds`, rounded up). */
+  readonly leaseDurationMs: number;
+  /** A holder that has not renewed for this long stops holding it. */
+  readonly renewDeadlineMs: number;
+  /** How often the holder renews. */
+  readonly retryPeriodMs: number;
+}
+
+/**
+ * Default timing of an announcement-only Lease (leader election off): it expires 60 s after its last renewal, and
+ * is renewed every 20 s — three writes a minute rather than leader election's thirty, as no standby waits on it.
+ * Readers (the core operator's adapter directory) take the expiry from the Lease's own `leaseDurationSeconds`, so
+ * they follow whatever `--announcement-*` sets.
+ */
+export const ANNOUNCEMENT_TIMING: LeaseTiming = {
+  leaseDurationMs: 60_000,
+  renewDeadlineMs: 40_000,
+  retryPeriodMs: 20_000,
+};
 
 /** What differs between components: the program name and a few defaults. */
 export interface ComponentDefaults {
@@ -65,6 +92,15 @@ export function componentUsage(defaults: ComponentDefaults): string {
   --leader-elect-retry-period DURATION
                              the leader renews, and a standby tries, this often
                              (env LEADER_ELECT_RETRY_PERIOD; default 2s)
+  --announcement-lease-duration DURATION
+                             with --leader-elect=false, an adapter's announcement Lease expires this long
+                             after its last renewal (env ANNOUNCEMENT_LEASE_DURATION; default 60s)
+  --announcement-renew-deadline DURATION
+                             with --leader-elect=false, an announcement not renewed for this long is logged
+                             and renewed afresh (env ANNOUNCEMENT_RENEW_DEADLINE; default 40s)
+  --announcement-retry-period DURATION
+                             with --leader-elect=false, the announcement Lease is renewed this often
+                             (env ANNOUNCEMENT_RETRY_PERIOD; default 20s)
   --metrics-port N           port of /metrics (env METRICS_PORT; default 8080)
   --probe-port N             port of /healthz and /readyz (env PROBE_PORT; default 8081)
   --log-level LEVEL          error, warn, info or debug (env LOG_LEVEL; default info)
@@ -108,6 +144,31 @@ function duration(flag: string, text: string): number {
   return ms;
 }
 
+/**
+ * Reads the three durations of one Lease, `--<prefix>-lease-duration`, `--<prefix>-renew-deadline` and
+ * `--<prefix>-retry-period`, and checks client-go's rules between them: a holder must give up before anyone may
+ * take over, and must get several tries first.
+ */
+function leaseTiming(
+  prefix: 'leader-elect' | 'announcement',
+  texts: { readonly [K in keyof LeaseTiming]: string },
+): LeaseTiming {
+  const leaseDurationMs = duration(`${prefix}-lease-duration`, texts.leaseDurationMs);
+  const renewDeadlineMs = duration(`${prefix}-renew-deadline`, texts.renewDeadlineMs);
+  const retryPeriodMs = duration(`${prefix}-retry-period`, texts.retryPeriodMs);
+  if (renewDeadlineMs >= leaseDurationMs) {
+    throw new Error(
+      `--${prefix}-renew-deadline (${renewDeadlineMs} ms) must be shorter than --${prefix}-lease-duration (${leaseDurationMs} ms), ${prefix === 'leader-elect' ? 'or two replicas could lead at once' : 'or the announcement could lapse before its holder notices'}`,
+    );
+  }
+  if (retryPeriodMs * 1.2 >= renewDeadlineMs) {
+    throw new Error(
+      `--${prefix}-retry-period (${retryPeriodMs} ms) must be well under --${prefix}-renew-deadline (${renewDeadlineMs} ms), so the holder gets more than one try to renew`,
+    );
+  }
+  return { leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+}
+
 function bool(flag: string, text: string): boolean {
   if (['true', '1', 'yes'].includes(text.toLowerCase())) return true;
   if (['false', '0', 'no'].includes(text.toLowerCase())) return false;
@@ -137,6 +198,9 @@ export function parseComponentConfig(
       'leader-elect-lease-duration': { type: 'string' },
       'leader-elect-renew-deadline': { type: 'string' },
       'leader-elect-retry-period': { type: 'string' },
+      'announcement-lease-duration': { type: 'string' },
+      'announcement-renew-deadline': { type: 'string' },
+      'announcement-retry-period': { type: 'string' },
       'metrics-port': { type: 'string' },
       'probe-port': { type: 'string' },
       'log-level': { type: 'string' },
@@ -149,29 +213,25 @@ export function parseComponentConfig(
   if (resyncMs === undefined || resyncMs < 1000) {
     throw new Error(`--resync must be a duration of at least 1s such as 90s or 5m, got "${resyncText}"`);
   }
-  const leaseDurationMs = duration(
-    'leader-elect-lease-duration',
-    values['leader-elect-lease-duration'] ?? env.LEADER_ELECT_LEASE_DURATION ?? '15s',
-  );
-  const renewDeadlineMs = duration(
-    'leader-elect-renew-deadline',
-    values['leader-elect-renew-deadline'] ?? env.LEADER_ELECT_RENEW_DEADLINE ?? '10s',
-  );
-  const retryPeriodMs = duration(
-    'leader-elect-retry-period',
-    values['leader-elect-retry-period'] ?? env.LEADER_ELECT_RETRY_PERIOD ?? '2s',
-  );
-  // client-go's rules: a leader must give up before a standby may take over, and must get several tries first.
-  if (renewDeadlineMs >= leaseDurationMs) {
-    throw new Error(
-      `--leader-elect-renew-deadline (${renewDeadlineMs} ms) must be shorter than --leader-elect-lease-duration (${leaseDurationMs} ms), or two replicas could lead at once`,
-    );
-  }
-  if (retryPeriodMs * 1.2 >= renewDeadlineMs) {
-    throw new Error(
-      `--leader-elect-retry-period (${retryPeriodMs} ms) must be well under --leader-elect-renew-deadline (${renewDeadlineMs} ms), so a leader gets more than one try to renew`,
-    );
-  }
+  const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = leaseTiming('leader-elect', {
+    leaseDurationMs: values['leader-elect-lease-duration'] ?? env.LEADER_ELECT_LEASE_DURATION ?? '15s',
+    renewDeadlineMs: values['leader-elect-renew-deadline'] ?? env.LEADER_ELECT_RENEW_DEADLINE ?? '10s',
+    retryPeriodMs: values['leader-elect-retry-period'] ?? env.LEADER_ELECT_RETRY_PERIOD ?? '2s',
+  });
+  const announcement = leaseTiming('announcement', {
+    leaseDurationMs:
+      values['announcement-lease-duration'] ??
+      env.ANNOUNCEMENT_LEASE_DURATION ??
+      `${ANNOUNCEMENT_TIMING.leaseDurationMs}ms`,
+    renewDeadlineMs:
+      values['announcement-renew-deadline'] ??
+      env.ANNOUNCEMENT_RENEW_DEADLINE ??
+      `${ANNOUNCEMENT_TIMING.renewDeadlineMs}ms`,
+    retryPeriodMs:
+      values['announcement-retry-period'] ??
+      env.ANNOUNCEMENT_RETRY_PERIOD ??
+      `${ANNOUNCEMENT_TIMING.retryPeriodMs}ms`,
+  });
   const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new Error(`--log-level must be error, warn, info or debug, got "${logLevel}"`);
@@ -187,6 +247,7 @@ export function parseComponentConfig(
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,
+    announcement,
     metricsPort: integer('metrics-port', values['metrics-port'] ?? env.METRICS_PORT ?? '8080', 0, 65535),
     probePort: integer('probe-port', values['probe-port'] ?? env.PROBE_PORT ?? '8081', 0, 65535),
     logLevel,

@@ -14,17 +14,6 @@ import {
 } from './component-config.js';
 import { partsReady, splitParts } from './component-parts.js';
 
-/**
- * Timing of an announcement-only Lease (leader election off): it expires 60 s after its last renewal, and is
- * renewed every 20 s — three writes a minute rather than leader election's thirty. Readers (the core operator's
- * adapter directory) take the expiry from the Lease's own `leaseDurationSeconds`, so they follow these values.
- */
-export const ANNOUNCEMENT_TIMING = {
-  leaseDurationMs: 60_000,
-  renewDeadlineMs: 40_000,
-  retryPeriodMs: 20_000,
-} as const;
-
 /** What a process runs: controllers that start, report readiness and stop. */
 export interface Component {
   /** Starts the controllers; resolves once their caches are filled. */
@@ -110,7 +99,7 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
     ...(options.leaseMetadata ? { metadata: options.leaseMetadata } : {}),
   };
   // With leader election the Lease is renewed as often as leader election needs (and announces on the way);
-  // without it the Lease only announces, and a renewal every third of its duration is plenty.
+  // without it the Lease only announces, and a renewal every third of its duration is plenty (`--announcement-*`).
   const elector = config.leaderElect
     ? new LeaderElector(client, {
         ...lease,
@@ -119,7 +108,7 @@ export async function runComponent(options: RunComponentOptions): Promise<void> 
         retryPeriodMs: config.retryPeriodMs,
       })
     : options.leaseMetadata
-      ? new LeaderElector(client, { ...lease, ...ANNOUNCEMENT_TIMING })
+      ? new LeaderElector(client, { ...lease, ...config.announcement })
       : undefined;
 
   let started = false;

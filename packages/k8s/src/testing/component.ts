@@ -145,8 +145,10 @@ export class Component {
   /**
    * Sends the stop signal (SIGTERM unless configured) to the process group, then SIGKILL after a grace
    * period. Safe to call twice.
+   *
+   * @param stopSignal - the first signal, instead of the configured one; `SIGKILL` for a crash.
    */
-  async stop(): Promise<void> {
+  async stop(stopSignal: NodeJS.Signals = this.options.stopSignal ?? 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child?.pid || this.exitCode !== undefined) return;
     this.stopping = true;
@@ -158,7 +160,7 @@ export class Component {
         // The group is already gone.
       }
     };
-    signal(this.options.stopSignal ?? 'SIGTERM');
+    signal(stopSignal);
     const killer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS);
     await this.exit;
     clearTimeout(killer);

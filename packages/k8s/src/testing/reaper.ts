@@ -18,12 +18,25 @@ const signal = (sig) => { for (const g of groups()) { try { process.kill(-g, sig
 const timer = setInterval(() => {
   if (alive(Number(parentPid))) return;
   clearInterval(timer);
-  signal('SIGTERM');
-  setTimeout(() => {
-    signal('SIGKILL');
-    if (removeDir) { try { fs.rmSync(removeDir, { recursive: true, force: true }); } catch {} }
-    process.exit(0);
-  }, 3000);
+  // Last started first, as stop() does: kube-apiserver exits at once while its etcd still answers, and etcd once
+  // nothing streams from it; SIGTERMed together, each waits on the other until killed. All within 3 s, then SIGKILL.
+  const pending = groups().reverse();
+  const deadline = Date.now() + 3000;
+  let current;
+  const next = () => {
+    while (pending.length > 0 && !alive(pending[0])) pending.shift();
+    if (pending.length === 0 || Date.now() >= deadline) {
+      signal('SIGKILL');
+      if (removeDir) { try { fs.rmSync(removeDir, { recursive: true, force: true }); } catch {} }
+      process.exit(0);
+    }
+    if (current !== pending[0]) {
+      current = pending[0];
+      try { process.kill(-current, 'SIGTERM'); } catch {}
+    }
+    setTimeout(next, 50);
+  };
+  next();
 }, 250);
 process.on('SIGTERM', () => process.exit(0));
 `;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { pollUntil } from '../../src/testing/poll.js';
 import { alive } from '../support/process.js';
 
@@ -41,7 +41,8 @@ function startOwner(mode: 'hang' | 'crash'): Promise<Started> {
   });
 }
 
-describe('no control-plane process outlives its owner', () => {
+// The three owners run at once: each waits mostly on its own kube-apiserver starting, and none shares anything.
+describe.concurrent('no control-plane process outlives its owner', () => {
   beforeAll(() => {
     if (!existsSync(BUILT)) {
       throw new Error(
@@ -50,7 +51,7 @@ describe('no control-plane process outlives its owner', () => {
     }
   });
 
-  it('when the owner is SIGKILLed', async () => {
+  it('when the owner is SIGKILLed', async ({ expect }) => {
     const { child, pids, dir } = await startOwner('hang');
     expect(pids).toHaveLength(2);
     for (const pid of pids) expect(alive(pid)).toBe(true);
@@ -61,7 +62,7 @@ describe('no control-plane process outlives its owner', () => {
     expect(existsSync(join(dir, 'logs', 'kube-apiserver.log'))).toBe(true);
   });
 
-  it('when the owner is interrupted with SIGINT', async () => {
+  it('when the owner is interrupted with SIGINT', async ({ expect }) => {
     const { child, pids } = await startOwner('hang');
     // The components run in process groups of their own, so only the owner receives the interrupt.
     child.kill('SIGINT');
@@ -69,7 +70,7 @@ describe('no control-plane process outlives its owner', () => {
     expect(child.signalCode ?? child.exitCode).not.toBeNull();
   });
 
-  it('when the owner crashes with an uncaught exception', async () => {
+  it('when the owner crashes with an uncaught exception', async ({ expect }) => {
     const { child, pids } = await startOwner('crash');
     await new Promise((resolve) => child.once('exit', resolve));
     expect(child.exitCode).not.toBe(0);

@@ -1,6 +1,10 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { defaultIdentity, parseComponentConfig } from '../../src/process/component-config.js';
+import {
+  ANNOUNCEMENT_TIMING,
+  defaultIdentity,
+  parseComponentConfig,
+} from '../../src/process/component-config.js';
 
 const DEFAULTS = { program: 'nimbus-test', leaseName: 'nimbus-test', resync: '5m' };
 const parse = (argv: readonly string[], env: Record<string, string | undefined> = {}) =>
@@ -69,6 +73,62 @@ describe('leader-election timing', () => {
     {
       flags: ['--leader-elect-retry-period=50ms'],
       error: /--leader-elect-retry-period must be a duration of at least 100ms/,
+    },
+  ])('rejects $flags, naming the flag and the rule', ({ flags, error }) => {
+    expect(() => parse(flags)).toThrow(error);
+  });
+});
+
+describe('announcement-Lease timing (leader election off)', () => {
+  // Issue 18: the announcement Lease is renewed no more often than leader election needs — every 20 s, not 2 s.
+  it('defaults to a 60 s Lease, renewed every 20 s and given up on after 40 s (ANNOUNCEMENT_TIMING)', () => {
+    expect(ANNOUNCEMENT_TIMING).toEqual({
+      leaseDurationMs: 60_000,
+      renewDeadlineMs: 40_000,
+      retryPeriodMs: 20_000,
+    });
+    expect(parse([]).announcement).toEqual(ANNOUNCEMENT_TIMING);
+  });
+
+  it('reads the three flags, else their environment variables', () => {
+    expect(
+      parse([
+        '--announcement-lease-duration=6s',
+        '--announcement-renew-deadline=4s',
+        '--announcement-retry-period=2s',
+      ]).announcement,
+    ).toEqual({ leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 2_000 });
+    expect(
+      parse([], {
+        ANNOUNCEMENT_LEASE_DURATION: '3m',
+        ANNOUNCEMENT_RENEW_DEADLINE: '2m',
+        ANNOUNCEMENT_RETRY_PERIOD: '1m',
+      }).announcement,
+    ).toEqual({ leaseDurationMs: 180_000, renewDeadlineMs: 120_000, retryPeriodMs: 60_000 });
+  });
+
+  it('leaves leader election’s timing alone', () => {
+    expect(parse(['--announcement-retry-period=2s', '--announcement-renew-deadline=4s'])).toMatchObject({
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+  });
+
+  it.each([
+    {
+      flags: ['--announcement-renew-deadline=60s'],
+      error:
+        /--announcement-renew-deadline \(60000 ms\) must be shorter than --announcement-lease-duration \(60000 ms\), or the announcement could lapse/,
+    },
+    {
+      flags: ['--announcement-retry-period=35s'],
+      error:
+        /--announcement-retry-period \(35000 ms\) must be well under --announcement-renew-deadline \(40000 ms\)/,
+    },
+    {
+      flags: ['--announcement-retry-period=50ms'],
+      error: /--announcement-retry-period must be a duration of at least 100ms/,
     },
   ])('rejects $flags, naming the flag and the rule', ({ flags, error }) => {
     expect(() => parse(flags)).toThrow(error);

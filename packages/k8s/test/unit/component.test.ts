@@ -86,6 +86,22 @@ describe('Component', () => {
     expect(text).not.toContain('got TERM');
   });
 
+  it('stop(signal) sends that signal instead: SIGKILL gives no chance to shut down (a crash)', async () => {
+    const { bin, log } = await script(
+      "trap 'echo got TERM; exit 0' TERM; echo up; while :; do sleep 0.1; done",
+    );
+    const c = new Component('fake-etcd', bin, [], log, reaper);
+    c.start();
+    await pollUntil('first line', 5_000, async () =>
+      (await readFile(log, 'utf8').catch(() => '')).includes('up'),
+    );
+    const pid = c.pid as number;
+    await c.stop('SIGKILL');
+    expect(alive(pid)).toBe(false);
+    expect(c.died).toBe(false);
+    expect(await readFile(log, 'utf8')).not.toContain('got TERM');
+  });
+
   it('waitReady resolves on a true probe and fails at once, with the hint, when the process dies', async () => {
     const alive = await script('sleep 300');
     const up = new Component('fake-up', alive.bin, [], alive.log, reaper);

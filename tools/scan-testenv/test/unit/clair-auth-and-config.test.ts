@@ -77,4 +77,26 @@ describe('clairConfig', () => {
       callback: 'http://127.0.0.1:1111/notifier/api/v1/notification/',
     });
   });
+
+  it('renders a notifier alone, on the combo Clair’s database and APIs, when it is a second notifier', () => {
+    const config = clairConfig({
+      ...base,
+      notifierOf: 'http://127.0.0.1:7777/',
+      notifierWebhook: 'http://127.0.0.1:9/hook',
+    }) as Record<string, Record<string, unknown> | undefined>;
+    // Clair rejects nothing here, but a notifier-mode Clair with indexer or matcher sections would be misleading.
+    expect(config.indexer).toBeUndefined();
+    expect(config.matcher).toBeUndefined();
+    expect(config.notifier).toMatchObject({
+      connstring: base.connStrings.notifier,
+      // The combo Clair migrated it.
+      migrations: false,
+      indexer_addr: 'http://127.0.0.1:7777/',
+      matcher_addr: 'http://127.0.0.1:7777/',
+      poll_interval: '1m',
+      delivery_interval: '1m',
+      webhook: { target: 'http://127.0.0.1:9/hook' },
+    });
+    expect(config.auth).toEqual(clairConfig(base).auth);
+  });
 });
