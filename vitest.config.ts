@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { IntegrationLineSequencer } from './tools/release/src/integration-lines';
 
 const k8sTesting = './packages/k8s/src/testing';
 const scanTesting = './tools/scan-testenv/src';
@@ -23,6 +24,9 @@ const ownControlPlane = [
 
 export default defineConfig({
   test: {
+    // `--shard=1/2` and `--shard=2/2` select the two integration lines ./scripts/test runs side by side, each on a
+    // control plane of its own (tools/release/src/integration-lines.ts says which file goes where and why).
+    sequence: { sequencer: IntegrationLineSequencer },
     // Line and branch coverage of the code the test processes run (`--coverage`; ./scripts/test passes it). Components
     // the tests start as child processes (startComponentProcess, the fault suite's stack) are not measured: V8
     // collects coverage per process and only vitest's own workers report.
