@@ -31,6 +31,7 @@ describe('the integration lines of ./scripts/test', () => {
     ['e2e/test/integration/status-writes.test.ts', 2],
     ['examples/adapter-netpol/test/integration/netpol-adapter.test.ts', 2],
     ['tools/images/test/integration/images.test.ts', 2],
+    ['packages/cli/test/integration/render-apply.test.ts', 2],
     ['tools/packaging/test/install/install-from-tarballs.test.ts', 2],
   ] as const)('%s runs in line %i', (path, line) => {
     expect(integrationLine(path)).toBe(line);
